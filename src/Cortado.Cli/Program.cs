@@ -1,0 +1,1 @@
+return Cortado.Cli.CommandLine.Run(args, Console.Out, Console.Error);

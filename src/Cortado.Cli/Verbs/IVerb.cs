@@ -1,0 +1,15 @@
+namespace Cortado.Cli.Verbs;
+
+/// <summary>One sub-command of <c>cortado</c>, looked up by name in the <see cref="VerbRegistry"/>.</summary>
+public interface IVerb
+{
+    string Name { get; }
+    string Summary { get; }
+    /// <summary>The arguments after the verb, e.g. "IN OUT" or "--solver FILE [--weights W]".</summary>
+    string Usage { get; }
+    IReadOnlyList<Flag> Flags { get; }
+    int Run(VerbArguments arguments, TextWriter output);
+}
+
+/// <summary>A named option of a verb. A flag without a value is a switch (e.g. --gray).</summary>
+public sealed record Flag(string Name, string Description, bool TakesValue = true);

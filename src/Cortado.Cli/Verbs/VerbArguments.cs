@@ -1,0 +1,71 @@
+using Cortado.Errors;
+
+namespace Cortado.Cli.Verbs;
+
+/// <summary>
+/// A verb's parsed command line. Flags may be written as <c>--solver FILE</c>,
+/// <c>--solver=FILE</c>, <c>-solver FILE</c> or Caffe's <c>-solver=FILE</c>; everything
+/// else is positional. A flag the verb does not declare is an error listing those it does.
+/// </summary>
+public sealed class VerbArguments
+{
+    private readonly Dictionary<string, string?> _flags = new();
+    private readonly IVerb _verb;
+
+    public IReadOnlyList<string> Positional { get; }
+
+    public VerbArguments(IVerb verb, IReadOnlyList<string> args)
+    {
+        _verb = verb;
+        var positional = new List<string>();
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            if (arg.Length < 2 || arg[0] != '-' || IsNumber(arg)) { positional.Add(arg); continue; }
+            string body = arg.TrimStart('-');
+            string name = body, value = null!;
+            int equals = body.IndexOf('=');
+            if (equals >= 0) { name = body[..equals]; value = body[(equals + 1)..]; }
+            var flag = verb.Flags.FirstOrDefault(f => f.Name == name.Replace('-', '_') || f.Name == name)
+                ?? throw new CortadoException($"{verb.Name}: unknown flag '{arg}'; {DescribeFlags(verb)}");
+            if (flag.TakesValue && equals < 0)
+            {
+                if (i + 1 >= args.Count) throw new CortadoException($"{verb.Name}: flag --{flag.Name} needs a value");
+                value = args[++i];
+            }
+            else if (!flag.TakesValue && equals >= 0 && value is not ("true" or "false"))
+            {
+                throw new CortadoException($"{verb.Name}: flag --{flag.Name} is a switch and takes no value");
+            }
+            _flags[flag.Name] = flag.TakesValue ? value : (equals >= 0 ? value : "true");
+        }
+        Positional = positional;
+    }
+
+    public string? Get(string name) => _flags.GetValueOrDefault(name);
+
+    public string Require(string name) =>
+        Get(name) ?? throw new CortadoException($"{_verb.Name}: --{name} is required; usage: cortado {_verb.Name} {_verb.Usage}");
+
+    public bool Has(string name) => Get(name) is { } v && v != "false";
+
+    public int GetInt(string name, int fallback)
+    {
+        string? text = Get(name);
+        if (text == null) return fallback;
+        return int.TryParse(text, out int value) ? value : throw new CortadoException($"{_verb.Name}: --{name} expects a whole number, got '{text}'");
+    }
+
+    /// <summary>Exactly <paramref name="count"/> positional arguments, or an error with the usage.</summary>
+    public IReadOnlyList<string> ExpectPositional(int count)
+    {
+        if (Positional.Count != count)
+            throw new CortadoException($"{_verb.Name}: expected {count} argument(s), got {Positional.Count}; usage: cortado {_verb.Name} {_verb.Usage}");
+        return Positional;
+    }
+
+    private static bool IsNumber(string arg) => double.TryParse(arg, System.Globalization.CultureInfo.InvariantCulture, out _);
+
+    private static string DescribeFlags(IVerb verb) =>
+        verb.Flags.Count == 0 ? "this verb takes no flags" : "known flags: " + string.Join(", ", verb.Flags.Select(f => "--" + f.Name));
+}

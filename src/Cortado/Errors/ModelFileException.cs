@@ -1,0 +1,16 @@
+namespace Cortado.Errors;
+
+/// <summary>
+/// A model, solver or snapshot file that is missing, unreadable, truncated or of the
+/// wrong kind. The message names the file and what was expected.
+/// </summary>
+public sealed class ModelFileException : CortadoException
+{
+    public string Path { get; }
+
+    public ModelFileException(string path, string problem, Exception? inner = null)
+        : base($"{path}: {problem}", inner ?? new Exception(problem))
+    {
+        Path = path;
+    }
+}
