@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using Cortado.Compute;
+
+namespace Cortado.Bench;
+
+/// <summary>
+/// sgemm GFLOP/s of Cortado against OpenBLAS on the shapes the seed net meets, on 1 and 2
+/// threads, interleaved (Cortado, OpenBLAS, Cortado, ...) so machine drift hits both.
+/// </summary>
+internal static class GemmBenchmark
+{
+    private sealed record Shape(string Name, bool TA, bool TB, int M, int N, int K);
+
+    private static readonly Shape[] Shapes =
+    [
+        new("square 2048^3 (NN)", false, false, 2048, 2048, 2048),
+        new("conv2 forward W*col (NN)", false, false, 32, 28160, 288),
+        new("conv2 weight grad dY*col^T (NT)", false, true, 32, 288, 28160),
+        new("conv2 data grad W^T*dY (TN)", true, false, 288, 28160, 32),
+        new("fc1 forward X*W^T (NT)", false, true, 128, 128, 1600),
+        new("fc1 weight grad dY^T*X (TN)", true, false, 128, 1600, 128),
+        new("fc1 data grad dY*W (NN)", false, false, 128, 1600, 128),
+    ];
+
+    public static int Run(string[] args)
+    {
+        bool openBlas = OpenBlas.IsAvailable();
+        Console.WriteLine($"Cortado kernel: {GemmKernel.Best.Name}; OpenBLAS: {(openBlas ? OpenBlas.Core + " core" : "not installed (apt-get install libopenblas0-pthread)")}");
+        Console.WriteLine($"OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(unset)"}");
+        Console.WriteLine();
+        Console.WriteLine($"{"shape",-34} {"M",5} {"N",6} {"K",6} {"thr",3} {"Cortado",9} {"OpenBLAS",9} {"ratio",6}");
+        foreach (int threads in new[] { 1, 2 })
+        {
+            foreach (var shape in Shapes)
+            {
+                var (cortado, reference) = Measure(shape, threads, openBlas);
+                string refText = openBlas ? $"{reference,9:F1}" : $"{"-",9}";
+                string ratio = openBlas ? $"{cortado / reference,6:F2}" : $"{"-",6}";
+                Console.WriteLine($"{shape.Name,-34} {shape.M,5} {shape.N,6} {shape.K,6} {threads,3} {cortado,9:F1} {refText} {ratio}");
+            }
+        }
+        Console.WriteLine();
+        Console.WriteLine("GFLOP/s = 2*M*N*K / best time of several runs; ratio = Cortado / OpenBLAS (target >= 0.80).");
+        return 0;
+    }
+
+    private static (double Cortado, double OpenBlas) Measure(Shape s, int threads, bool withOpenBlas)
+    {
+        var random = new Random(1);
+        var a = Enumerable.Range(0, s.M * s.K).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        var b = Enumerable.Range(0, s.K * s.N).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        var c = new float[s.M * s.N];
+        ComputeSettings.Threads = threads;
+        if (withOpenBlas) OpenBlas.SetThreads(threads);
+        var ta = s.TA ? Transpose.Yes : Transpose.No;
+        var tb = s.TB ? Transpose.Yes : Transpose.No;
+        Action ours = () => Gemm.Compute(ta, tb, s.M, s.N, s.K, 1f, a, b, 0f, c);
+        Action theirs = () => OpenBlas.Gemm(s.TA, s.TB, s.M, s.N, s.K, a, b, c);
+        double flops = 2.0 * s.M * s.N * s.K;
+        double bestOurs = double.MaxValue, bestTheirs = double.MaxValue;
+        ours(); if (withOpenBlas) theirs();
+        for (int round = 0; round < 5; round++)
+        {
+            bestOurs = Math.Min(bestOurs, Time(ours, flops));
+            if (withOpenBlas) bestTheirs = Math.Min(bestTheirs, Time(theirs, flops));
+        }
+        return (flops / bestOurs / 1e9, withOpenBlas ? flops / bestTheirs / 1e9 : double.NaN);
+    }
+
+    // Seconds per call, over enough calls to fill about 0.15 s.
+    private static double Time(Action action, double flops)
+    {
+        int reps = Math.Max(1, (int)(0.15 / (flops / 100e9)));
+        var watch = Stopwatch.StartNew();
+        for (int i = 0; i < reps; i++) action();
+        return watch.Elapsed.TotalSeconds / reps;
+    }
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs one of Cortado's benchmarks, installing its reference peers first.
+#   bench/run.sh gemm     sgemm GFLOP/s, Cortado against Debian's OpenBLAS, 1 and 2 threads
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+name="${1:-gemm}"
+case "$name" in
+  gemm)
+    if ! ldconfig -p | grep -q 'libopenblas.so.0'; then
+      echo "installing Debian's OpenBLAS (libopenblas0-pthread) as the reference..." >&2
+      if [[ $(id -u) -eq 0 ]]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas0-pthread >/dev/null
+      else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas0-pthread >/dev/null; fi
+    fi ;;
+  *) echo "unknown benchmark '$name'; known: gemm" >&2; exit 1 ;;
+esac
+exec dotnet run -c Release --project "$root/bench/Cortado.Bench" -- "$@"

@@ -1,0 +1,76 @@
+using System.Numerics.Tensors;
+
+namespace Cortado.Compute;
+
+/// <summary>
+/// The BLAS-like vocabulary layers and solvers are written in, with Caffe's names and
+/// argument order (caffe_axpy, caffe_cpu_axpby, caffe_scal, caffe_cpu_dot, caffe_cpu_asum,
+/// caffe_cpu_gemv). Vectorised through TensorPrimitives; nothing allocates.
+/// </summary>
+public static class Blas
+{
+    /// <summary>y = alpha * x + y.</summary>
+    public static void Axpy(float alpha, ReadOnlySpan<float> x, Span<float> y)
+    {
+        CheckSameLength(x.Length, y.Length, nameof(Axpy));
+        TensorPrimitives.MultiplyAdd(x, alpha, y, y);
+    }
+
+    /// <summary>y = alpha * x + beta * y.</summary>
+    public static void Axpby(float alpha, ReadOnlySpan<float> x, float beta, Span<float> y)
+    {
+        CheckSameLength(x.Length, y.Length, nameof(Axpby));
+        Scal(beta, y);
+        TensorPrimitives.MultiplyAdd(x, alpha, y, y);
+    }
+
+    /// <summary>x = alpha * x.</summary>
+    public static void Scal(float alpha, Span<float> x)
+    {
+        if (alpha == 1f) return;
+        if (alpha == 0f) x.Clear();
+        else TensorPrimitives.Multiply(x, alpha, x);
+    }
+
+    public static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        CheckSameLength(x.Length, y.Length, nameof(Dot));
+        return TensorPrimitives.Dot(x, y);
+    }
+
+    /// <summary>Sum of absolute values.</summary>
+    public static float Asum(ReadOnlySpan<float> x) => TensorPrimitives.SumOfMagnitudes(x);
+
+    /// <summary>
+    /// y = alpha * op(A) * x + beta * y, with A an M x N row-major matrix: op(A) = A gives
+    /// y of length M from x of length N; op(A) = A^T gives y of length N from x of length M.
+    /// When beta is 0, y is not read.
+    /// </summary>
+    public static void Gemv(Transpose transA, int m, int n, float alpha, ReadOnlySpan<float> a, ReadOnlySpan<float> x, float beta, Span<float> y)
+    {
+        if ((long)m * n > a.Length) throw new ArgumentException($"gemv: A needs {(long)m * n} elements ({m} x {n}) but has {a.Length}");
+        int rows = transA == Transpose.No ? m : n, cols = transA == Transpose.No ? n : m;
+        if (x.Length < cols || y.Length < rows)
+            throw new ArgumentException($"gemv: x needs {cols} and y {rows} elements, got {x.Length} and {y.Length}");
+        y = y[..rows];
+        if (beta == 0f) y.Clear();
+        else Scal(beta, y);
+        if (transA == Transpose.No)
+        {
+            for (int i = 0; i < m; i++) y[i] += alpha * TensorPrimitives.Dot(a.Slice(i * n, n), x[..n]);
+        }
+        else
+        {
+            for (int i = 0; i < m; i++)
+            {
+                float scale = alpha * x[i];
+                if (scale != 0f) TensorPrimitives.MultiplyAdd(a.Slice(i * n, n), scale, y, y);
+            }
+        }
+    }
+
+    private static void CheckSameLength(int x, int y, string operation)
+    {
+        if (x != y) throw new ArgumentException($"{operation}: x has {x} elements but y has {y}");
+    }
+}

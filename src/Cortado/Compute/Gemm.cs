@@ -1,0 +1,124 @@
+namespace Cortado.Compute;
+
+/// <summary>
+/// Single-precision general matrix multiply, row-major like Caffe's <c>caffe_cpu_gemm</c>:
+/// C = alpha * op(A) * op(B) + beta * C, with op(A) of size M x K, op(B) K x N, C M x N.
+/// Cache-blocked and packed (BLIS's loop structure), with a SIMD micro-kernel chosen for the
+/// processor, and split across <see cref="ComputeSettings.Threads"/> threads by columns or
+/// rows of C, so each element is computed identically on any number of threads.
+/// When beta is 0, C is not read (it may hold anything, NaN included).
+/// </summary>
+public static unsafe class Gemm
+{
+    /// <summary>Below this many multiply-adds a product runs on one thread (scheduling costs more).</summary>
+    private const long ParallelThreshold = 1 << 20;
+
+    /// <summary>With tight leading dimensions, as Caffe's layers call it.</summary>
+    public static void Compute(Transpose transA, Transpose transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, ReadOnlySpan<float> b, float beta, Span<float> c) =>
+        Compute(transA, transB, m, n, k, alpha, a, transA == Transpose.No ? k : m, b, transB == Transpose.No ? n : k, beta, c, n);
+
+    public static void Compute(Transpose transA, Transpose transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
+        GemmKernel? kernel = null, int? threads = null)
+    {
+        if (m < 0 || n < 0 || k < 0) throw new ArgumentException($"gemm sizes must not be negative (M={m}, N={n}, K={k})");
+        if (m == 0 || n == 0) return;
+        bool ta = transA == Transpose.Yes, tb = transB == Transpose.Yes;
+        CheckOperand("A", a.Length, ta ? k : m, ta ? m : k, lda);
+        CheckOperand("B", b.Length, tb ? n : k, tb ? k : n, ldb);
+        CheckOperand("C", c.Length, m, n, ldc);
+
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            if (k == 0 || alpha == 0f)
+            {
+                ScaleC(pc, m, n, ldc, beta);
+                return;
+            }
+            var problem = new Problem(kernel ?? GemmKernel.Best, ta, tb, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+            int parts = (long)m * n * k < ParallelThreshold ? 1 : Math.Max(1, threads ?? ComputeSettings.Threads);
+            if (parts == 1) problem.Run(0, m, 0, n);
+            else problem.RunParallel(parts);
+        }
+    }
+
+    private static void CheckOperand(string name, int length, int rows, int columns, int ld)
+    {
+        if (rows == 0 || columns == 0) return;
+        if (ld < Math.Max(1, columns))
+            throw new ArgumentException($"gemm: leading dimension of {name} is {ld}, smaller than its {columns} columns");
+        if (rows > 0 && columns > 0 && (long)(rows - 1) * ld + columns > length)
+            throw new ArgumentException($"gemm: {name} needs {(long)(rows - 1) * ld + columns} elements ({rows} x {columns}, leading dimension {ld}) but has {length}");
+    }
+
+    private static void ScaleC(float* c, int m, int n, int ldc, float beta)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            var row = new Span<float>(c + (long)i * ldc, n);
+            if (beta == 0f) row.Clear();
+            else if (beta != 1f) System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
+        }
+    }
+
+    /// <summary>One product, with raw pointers so that worker threads can share it.</summary>
+    private readonly struct Problem(GemmKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+    {
+        private readonly float* _a = a, _b = b, _c = c;
+        private int Rows => m;
+        private int Columns => n;
+
+        /// <summary>Splits the larger dimension of C (in whole micro-tiles) among the threads.</summary>
+        public void RunParallel(int parts)
+        {
+            var self = this;
+            int tilesN = (n + kernel.NR - 1) / kernel.NR, tilesM = (m + kernel.MR - 1) / kernel.MR;
+            bool byColumns = tilesN >= tilesM || tilesM < parts;
+            int tiles = byColumns ? tilesN : tilesM, tile = byColumns ? kernel.NR : kernel.MR, size = byColumns ? n : m;
+            parts = Math.Min(parts, tiles);
+            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+            {
+                int start = Math.Min(size, (int)((long)tiles * part / parts) * tile);
+                int end = Math.Min(size, (int)((long)tiles * (part + 1) / parts) * tile);
+                if (end <= start) return;
+                if (byColumns) self.Run(0, self.Rows, start, end);
+                else self.Run(start, end, 0, self.Columns);
+            });
+        }
+
+        /// <summary>C[rows, columns] for the given ranges, blocked for the caches.</summary>
+        public void Run(int rowStart, int rowEnd, int colStart, int colEnd)
+        {
+            var workspace = GemmWorkspace.ForThisThread(kernel);
+            int mr = kernel.MR, nr = kernel.NR;
+            // Equal k blocks no deeper than KC, so a K just above KC is not split into a big and a tiny block.
+            int kBlocks = (k + kernel.KC - 1) / kernel.KC;
+            int kcStep = (k + kBlocks - 1) / kBlocks;
+            for (int jc = colStart; jc < colEnd; jc += kernel.NC)
+            {
+                int nc = Math.Min(kernel.NC, colEnd - jc);
+                for (int pc = 0; pc < k; pc += kcStep)
+                {
+                    int kc = Math.Min(kcStep, k - pc);
+                    float blockBeta = pc == 0 ? beta : 1f;
+                    GemmPacking.PackB(transB, _b, ldb, pc, jc, kc, nc, nr, workspace.B);
+                    for (int ic = rowStart; ic < rowEnd; ic += kernel.MC)
+                    {
+                        int mc = Math.Min(kernel.MC, rowEnd - ic);
+                        GemmPacking.PackA(transA, _a, lda, ic, pc, mc, kc, mr, workspace.A);
+                        for (int ir = 0; ir < mc; ir += mr)
+                        {
+                            float* panelA = workspace.A + (long)ir * kc;
+                            float* rowC = _c + (long)(ic + ir) * ldc + jc;
+                            int rows = Math.Min(mr, mc - ir);
+                            for (int jr = 0; jr < nc; jr += nr)
+                                kernel.Run(kc, panelA, workspace.B + (long)jr * kc, rowC + jr, ldc, rows, Math.Min(nr, nc - jr), alpha, blockBeta);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+namespace Cortado.Compute;
+
+/// <summary>
+/// Copies blocks of A and B into the micro-kernels' panel layout: A as MR-row panels
+/// (MR values per k step), B as NR-column panels (NR values per k step), zero-padded at
+/// the edges so the kernels never branch on size. Transposed operands are handled here,
+/// which is why one kernel serves all four transpose cases.
+/// </summary>
+internal static unsafe class GemmPacking
+{
+    /// <summary>Packs rows [row0, row0+mc) and depth [k0, k0+kc) of op(A).</summary>
+    public static void PackA(bool transposed, float* a, int lda, int row0, int k0, int mc, int kc, int mr, float* dst)
+    {
+        for (int i0 = 0; i0 < mc; i0 += mr)
+        {
+            int rows = Math.Min(mr, mc - i0);
+            float* panel = dst + (long)i0 * kc;
+            if (!transposed)
+            {
+                // Rows of A run along k; the panel wants MR rows side by side per k step.
+                int done = 0;
+                if (Transpose8x8.IsSupported && mr % 8 == 0 && rows == mr)
+                {
+                    done = kc & ~7;
+                    for (int r0 = 0; r0 < mr; r0 += 8)
+                        for (int p0 = 0; p0 < done; p0 += 8)
+                            Transpose8x8.Run(a + (long)(row0 + i0 + r0) * lda + k0 + p0, lda, panel + p0 * mr + r0, mr);
+                }
+                for (int r = 0; r < rows; r++)
+                {
+                    float* src = a + (long)(row0 + i0 + r) * lda + k0;
+                    for (int p = done; p < kc; p++) panel[p * mr + r] = src[p];
+                }
+                for (int r = rows; r < mr; r++)
+                    for (int p = 0; p < kc; p++) panel[p * mr + r] = 0f;
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    float* src = a + (long)(k0 + p) * lda + row0 + i0;
+                    float* d = panel + p * mr;
+                    new ReadOnlySpan<float>(src, rows).CopyTo(new Span<float>(d, rows));
+                    for (int r = rows; r < mr; r++) d[r] = 0f;
+                }
+            }
+        }
+    }
+
+    /// <summary>Packs depth [k0, k0+kc) and columns [col0, col0+nc) of op(B).</summary>
+    public static void PackB(bool transposed, float* b, int ldb, int k0, int col0, int kc, int nc, int nr, float* dst)
+    {
+        for (int j0 = 0; j0 < nc; j0 += nr)
+        {
+            int cols = Math.Min(nr, nc - j0);
+            float* panel = dst + (long)j0 * kc;
+            if (!transposed)
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    float* src = b + (long)(k0 + p) * ldb + col0 + j0;
+                    float* d = panel + p * nr;
+                    new ReadOnlySpan<float>(src, cols).CopyTo(new Span<float>(d, cols));
+                    for (int c = cols; c < nr; c++) d[c] = 0f;
+                }
+            }
+            else
+            {
+                // Rows of the stored B^T run along k; the panel wants NR columns side by side per k step.
+                int fullCols = Transpose8x8.IsSupported ? cols & ~7 : 0;
+                int fullDepth = kc & ~7;
+                for (int c0 = 0; c0 < fullCols; c0 += 8)
+                    for (int p0 = 0; p0 < fullDepth; p0 += 8)
+                        Transpose8x8.Run(b + (long)(col0 + j0 + c0) * ldb + k0 + p0, ldb, panel + p0 * nr + c0, nr);
+                for (int c = 0; c < cols; c++)
+                {
+                    float* src = b + (long)(col0 + j0 + c) * ldb + k0;
+                    for (int p = c < fullCols ? fullDepth : 0; p < kc; p++) panel[p * nr + c] = src[p];
+                }
+                for (int c = cols; c < nr; c++)
+                    for (int p = 0; p < kc; p++) panel[p * nr + c] = 0f;
+            }
+        }
+    }
+}

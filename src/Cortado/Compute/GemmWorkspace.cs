@@ -1,0 +1,51 @@
+using System.Runtime.InteropServices;
+
+namespace Cortado.Compute;
+
+/// <summary>
+/// Per-thread packing buffers for GEMM, 64-byte aligned so that every packed vector load
+/// stays within one cache line. Allocated once per thread and grown when a kernel needs more.
+/// </summary>
+internal sealed unsafe class GemmWorkspace : IDisposable
+{
+    [ThreadStatic] private static GemmWorkspace? _current;
+
+    private float* _a, _b;
+    private long _aCapacity, _bCapacity;
+
+    public static GemmWorkspace ForThisThread(GemmKernel kernel)
+    {
+        var workspace = _current ??= new GemmWorkspace();
+        workspace.Ensure(kernel);
+        return workspace;
+    }
+
+    public float* A => _a;
+    public float* B => _b;
+
+    private void Ensure(GemmKernel kernel)
+    {
+        long aNeeded = (long)RoundUp(kernel.MC, kernel.MR) * kernel.KC;
+        long bNeeded = (long)RoundUp(kernel.NC, kernel.NR) * kernel.KC;
+        if (aNeeded > _aCapacity) { Free(ref _a); _a = Allocate(aNeeded); _aCapacity = aNeeded; }
+        if (bNeeded > _bCapacity) { Free(ref _b); _b = Allocate(bNeeded); _bCapacity = bNeeded; }
+    }
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    private static float* Allocate(long floats) => (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
+
+    private static void Free(ref float* pointer)
+    {
+        if (pointer != null) NativeMemory.AlignedFree(pointer);
+        pointer = null;
+    }
+
+    public void Dispose()
+    {
+        Free(ref _a);
+        Free(ref _b);
+    }
+
+    ~GemmWorkspace() => Dispose();
+}

@@ -1,0 +1,141 @@
+namespace Cortado.Compute;
+
+/// <summary>
+/// Caffe's 2-D max and average pooling over N*C planes of H x W. Windows start at
+/// <c>p * stride - pad</c>; max pooling ignores the padding and remembers the winning input
+/// (the first of equal maxima) for the backward pass; average pooling divides by the window
+/// size clipped to the padded input, as Caffe does, so border windows count padding as zeros.
+/// </summary>
+public static class Pooling
+{
+    /// <summary>
+    /// Caffe's pooled output size: rounded up by default (<paramref name="ceil"/>), and never a
+    /// last window that starts inside the padding.
+    /// </summary>
+    public static int OutputSize(int input, int kernel, int pad, int stride, bool ceil = true)
+    {
+        double steps = (double)(input + 2 * pad - kernel) / stride;
+        int size = (int)(ceil ? Math.Ceiling(steps) : Math.Floor(steps)) + 1;
+        if (pad > 0 && (size - 1) * stride >= input + pad) size--;
+        return size;
+    }
+
+    public static void MaxForward(ReadOnlySpan<float> bottom, int planes, in PoolingGeometry g, Span<float> top, Span<int> argmax)
+    {
+        g.Check(bottom.Length, top.Length, planes);
+        int inPlane = g.Height * g.Width, outPlane = g.PooledHeight * g.PooledWidth;
+        for (int plane = 0; plane < planes; plane++)
+        {
+            var input = bottom.Slice(plane * inPlane, inPlane);
+            var output = top.Slice(plane * outPlane, outPlane);
+            var mask = argmax.Slice(plane * outPlane, outPlane);
+            for (int ph = 0; ph < g.PooledHeight; ph++)
+            {
+                int hStart = Math.Max(ph * g.StrideH - g.PadH, 0), hEnd = Math.Min(ph * g.StrideH - g.PadH + g.KernelH, g.Height);
+                for (int pw = 0; pw < g.PooledWidth; pw++)
+                {
+                    int wStart = Math.Max(pw * g.StrideW - g.PadW, 0), wEnd = Math.Min(pw * g.StrideW - g.PadW + g.KernelW, g.Width);
+                    float best = float.MinValue;
+                    int bestIndex = -1;
+                    for (int h = hStart; h < hEnd; h++)
+                    {
+                        for (int w = wStart; w < wEnd; w++)
+                        {
+                            int index = h * g.Width + w;
+                            if (input[index] > best || bestIndex < 0) { best = input[index]; bestIndex = index; }
+                        }
+                    }
+                    output[ph * g.PooledWidth + pw] = best;
+                    mask[ph * g.PooledWidth + pw] = bestIndex;
+                }
+            }
+        }
+    }
+
+    /// <summary>Routes each top gradient to the input that won its window; the bottom diff is overwritten.</summary>
+    public static void MaxBackward(ReadOnlySpan<float> topDiff, ReadOnlySpan<int> argmax, int planes, in PoolingGeometry g, Span<float> bottomDiff)
+    {
+        g.Check(bottomDiff.Length, topDiff.Length, planes);
+        int inPlane = g.Height * g.Width, outPlane = g.PooledHeight * g.PooledWidth;
+        bottomDiff[..(planes * inPlane)].Clear();
+        for (int plane = 0; plane < planes; plane++)
+        {
+            var diff = bottomDiff.Slice(plane * inPlane, inPlane);
+            for (int i = 0; i < outPlane; i++)
+            {
+                int index = argmax[plane * outPlane + i];
+                if (index >= 0) diff[index] += topDiff[plane * outPlane + i];
+            }
+        }
+    }
+
+    public static void AverageForward(ReadOnlySpan<float> bottom, int planes, in PoolingGeometry g, Span<float> top)
+    {
+        g.Check(bottom.Length, top.Length, planes);
+        int inPlane = g.Height * g.Width, outPlane = g.PooledHeight * g.PooledWidth;
+        for (int plane = 0; plane < planes; plane++)
+        {
+            var input = bottom.Slice(plane * inPlane, inPlane);
+            var output = top.Slice(plane * outPlane, outPlane);
+            for (int ph = 0; ph < g.PooledHeight; ph++)
+            {
+                for (int pw = 0; pw < g.PooledWidth; pw++)
+                {
+                    var (hStart, hEnd, wStart, wEnd, size) = g.AverageWindow(ph, pw);
+                    float sum = 0f;
+                    for (int h = hStart; h < hEnd; h++)
+                        for (int w = wStart; w < wEnd; w++) sum += input[h * g.Width + w];
+                    output[ph * g.PooledWidth + pw] = sum / size;
+                }
+            }
+        }
+    }
+
+    /// <summary>Spreads each top gradient evenly over its window; the bottom diff is overwritten.</summary>
+    public static void AverageBackward(ReadOnlySpan<float> topDiff, int planes, in PoolingGeometry g, Span<float> bottomDiff)
+    {
+        g.Check(bottomDiff.Length, topDiff.Length, planes);
+        int inPlane = g.Height * g.Width, outPlane = g.PooledHeight * g.PooledWidth;
+        bottomDiff[..(planes * inPlane)].Clear();
+        for (int plane = 0; plane < planes; plane++)
+        {
+            var diff = bottomDiff.Slice(plane * inPlane, inPlane);
+            var gradient = topDiff.Slice(plane * outPlane, outPlane);
+            for (int ph = 0; ph < g.PooledHeight; ph++)
+            {
+                for (int pw = 0; pw < g.PooledWidth; pw++)
+                {
+                    var (hStart, hEnd, wStart, wEnd, size) = g.AverageWindow(ph, pw);
+                    float share = gradient[ph * g.PooledWidth + pw] / size;
+                    for (int h = hStart; h < hEnd; h++)
+                        for (int w = wStart; w < wEnd; w++) diff[h * g.Width + w] += share;
+                }
+            }
+        }
+    }
+}
+
+/// <summary>Window sizes and the pooled output size of one pooling layer.</summary>
+public readonly record struct PoolingGeometry(
+    int Height, int Width, int KernelH, int KernelW, int PadH, int PadW, int StrideH, int StrideW, bool Ceil = true)
+{
+    public int PooledHeight => Pooling.OutputSize(Height, KernelH, PadH, StrideH, Ceil);
+    public int PooledWidth => Pooling.OutputSize(Width, KernelW, PadW, StrideW, Ceil);
+
+    /// <summary>Caffe's average window: the divisor counts padding inside the padded input, the sum only real inputs.</summary>
+    internal (int HStart, int HEnd, int WStart, int WEnd, int Size) AverageWindow(int ph, int pw)
+    {
+        int hStart = ph * StrideH - PadH, wStart = pw * StrideW - PadW;
+        int hEnd = Math.Min(hStart + KernelH, Height + PadH), wEnd = Math.Min(wStart + KernelW, Width + PadW);
+        int size = (hEnd - hStart) * (wEnd - wStart);
+        return (Math.Max(hStart, 0), Math.Min(hEnd, Height), Math.Max(wStart, 0), Math.Min(wEnd, Width), size);
+    }
+
+    internal void Check(int bottomLength, int topLength, int planes)
+    {
+        if (PooledHeight <= 0 || PooledWidth <= 0)
+            throw new ArgumentException($"pooling: a {KernelH}x{KernelW} window does not fit a {Height}x{Width} input padded by {PadH}x{PadW}");
+        if (bottomLength < (long)planes * Height * Width || topLength < (long)planes * PooledHeight * PooledWidth)
+            throw new ArgumentException($"pooling: {planes} planes need {(long)planes * Height * Width} inputs and {(long)planes * PooledHeight * PooledWidth} outputs, got {bottomLength} and {topLength}");
+    }
+}

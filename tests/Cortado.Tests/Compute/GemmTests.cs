@@ -1,0 +1,125 @@
+using Cortado.Compute;
+
+namespace Cortado.Tests.Compute;
+
+public class GemmTests
+{
+    public static TheoryData<string> Kernels() => new(GemmKernel.Available.Select(k => k.Name));
+
+    private static GemmKernel Kernel(string name) => GemmKernel.Available.Single(k => k.Name == name);
+
+    private static void Check(GemmKernel kernel, bool ta, bool tb, int m, int n, int k, float alpha = 1f, float beta = 0f,
+        int padA = 0, int padB = 0, int padC = 0, int threads = 1)
+    {
+        int lda = (ta ? m : k) + padA, ldb = (tb ? k : n) + padB, ldc = n + padC;
+        var a = Reference.Random(Math.Max(1, (ta ? k : m) * lda), 1);
+        var b = Reference.Random(Math.Max(1, (tb ? n : k) * ldb), 2);
+        var c = Reference.Random(Math.Max(1, m * ldc), 3);
+        var (expected, magnitude) = Reference.Gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        var before = (float[])c.Clone();
+        Gemm.Compute(ta ? Transpose.Yes : Transpose.No, tb ? Transpose.Yes : Transpose.No, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, kernel, threads);
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double tolerance = 1e-5 * magnitude[i * n + j] + 1e-6;
+                Assert.True(Math.Abs(c[i * ldc + j] - expected[i * n + j]) <= tolerance,
+                    $"{kernel.Name} ta={ta} tb={tb} M={m} N={n} K={k}: C[{i},{j}] = {c[i * ldc + j]}, expected {expected[i * n + j]}");
+            }
+            for (int j = n; j < ldc; j++) Assert.Equal(before[i * ldc + j], c[i * ldc + j]); // padding untouched
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void OddSizesAndEveryTransposeMatchTheTripleLoop(string kernelName)
+    {
+        var kernel = Kernel(kernelName);
+        int[] sizes = [1, 7, 33, 257];
+        foreach (bool ta in new[] { false, true })
+            foreach (bool tb in new[] { false, true })
+                foreach (int m in sizes)
+                    foreach (int n in sizes)
+                        foreach (int k in sizes)
+                        {
+                            if (m * n * k > 33 * 257 * 257) continue; // the largest cube alone is covered below
+                            Check(kernel, ta, tb, m, n, k);
+                        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void SizesCrossingEveryCacheBlock(string kernelName)
+    {
+        var kernel = Kernel(kernelName);
+        // M > MC, N > NC, K > KC (and a K just above KC), on one and two threads.
+        Check(kernel, false, false, 257, 600, 300, threads: 2);
+        Check(kernel, true, true, 250, 530, 520, alpha: 0.5f, beta: 2f, threads: 2);
+        Check(kernel, false, true, 33, 1030, 257);
+        Check(kernel, true, false, 257, 257, 257);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void AlphaBetaAndLeadingDimensions(string kernelName)
+    {
+        var kernel = Kernel(kernelName);
+        Check(kernel, false, false, 9, 35, 13, alpha: -1.5f, beta: 0.5f);
+        Check(kernel, true, false, 9, 35, 13, alpha: 2f, beta: 1f, padA: 3, padB: 5, padC: 7);
+        Check(kernel, false, true, 17, 40, 21, alpha: 1f, beta: -2f, padA: 1, padB: 2, padC: 3);
+        Check(kernel, true, true, 8, 32, 64, alpha: 0.25f, beta: 1f, padC: 1);
+    }
+
+    [Fact]
+    public void BetaZeroIgnoresWhatCHeld()
+    {
+        var c = Enumerable.Repeat(float.NaN, 6).ToArray();
+        Gemm.Compute(Transpose.No, Transpose.No, 2, 3, 2, 1f, [1, 2, 3, 4], [1, 0, 0, 0, 1, 0], 0f, c);
+        Assert.Equal([1f, 2f, 0f, 3f, 4f, 0f], c);
+    }
+
+    [Fact]
+    public void HandComputedProduct()
+    {
+        // [1 2; 3 4] * [5 6; 7 8] = [19 22; 43 50]; then 2*that + 1*[1 1; 1 1]
+        var c = new float[] { 1, 1, 1, 1 };
+        Gemm.Compute(Transpose.No, Transpose.No, 2, 2, 2, 2f, [1, 2, 3, 4], [5, 6, 7, 8], 1f, c);
+        Assert.Equal([39f, 45f, 87f, 101f], c);
+        // A^T * B with A = [1 2; 3 4] gives [1 3; 2 4] * [5 6; 7 8] = [26 30; 38 44]
+        Gemm.Compute(Transpose.Yes, Transpose.No, 2, 2, 2, 1f, [1, 2, 3, 4], [5, 6, 7, 8], 0f, c);
+        Assert.Equal([26f, 30f, 38f, 44f], c);
+    }
+
+    [Fact]
+    public void ZeroDepthOrZeroAlphaOnlyScalesC()
+    {
+        var c = new float[] { 1, 2, 3, 4 };
+        Gemm.Compute(Transpose.No, Transpose.No, 2, 2, 0, 1f, [], [], 3f, c);
+        Assert.Equal([3f, 6f, 9f, 12f], c);
+        Gemm.Compute(Transpose.No, Transpose.No, 2, 2, 2, 0f, [9, 9, 9, 9], [9, 9, 9, 9], 0f, c);
+        Assert.Equal([0f, 0f, 0f, 0f], c);
+    }
+
+    [Fact]
+    public void OneThreadAndTwoThreadsGiveIdenticalResults()
+    {
+        foreach (var (m, n, k) in new[] { (32, 2816, 288), (128, 128, 1600), (300, 200, 500), (1000, 40, 64) })
+        {
+            var a = Reference.Random(m * k, 4);
+            var b = Reference.Random(k * n, 5);
+            var one = new float[m * n];
+            var two = new float[m * n];
+            Gemm.Compute(Transpose.No, Transpose.Yes, m, n, k, 1f, a, k, b, k, 0f, one, n, threads: 1);
+            Gemm.Compute(Transpose.No, Transpose.Yes, m, n, k, 1f, a, k, b, k, 0f, two, n, threads: 2);
+            Assert.Equal(one, two);
+        }
+    }
+
+    [Fact]
+    public void OperandsTooSmallAreRejected()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Gemm.Compute(Transpose.No, Transpose.No, 3, 3, 3, 1f, new float[8], new float[9], 0f, new float[9]));
+        Assert.Contains("A needs 9 elements", e.Message);
+        Assert.Throws<ArgumentException>(() => Gemm.Compute(Transpose.No, Transpose.No, 2, 2, 2, 1f, new float[4], 1, new float[4], 2, 0f, new float[4], 2));
+    }
+}
