@@ -50,36 +50,49 @@ internal static unsafe class GemmPacking
     /// <summary>Packs depth [k0, k0+kc) and columns [col0, col0+nc) of op(B).</summary>
     public static void PackB(bool transposed, float* b, int ldb, int k0, int col0, int kc, int nc, int nr, float* dst)
     {
+        if (!transposed)
+        {
+            // Row by row, so each source row is read once, front to back (prefetch-friendly),
+            // and scattered into the NR-wide panels.
+            int fullCols = nc / nr * nr;
+            for (int p = 0; p < kc; p++)
+            {
+                float* src = b + (long)(k0 + p) * ldb + col0;
+                for (int j0 = 0; j0 < fullCols; j0 += nr) CopyFloats(src + j0, dst + (long)j0 * kc + p * nr, nr);
+                if (fullCols < nc)
+                {
+                    float* d = dst + (long)fullCols * kc + p * nr;
+                    int cols = nc - fullCols;
+                    for (int c = 0; c < cols; c++) d[c] = src[fullCols + c];
+                    for (int c = cols; c < nr; c++) d[c] = 0f;
+                }
+            }
+            return;
+        }
         for (int j0 = 0; j0 < nc; j0 += nr)
         {
             int cols = Math.Min(nr, nc - j0);
             float* panel = dst + (long)j0 * kc;
-            if (!transposed)
+            // Rows of the stored B^T run along k; the panel wants NR columns side by side per k step.
+            int fullCols = Transpose8x8.IsSupported ? cols & ~7 : 0;
+            int fullDepth = kc & ~7;
+            for (int c0 = 0; c0 < fullCols; c0 += 8)
+                for (int p0 = 0; p0 < fullDepth; p0 += 8)
+                    Transpose8x8.Run(b + (long)(col0 + j0 + c0) * ldb + k0 + p0, ldb, panel + p0 * nr + c0, nr);
+            for (int c = 0; c < cols; c++)
             {
-                for (int p = 0; p < kc; p++)
-                {
-                    float* src = b + (long)(k0 + p) * ldb + col0 + j0;
-                    float* d = panel + p * nr;
-                    new ReadOnlySpan<float>(src, cols).CopyTo(new Span<float>(d, cols));
-                    for (int c = cols; c < nr; c++) d[c] = 0f;
-                }
+                float* src = b + (long)(col0 + j0 + c) * ldb + k0;
+                for (int p = c < fullCols ? fullDepth : 0; p < kc; p++) panel[p * nr + c] = src[p];
             }
-            else
-            {
-                // Rows of the stored B^T run along k; the panel wants NR columns side by side per k step.
-                int fullCols = Transpose8x8.IsSupported ? cols & ~7 : 0;
-                int fullDepth = kc & ~7;
-                for (int c0 = 0; c0 < fullCols; c0 += 8)
-                    for (int p0 = 0; p0 < fullDepth; p0 += 8)
-                        Transpose8x8.Run(b + (long)(col0 + j0 + c0) * ldb + k0 + p0, ldb, panel + p0 * nr + c0, nr);
-                for (int c = 0; c < cols; c++)
-                {
-                    float* src = b + (long)(col0 + j0 + c) * ldb + k0;
-                    for (int p = c < fullCols ? fullDepth : 0; p < kc; p++) panel[p * nr + c] = src[p];
-                }
-                for (int c = cols; c < nr; c++)
-                    for (int p = 0; p < kc; p++) panel[p * nr + c] = 0f;
-            }
+            for (int c = cols; c < nr; c++)
+                for (int p = 0; p < kc; p++) panel[p * nr + c] = 0f;
         }
+    }
+
+    // Copies a multiple of 8 floats with 256-bit vectors (every kernel's NR is a multiple of 8).
+    private static void CopyFloats(float* src, float* dst, int count)
+    {
+        for (int i = 0; i < count; i += 8)
+            System.Runtime.Intrinsics.Vector256.Store(System.Runtime.Intrinsics.Vector256.Load(src + i), dst + i);
     }
 }
