@@ -1,0 +1,67 @@
+using Cortado.Fillers;
+using Cortado.Proto;
+using Cortado.Tensors;
+
+namespace Cortado.Layers;
+
+/// <summary>y = x + b, with b broadcast over the bottom from <c>axis</c>: a second bottom, or a learned blob (default 0).</summary>
+[LayerType("Bias")]
+public sealed class BiasLayer(LayerParameter param, LayerContext context) : Layer(param, context)
+{
+    public override string Type => "Bias";
+    public override int MinBottomBlobs => 1;
+    public override int MaxBottomBlobs => 2;
+    public override int ExactNumTopBlobs => 1;
+    private ChannelBroadcast _view;
+
+    private BiasParameter P => Param.BiasParam ?? new BiasParameter();
+
+    protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        if (bottom.Count == 1)
+            Filler.Fill(P.Filler, AddParameter("bias", ChannelBroadcast.ParameterShape(bottom[0], P.Axis, P.NumAxes, Error)), Context.Random);
+    }
+
+    private Blob BiasBlob(IReadOnlyList<Blob> bottom) => bottom.Count > 1 ? bottom[1] : Blobs[0];
+
+    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        _view = ChannelBroadcast.Of(bottom[0], BiasBlob(bottom).Shape, P.Axis, Error);
+        top[0].ReshapeLike(bottom[0]);
+    }
+
+    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        var x = bottom[0].Data;
+        var y = top[0].Data;
+        var b = BiasBlob(bottom).Data;
+        var (outer, dim, inner) = _view;
+        for (int o = 0; o < outer; o++)
+            for (int d = 0; d < dim; d++)
+            {
+                int start = (o * dim + d) * inner;
+                for (int i = 0; i < inner; i++) y[start + i] = x[start + i] + b[d];
+            }
+    }
+
+    protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        var dy = top[0].Diff;
+        var (outer, dim, inner) = _view;
+        bool biasIsBottom = bottom.Count > 1;
+        if (biasIsBottom ? propagateDown[1] : ParamPropagateDown[0])
+        {
+            var db = BiasBlob(bottom).Diff;
+            if (biasIsBottom) db.Clear();
+            for (int o = 0; o < outer; o++)
+                for (int d = 0; d < dim; d++)
+                {
+                    int start = (o * dim + d) * inner;
+                    float sum = 0f;
+                    for (int i = 0; i < inner; i++) sum += dy[start + i];
+                    db[d] += sum;
+                }
+        }
+        if (propagateDown[0] && !ReferenceEquals(bottom[0], top[0])) dy.CopyTo(bottom[0].Diff);
+    }
+}

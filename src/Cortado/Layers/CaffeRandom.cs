@@ -1,0 +1,41 @@
+namespace Cortado.Layers;
+
+/// <summary>
+/// The net's one random source (fillers, dropout masks, data shuffling), seeded from the
+/// solver's random_seed so that runs repeat exactly.
+/// </summary>
+public sealed class CaffeRandom(int seed)
+{
+    private readonly Random _random = new(seed);
+
+    public int Seed { get; } = seed;
+
+    public static CaffeRandom FromClock() => new(Environment.TickCount);
+
+    public float Uniform(float min, float max) => min + (max - min) * (float)_random.NextDouble();
+
+    public void Uniform(Span<float> values, float min, float max)
+    {
+        for (int i = 0; i < values.Length; i++) values[i] = Uniform(min, max);
+    }
+
+    /// <summary>Normal samples by the Box-Muller transform.</summary>
+    public void Gaussian(Span<float> values, float mean, float std)
+    {
+        for (int i = 0; i < values.Length; i += 2)
+        {
+            double u1 = 1.0 - _random.NextDouble(), u2 = _random.NextDouble();
+            double radius = Math.Sqrt(-2.0 * Math.Log(u1)), angle = 2.0 * Math.PI * u2;
+            values[i] = mean + std * (float)(radius * Math.Cos(angle));
+            if (i + 1 < values.Length) values[i + 1] = mean + std * (float)(radius * Math.Sin(angle));
+        }
+    }
+
+    /// <summary>1 with probability p, else 0.</summary>
+    public void Bernoulli(Span<uint> values, double p)
+    {
+        for (int i = 0; i < values.Length; i++) values[i] = _random.NextDouble() < p ? 1u : 0u;
+    }
+
+    public int Next(int maxExclusive) => _random.Next(maxExclusive);
+}

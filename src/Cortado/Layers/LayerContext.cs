@@ -1,0 +1,17 @@
+using Cortado.Compute;
+using Cortado.Logging;
+using Cortado.Proto;
+
+namespace Cortado.Layers;
+
+/// <summary>What every layer of one net shares: the phase, the compute backend, the net's seeded random source and its log.</summary>
+public sealed class LayerContext(Phase phase, ICompute compute, CaffeRandom random, CaffeLog log)
+{
+    public Phase Phase { get; } = phase;
+    public ICompute Compute { get; } = compute;
+    public CaffeRandom Random { get; } = random;
+    public CaffeLog Log { get; } = log;
+
+    public static LayerContext ForTests(Phase phase = Phase.Train, int seed = 1) =>
+        new(phase, CpuCompute.Instance, new CaffeRandom(seed), CaffeLog.Null);
+}

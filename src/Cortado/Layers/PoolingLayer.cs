@@ -1,0 +1,82 @@
+using Cortado.Compute;
+using Cortado.Proto;
+using Cortado.Tensors;
+
+namespace Cortado.Layers;
+
+/// <summary>
+/// MAX or AVE pooling over each channel of N x C x H x W, with Caffe's output size (rounded up
+/// unless round_mode is FLOOR) and its border rules; global_pooling covers the whole plane.
+/// MAX keeps the winner's index for backward (and emits it as a second top when asked).
+/// </summary>
+[LayerType("Pooling")]
+public sealed class PoolingLayer(LayerParameter param, LayerContext context) : Layer(param, context)
+{
+    public override string Type => "Pooling";
+    public override int ExactNumBottomBlobs => 1;
+    public override int MinTopBlobs => 1;
+    public override int MaxTopBlobs => Param.PoolingParam?.Pool == PoolingParameter.Types.PoolMethod.Max ? 2 : 1;
+
+    private PoolingGeometry _geometry;
+    private int[] _argmax = [];
+
+    private PoolingParameter P => Param.PoolingParam ?? new PoolingParameter();
+
+    protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        var p = P;
+        if (p.Pool == PoolingParameter.Types.PoolMethod.Stochastic) throw Error("STOCHASTIC pooling is not supported; use MAX or AVE");
+        if (bottom[0].NumAxes != 4) throw Error($"needs a 4-D bottom (N x C x H x W), got {bottom[0].ShapeString}");
+        if (!p.GlobalPooling)
+        {
+            bool hasSize = p.HasKernelSize, hasHw = p.HasKernelH || p.HasKernelW;
+            if (hasSize == hasHw) throw Error("give either kernel_size or both kernel_h and kernel_w");
+            if (hasHw && !(p.HasKernelH && p.HasKernelW)) throw Error("kernel_h and kernel_w must both be given");
+        }
+        else if (p.HasKernelSize || p.HasKernelH || p.HasKernelW) throw Error("global_pooling takes the whole plane; do not give a kernel size");
+    }
+
+    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        var p = P;
+        if (bottom[0].NumAxes != 4) throw Error($"needs a 4-D bottom (N x C x H x W), got {bottom[0].ShapeString}");
+        int height = bottom[0].Shape[2], width = bottom[0].Shape[3];
+        int kh = p.GlobalPooling ? height : (int)(p.HasKernelH ? p.KernelH : p.KernelSize);
+        int kw = p.GlobalPooling ? width : (int)(p.HasKernelW ? p.KernelW : p.KernelSize);
+        int ph = (int)(p.HasPadH ? p.PadH : p.Pad), pw = (int)(p.HasPadW ? p.PadW : p.Pad);
+        int sh = p.GlobalPooling ? 1 : (int)(p.HasStrideH ? p.StrideH : p.Stride), sw = p.GlobalPooling ? 1 : (int)(p.HasStrideW ? p.StrideW : p.Stride);
+        if (kh <= 0 || kw <= 0 || sh <= 0 || sw <= 0) throw Error($"kernel {kh}x{kw} and stride {sh}x{sw} must be positive");
+        if (ph >= kh || pw >= kw) throw Error($"padding {ph}x{pw} must be smaller than the kernel {kh}x{kw}");
+        if (kh > height + 2 * ph || kw > width + 2 * pw)
+            throw Error($"a {kh}x{kw} window does not fit the {height}x{width} input padded by {ph}x{pw}");
+        _geometry = new PoolingGeometry(height, width, kh, kw, ph, pw, sh, sw, p.RoundMode == PoolingParameter.Types.RoundMode.Ceil);
+        int[] shape = [bottom[0].Shape[0], bottom[0].Shape[1], _geometry.PooledHeight, _geometry.PooledWidth];
+        foreach (var t in top) t.Reshape(shape);
+        if (p.Pool == PoolingParameter.Types.PoolMethod.Max && _argmax.Length < top[0].Count) _argmax = new int[top[0].Count];
+    }
+
+    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        int planes = bottom[0].Shape[0] * bottom[0].Shape[1];
+        if (P.Pool == PoolingParameter.Types.PoolMethod.Max)
+        {
+            var argmax = _argmax.AsSpan(0, top[0].Count);
+            Backend.MaxPoolForward(bottom[0].Data, planes, _geometry, top[0].Data, argmax);
+            if (top.Count > 1)
+            {
+                var mask = top[1].Data;
+                for (int i = 0; i < argmax.Length; i++) mask[i] = argmax[i];
+            }
+        }
+        else Backend.AveragePoolForward(bottom[0].Data, planes, _geometry, top[0].Data);
+    }
+
+    protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (!propagateDown[0]) return;
+        int planes = bottom[0].Shape[0] * bottom[0].Shape[1];
+        if (P.Pool == PoolingParameter.Types.PoolMethod.Max)
+            Backend.MaxPoolBackward(top[0].Diff, _argmax.AsSpan(0, top[0].Count), planes, _geometry, bottom[0].Diff);
+        else Backend.AveragePoolBackward(top[0].Diff, planes, _geometry, bottom[0].Diff);
+    }
+}

@@ -1,0 +1,59 @@
+using Cortado.Proto;
+using Cortado.Tensors;
+using Mode = Cortado.Proto.LossParameter.Types.NormalizationMode;
+
+namespace Cortado.Layers;
+
+/// <summary>
+/// Cross-entropy of sigmoid(x) against targets t in [0, 1], computed stably:
+/// L = -sum [x (t - [x &gt;= 0]) - log(1 + exp(x - 2 x [x &gt;= 0]))] / normaliser
+/// (BATCH_SIZE by default, for historical reasons, as in Caffe); dx = sigmoid(x) - t.
+/// </summary>
+[LayerType("SigmoidCrossEntropyLoss")]
+public sealed class SigmoidCrossEntropyLossLayer(LayerParameter param, LayerContext context) : LossLayer(param, context)
+{
+    public override string Type => "SigmoidCrossEntropyLoss";
+    public override int MaxTopBlobs => 1;
+    private int _validCount;
+    private int? _ignore;
+
+    protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
+        _ignore = Param.LossParam is { HasIgnoreLabel: true } p ? p.IgnoreLabel : null;
+
+    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        base.Reshape(bottom, top);
+        if (bottom[0].Count != bottom[1].Count) throw Error($"needs one target per input, got {bottom[0].ShapeString} and {bottom[1].ShapeString}");
+    }
+
+    private float Normalizer(int num, int count) =>
+        LossLayer.Normalizer(NormalizationMode(Mode.BatchSize), num, count / num, _ignore.HasValue ? _validCount : -1);
+
+    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        var x = bottom[0].Data;
+        var t = bottom[1].Data;
+        double loss = 0;
+        _validCount = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            if (_ignore.HasValue && (int)t[i] == _ignore) continue;
+            float positive = x[i] >= 0f ? 1f : 0f;
+            loss -= x[i] * (t[i] - positive) - MathF.Log(1f + MathF.Exp(x[i] - 2f * x[i] * positive));
+            _validCount++;
+        }
+        top[0].Data[0] = (float)(loss / Normalizer(bottom[0].Shape[0], x.Length));
+    }
+
+    protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (propagateDown[1]) throw Error("cannot backpropagate to the target input");
+        if (!propagateDown[0]) return;
+        var x = bottom[0].Data;
+        var t = bottom[1].Data;
+        var dx = bottom[0].Diff;
+        float scale = top[0].Diff[0] / Normalizer(bottom[0].Shape[0], x.Length);
+        for (int i = 0; i < x.Length; i++)
+            dx[i] = _ignore.HasValue && (int)t[i] == _ignore ? 0f : (1f / (1f + MathF.Exp(-x[i])) - t[i]) * scale;
+    }
+}

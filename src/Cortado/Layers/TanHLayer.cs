@@ -1,0 +1,23 @@
+using Cortado.Proto;
+using Cortado.Tensors;
+
+namespace Cortado.Layers;
+
+/// <summary>y = tanh(x); dy/dx = 1 - y^2.</summary>
+[LayerType("TanH")]
+public sealed class TanHLayer(LayerParameter param, LayerContext context) : NeuronLayer(param, context)
+{
+    public override string Type => "TanH";
+
+    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
+        System.Numerics.Tensors.TensorPrimitives.Tanh(bottom[0].Data, top[0].Data);
+
+    protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    {
+        if (!propagateDown[0]) return;
+        var y = top[0].Data;
+        var dy = top[0].Diff;
+        var dx = bottom[0].Diff;
+        for (int i = 0; i < y.Length; i++) dx[i] = dy[i] * (1f - y[i] * y[i]);
+    }
+}

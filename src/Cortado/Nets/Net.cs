@@ -1,0 +1,292 @@
+using System.Globalization;
+using Cortado.Compute;
+using Cortado.Errors;
+using Cortado.Layers;
+using Cortado.Logging;
+using Cortado.Proto;
+using Cortado.Tensors;
+
+namespace Cortado.Nets;
+
+/// <summary>
+/// A net built from a <see cref="NetParameter"/> and a state (phase, level, stages), by Caffe's
+/// pipeline: filter layers by the state's rules, insert splits, create each layer from the
+/// registry, connect blobs by name (a top named like its bottom works in place), set each layer
+/// up (inferring shapes and logging them as Caffe does), share parameters by name, and decide
+/// which layers need backward. Forward returns the weighted loss; Backward fills the diffs.
+/// </summary>
+public sealed class Net
+{
+    private readonly List<Layer> _layers = [];
+    private readonly List<Blob> _blobs = [];
+    private readonly Dictionary<string, int> _blobIndex = new(StringComparer.Ordinal);
+    private readonly List<List<Blob>> _bottoms = [], _tops = [];
+    private readonly List<List<int>> _bottomIds = [], _topIds = [];
+    private readonly List<bool> _layerNeedsBackward = [];
+    private readonly List<List<bool>> _bottomNeedsBackward = [];
+    private readonly List<Blob> _params = [], _learnableParams = [];
+    private readonly List<int> _paramOwners = [];
+    private readonly List<(int Layer, int Blob)> _paramLayerIndices = [];
+    private readonly List<float> _paramsLr = [], _paramsDecay = [];
+    private readonly List<string> _paramDisplayNames = [];
+    private readonly List<Blob> _outputs = [];
+    private readonly CaffeLog _log;
+
+    public Net(NetParameter param, NetState state, NetOptions? options = null)
+    {
+        options ??= new NetOptions();
+        _log = options.Log;
+        Name = param.Name;
+        State = state;
+        Context = new LayerContext(state.Phase, options.Compute, options.Random ?? new CaffeRandom(1), _log);
+        var filtered = SplitInsertion.Insert(NetFilter.Filter(param, state));
+        Build(filtered, param.ForceBackward);
+    }
+
+    public Net(NetParameter param, Phase phase, NetOptions? options = null) : this(param, StateFor(param, phase), options) { }
+
+    public string Name { get; }
+    public NetState State { get; }
+    public Phase Phase => State.Phase;
+    public LayerContext Context { get; }
+    public IReadOnlyList<Layer> Layers => _layers;
+    public IReadOnlyList<Blob> Blobs => _blobs;
+    public IReadOnlyList<IReadOnlyList<Blob>> Bottoms => _bottoms;
+    public IReadOnlyList<IReadOnlyList<Blob>> Tops => _tops;
+    /// <summary>Blobs no layer reads: what the net produces (losses, accuracies, predictions).</summary>
+    public IReadOnlyList<Blob> Outputs => _outputs;
+    /// <summary>Every parameter blob, shared ones included, in layer order.</summary>
+    public IReadOnlyList<Blob> Params => _params;
+    /// <summary>The parameters the solver updates: each shared parameter once, its owner.</summary>
+    public IReadOnlyList<Blob> LearnableParams => _learnableParams;
+    public IReadOnlyList<float> ParamsLr => _paramsLr;
+    public IReadOnlyList<float> ParamsWeightDecay => _paramsDecay;
+    public bool LayerNeedsBackward(int layer) => _layerNeedsBackward[layer];
+    public IReadOnlyList<bool> BottomNeedsBackward(int layer) => _bottomNeedsBackward[layer];
+
+    public bool HasBlob(string name) => _blobIndex.ContainsKey(name);
+
+    public Blob Blob(string name) =>
+        _blobIndex.TryGetValue(name, out int index) ? _blobs[index] : throw new CortadoException($"net '{Name}' has no blob named '{name}'");
+
+    public Layer Layer(string name) =>
+        _layers.FirstOrDefault(l => l.Name == name) ?? throw new CortadoException($"net '{Name}' has no layer named '{name}'");
+
+    public float Forward() => ForwardFromTo(0, _layers.Count - 1);
+
+    public float ForwardFromTo(int start, int end)
+    {
+        float loss = 0f;
+        for (int i = start; i <= end; i++) loss += _layers[i].Forward(_bottoms[i], _tops[i]);
+        return loss;
+    }
+
+    public void Backward()
+    {
+        for (int i = _layers.Count - 1; i >= 0; i--)
+            if (_layerNeedsBackward[i]) _layers[i].Backward(_tops[i], _bottomNeedsBackward[i], _bottoms[i]);
+    }
+
+    public float ForwardBackward()
+    {
+        float loss = Forward();
+        Backward();
+        return loss;
+    }
+
+    public void ClearParamDiffs()
+    {
+        foreach (var blob in _learnableParams) blob.Diff.Clear();
+    }
+
+    /// <summary>Copies parameter blobs from a trained net by layer name (fine-tuning, testing). Unknown layers are skipped.</summary>
+    public void CopyTrainedLayersFrom(NetParameter trained, string source = "the weights")
+    {
+        foreach (var stored in trained.Layer)
+        {
+            var layer = _layers.FirstOrDefault(l => l.Name == stored.Name);
+            if (layer == null) continue;
+            if (stored.Blobs.Count != layer.Blobs.Count)
+                throw new LayerException(layer.Name, layer.Type, $"{source} hold {stored.Blobs.Count} parameter blobs for this layer, but it has {layer.Blobs.Count}");
+            for (int i = 0; i < layer.Blobs.Count; i++)
+            {
+                var shape = Tensors.Blob.ProtoShape(stored.Blobs[i]);
+                if (!layer.Blobs[i].Shape.SequenceEqual(shape))
+                    throw new LayerException(layer.Name, layer.Type,
+                        $"parameter {i} in {source} has shape {string.Join(" ", shape)}, but the net's has shape {layer.Blobs[i].ShapeString}; was the net changed (a different num_output, input size or pooling) since these weights were saved?");
+                layer.Blobs[i].FromProto(stored.Blobs[i], reshape: false);
+            }
+        }
+    }
+
+    /// <summary>The net as a NetParameter with its learned blobs (the body of a .caffemodel).</summary>
+    public NetParameter ToProto(bool writeDiff = false)
+    {
+        var proto = new NetParameter { Name = Name };
+        foreach (var layer in _layers)
+        {
+            var layerProto = layer.Param.Clone();
+            layerProto.Blobs.Clear();
+            foreach (var blob in layer.Blobs) layerProto.Blobs.Add(blob.ToProto(writeDiff));
+            proto.Layer.Add(layerProto);
+        }
+        return proto;
+    }
+
+    private static NetState StateFor(NetParameter param, Phase phase)
+    {
+        var state = param.State?.Clone() ?? new NetState();
+        state.Phase = phase;
+        return state;
+    }
+
+    private void Build(NetParameter param, bool forceBackward)
+    {
+        var available = new HashSet<string>(StringComparer.Ordinal);
+        var blobNeedsBackward = new List<bool>();
+        long memory = 0;
+        var paramNames = new Dictionary<string, int>(StringComparer.Ordinal);
+
+        foreach (var layerParam in param.Layer)
+        {
+            int index = _layers.Count;
+            _log.Info("net.cs", $"Creating Layer {layerParam.Name}");
+            var layer = LayerRegistry.Create(layerParam, Context);
+            _layers.Add(layer);
+            var bottoms = new List<Blob>();
+            var bottomIds = new List<int>();
+            var bottomNeeds = new List<bool>();
+            bool needsBackward = false;
+            if (layerParam.PropagateDown.Count > 0 && layerParam.PropagateDown.Count != layerParam.Bottom.Count)
+                throw new LayerException(layerParam.Name, layerParam.Type, $"propagate_down has {layerParam.PropagateDown.Count} values for {layerParam.Bottom.Count} bottoms");
+
+            for (int b = 0; b < layerParam.Bottom.Count; b++)
+            {
+                string name = layerParam.Bottom[b];
+                if (!available.Contains(name))
+                    throw new LayerException(layerParam.Name, layerParam.Type, _blobIndex.ContainsKey(name)
+                        ? $"bottom '{name}' was already read by another layer (is a top name reused?)"
+                        : $"bottom '{name}' is not produced by any earlier layer in the {ProtoEnum.Name(Phase)} net");
+                int id = _blobIndex[name];
+                _log.Info("net.cs", $"{layerParam.Name} <- {name}");
+                bottoms.Add(_blobs[id]);
+                bottomIds.Add(id);
+                bool propagate = layerParam.PropagateDown.Count == 0 || layerParam.PropagateDown[b];
+                bool need = blobNeedsBackward[id] && propagate;
+                bottomNeeds.Add(need);
+                needsBackward |= need;
+                available.Remove(name);
+            }
+
+            var tops = new List<Blob>();
+            var topIds = new List<int>();
+            for (int t = 0; t < layerParam.Top.Count; t++)
+            {
+                string name = layerParam.Top[t];
+                bool inPlace = t < layerParam.Bottom.Count && layerParam.Bottom[t] == name;
+                int id;
+                if (inPlace) id = bottomIds[t];
+                else if (_blobIndex.ContainsKey(name))
+                    throw new LayerException(layerParam.Name, layerParam.Type, $"top '{name}' is already produced by an earlier layer; only an in-place layer (top named as its bottom) may reuse a name");
+                else
+                {
+                    id = _blobs.Count;
+                    _blobs.Add(new Blob { Name = name });
+                    _blobIndex[name] = id;
+                    blobNeedsBackward.Add(false);
+                }
+                _log.Info("net.cs", $"{layerParam.Name} -> {name}");
+                tops.Add(_blobs[id]);
+                topIds.Add(id);
+                available.Add(name);
+            }
+
+            _bottoms.Add(bottoms);
+            _tops.Add(tops);
+            _bottomIds.Add(bottomIds);
+            _topIds.Add(topIds);
+            _log.Info("net.cs", $"Setting up {layerParam.Name}");
+            layer.SetUp(bottoms, tops);
+            for (int t = 0; t < tops.Count; t++)
+            {
+                _log.Info("net.cs", $"Top shape: {tops[t].ShapeString}");
+                if (layer.LossWeight(t) != 0f) _log.Info("net.cs", $"    with loss weight {layer.LossWeight(t).ToString(CultureInfo.InvariantCulture)}");
+                memory += tops[t].Count;
+            }
+            _log.Info("net.cs", $"Memory required for data: {memory * sizeof(float)}");
+
+            // Parameters: learning-rate and decay multipliers, sharing by name.
+            if (layerParam.Param.Count > layer.Blobs.Count)
+                throw new LayerException(layerParam.Name, layerParam.Type, $"{layerParam.Param.Count} param specs given but the layer has {layer.Blobs.Count} parameter blobs");
+            for (int p = 0; p < layer.Blobs.Count; p++)
+            {
+                var spec = p < layerParam.Param.Count ? layerParam.Param[p] : new ParamSpec();
+                needsBackward |= spec.LrMult != 0f && layer.ParamPropagateDown[p];
+                if (spec.LrMult == 0f) layer.ParamPropagateDown[p] = false;
+                AppendParam(layer, index, p, spec, paramNames);
+            }
+
+            if (forceBackward)
+                for (int b = 0; b < bottomNeeds.Count; b++)
+                    if (layer.AllowForceBackward(b)) { bottomNeeds[b] = true; needsBackward = true; }
+            _layerNeedsBackward.Add(needsBackward);
+            _bottomNeedsBackward.Add(bottomNeeds);
+            foreach (int id in topIds) blobNeedsBackward[id] |= needsBackward;
+        }
+
+        PruneBackwardNotUnderLoss();
+        foreach (var name in available) _outputs.Add(_blobs[_blobIndex[name]]);
+        foreach (var output in _outputs) _log.Info("net.cs", $"This network produces output {output.Name}");
+        _log.Info("net.cs", "Network initialization done.");
+    }
+
+    private void AppendParam(Layer layer, int layerIndex, int blobIndex, ParamSpec spec, Dictionary<string, int> names)
+    {
+        var blob = layer.Blobs[blobIndex];
+        int id = _params.Count;
+        _params.Add(blob);
+        _paramLayerIndices.Add((layerIndex, blobIndex));
+        _paramDisplayNames.Add(spec.Name.Length > 0 ? spec.Name : $"{layer.Name}[{blobIndex}]");
+        if (spec.Name.Length == 0 || !names.TryGetValue(spec.Name, out int ownerId))
+        {
+            if (spec.Name.Length > 0) names[spec.Name] = id;
+            _paramOwners.Add(-1);
+            _learnableParams.Add(blob);
+            _paramsLr.Add(spec.LrMult);
+            _paramsDecay.Add(spec.DecayMult);
+            return;
+        }
+        // A shared parameter: same buffer as its owner, which the solver updates.
+        var owner = _params[ownerId];
+        bool strict = spec.ShareMode != ParamSpec.Types.DimCheckMode.Permissive;
+        if (strict ? !owner.ShapeEquals(blob) : owner.Count != blob.Count)
+            throw new LayerException(layer.Name, layer.Type,
+                $"shares parameter '{spec.Name}' of shape {owner.ShapeString} but its own has shape {blob.ShapeString}{(strict ? " (share_mode STRICT)" : "")}");
+        _paramOwners.Add(ownerId);
+        if (!strict) blob.Reshape(owner.Shape.ToArray());
+        blob.ShareData(owner);
+        blob.ShareDiff(owner);
+        int learnable = _learnableParams.IndexOf(owner);
+        if (spec.HasLrMult && _paramsLr[learnable] != spec.LrMult)
+            throw new LayerException(layer.Name, layer.Type, $"shares parameter '{spec.Name}' with lr_mult {spec.LrMult}, but its owner has {_paramsLr[learnable]}");
+    }
+
+    // A layer whose tops reach no loss needs no backward (Caffe's blobs_under_loss pass).
+    private void PruneBackwardNotUnderLoss()
+    {
+        var underLoss = new HashSet<int>();
+        for (int i = _layers.Count - 1; i >= 0; i--)
+        {
+            bool contributes = false;
+            for (int t = 0; t < _tops[i].Count; t++)
+                contributes |= _layers[i].LossWeight(t) != 0f || underLoss.Contains(_topIds[i][t]);
+            if (!contributes)
+            {
+                _layerNeedsBackward[i] = false;
+                for (int b = 0; b < _bottomNeedsBackward[i].Count; b++) _bottomNeedsBackward[i][b] = false;
+                continue;
+            }
+            foreach (int id in _bottomIds[i]) underLoss.Add(id);
+        }
+    }
+}
