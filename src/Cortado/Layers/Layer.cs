@@ -86,10 +86,12 @@ public abstract class Layer
     /// <summary>The error to throw for a problem in this layer; the message names it.</summary>
     protected LayerException Error(string problem) => new(Name, Type, problem);
 
-    /// <summary>Caffe's parameter-blob check when weights come from a snapshot or share a name.</summary>
+    /// <summary>Adds a learnable parameter blob of the given shape; a shape too big for memory is an error naming the layer.</summary>
     protected Blob AddParameter(string role, params int[] shape)
     {
-        var blob = new Blob(shape) { Name = $"{Name}.{role}" };
+        var blob = new Blob { Name = $"{Name}.{role}" };
+        try { blob.Reshape(shape); }
+        catch (CortadoException e) when (e is not LayerException) { throw Error(e.Message); }
         Blobs.Add(blob);
         ParamPropagateDown.Add(true);
         return blob;
