@@ -23,7 +23,7 @@ public static class CommandLine
             var verb = VerbRegistry.Find(args[0]);
             var rest = args.Skip(1).ToList();
             if (rest.Any(a => a is "-h" or "--help" or "-help")) { PrintVerbHelp(verb, output); return 0; }
-            return verb.Run(new VerbArguments(verb, rest), output);
+            return verb.Run(new VerbArguments(verb, rest), new VerbConsole(output, error));
         }
         catch (CortadoException e)
         {

@@ -8,8 +8,14 @@ public interface IVerb
     /// <summary>The arguments after the verb, e.g. "IN OUT" or "--solver FILE [--weights W]".</summary>
     string Usage { get; }
     IReadOnlyList<Flag> Flags { get; }
-    int Run(VerbArguments arguments, TextWriter output);
+    int Run(VerbArguments arguments, VerbConsole console);
 }
 
 /// <summary>A named option of a verb. A flag without a value is a switch (e.g. --gray).</summary>
 public sealed record Flag(string Name, string Description, bool TakesValue = true);
+
+/// <summary>Where a verb writes: results to standard output, Caffe-style log lines to standard error (as Caffe's glog does).</summary>
+public sealed record VerbConsole(TextWriter Out, TextWriter Error)
+{
+    public Cortado.Logging.CaffeLog Log { get; } = new(Error);
+}

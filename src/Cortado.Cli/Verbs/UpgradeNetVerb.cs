@@ -14,8 +14,9 @@ public sealed class UpgradeNetVerb : IVerb
     public string Usage => "IN OUT";
     public IReadOnlyList<Flag> Flags => [];
 
-    public int Run(VerbArguments arguments, TextWriter output)
+    public int Run(VerbArguments arguments, VerbConsole console)
     {
+        var output = console.Out;
         var paths = arguments.ExpectPositional(2);
         bool binary = ProtoFiles.LooksBinary(paths[0]);
         var net = binary ? ProtoFiles.ReadBinary(paths[0], NetParameter.Parser) : ProtoFiles.ReadText<NetParameter>(paths[0]);

@@ -10,8 +10,9 @@ public sealed class UpgradeSolverVerb : IVerb
     public string Usage => "IN OUT";
     public IReadOnlyList<Flag> Flags => [];
 
-    public int Run(VerbArguments arguments, TextWriter output)
+    public int Run(VerbArguments arguments, VerbConsole console)
     {
+        var output = console.Out;
         var paths = arguments.ExpectPositional(2);
         var solver = ProtoFiles.ReadText<SolverParameter>(paths[0]);
         bool changed = SolverUpgrader.Upgrade(solver);

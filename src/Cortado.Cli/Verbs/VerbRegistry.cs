@@ -10,6 +10,7 @@ public static class VerbRegistry
         new DemoVerb(),
         new UpgradeNetVerb(),
         new UpgradeSolverVerb(),
+        new TimeVerb(),
     ];
 
     public static IReadOnlyList<IVerb> Verbs => All;

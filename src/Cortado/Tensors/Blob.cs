@@ -90,8 +90,8 @@ public sealed class Blob
     /// <summary>Flat index of (n, c, h, w) in a 4-D blob.</summary>
     public int Offset(int n, int c = 0, int h = 0, int w = 0) => ((n * Channels + c) * Height + h) * Width + w;
 
-    /// <summary>The shape as Caffe logs it: "128 32 22 13 (1171456)".</summary>
-    public string ShapeString => string.Join(" ", _shape) + $" ({Count.ToString(CultureInfo.InvariantCulture)})";
+    /// <summary>The shape as Caffe logs it: "128 32 22 13 (1171456)", or "(1)" for a scalar.</summary>
+    public string ShapeString => string.Concat(_shape.Select(d => d.ToString(CultureInfo.InvariantCulture) + " ")) + $"({Count.ToString(CultureInfo.InvariantCulture)})";
 
     public bool ShapeEquals(Blob other) => _shape.AsSpan().SequenceEqual(other._shape);
 

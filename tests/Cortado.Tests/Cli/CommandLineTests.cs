@@ -114,6 +114,41 @@ public class CommandLineTests
         Assert.Contains("no scaling (raw pixels)", output);
         Assert.Contains("MAX 2x2, stride 1", output);
         Assert.Contains("identical", output);
+        Assert.Contains("  pool1      128 32 19 10 (778240)", output);
+        Assert.Contains("fc1 receives 19 x 10 x 32 = 6080 features", output);
+        Assert.Contains("rounds down: 10 x 5 x 32 = 1600 features", output);
+        Assert.Contains("rounds the pooled size up: 10 x 6 x 32 = 1920 features", output);
+    }
+
+    [Fact]
+    public void TimePrintsCaffesLines()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("net.prototxt"), """
+            layer { name: "data" type: "Input" top: "data" top: "label" input_param { shape { dim: 4 dim: 1 dim: 8 dim: 8 } shape { dim: 4 } } }
+            layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1" convolution_param { num_output: 2 kernel_size: 3 weight_filler { type: "xavier" } } }
+            layer { name: "ip" type: "InnerProduct" bottom: "conv1" top: "ip" inner_product_param { num_output: 3 } }
+            layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
+            """);
+        var (code, _, log) = Run("time", "-model=" + dir.File("net.prototxt"), "-iterations=2");
+        Assert.True(code == 0, log);
+        Assert.Contains("] Top shape: 4 2 6 6 (288)", log);
+        Assert.Matches(@"\]      conv1\tforward: [0-9.]+ ms\.", log);
+        Assert.Matches(@"\]      conv1\tbackward: [0-9.]+ ms\.", log);
+        foreach (var line in new[] { "Average Forward pass: ", "Average Backward pass: ", "Average Forward-Backward: ", "Total Time: " })
+            Assert.Matches(@"\] " + line + @"[0-9.]+ ms\.", log);
+        Assert.Contains("Testing for 2 iterations.", log);
+    }
+
+    [Fact]
+    public void TimeOnAMissingModelOrABadFlagFailsClearly()
+    {
+        var (code, _, error) = Run("time", "--model", "/nonexistent/net.prototxt");
+        Assert.Equal(1, code);
+        Assert.Contains("/nonexistent/net.prototxt: file not found", error);
+        (code, _, error) = Run("time", "--model", "x", "--gpu", "0");
+        Assert.Equal(1, code);
+        Assert.Contains("the gpu backend is not available", error);
     }
 
     private sealed class FlagProbe : IVerb
@@ -122,6 +157,6 @@ public class CommandLineTests
         public string Summary => "";
         public string Usage => "";
         public IReadOnlyList<Flag> Flags => [new("solver", "the solver"), new("gray", "a switch", TakesValue: false)];
-        public int Run(VerbArguments arguments, TextWriter output) => 0;
+        public int Run(VerbArguments arguments, VerbConsole console) => 0;
     }
 }
