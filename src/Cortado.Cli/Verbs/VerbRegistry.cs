@@ -10,6 +10,8 @@ public static class VerbRegistry
         new DemoVerb(),
         new UpgradeNetVerb(),
         new UpgradeSolverVerb(),
+        new TrainVerb(),
+        new TestVerb(),
         new TimeVerb(),
     ];
 

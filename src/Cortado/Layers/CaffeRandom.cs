@@ -6,9 +6,12 @@ namespace Cortado.Layers;
 /// </summary>
 public sealed class CaffeRandom(int seed)
 {
-    private readonly Random _random = new(seed);
+    private Random _random = new(seed);
 
     public int Seed { get; } = seed;
+
+    /// <summary>Restarts the stream at a new seed (the solver does this every iteration, so a resumed run draws what an uninterrupted one would).</summary>
+    public void Reseed(int seed) => _random = new Random(seed);
 
     public static CaffeRandom FromClock() => new(Environment.TickCount);
 

@@ -29,6 +29,7 @@ public sealed class Net
     private readonly List<(int Layer, int Blob)> _paramLayerIndices = [];
     private readonly List<float> _paramsLr = [], _paramsDecay = [];
     private readonly List<string> _paramDisplayNames = [];
+    private readonly List<string> _learnableNames = [];
     private readonly List<Blob> _outputs = [];
     private readonly CaffeLog _log;
 
@@ -61,6 +62,49 @@ public sealed class Net
     public IReadOnlyList<Blob> LearnableParams => _learnableParams;
     public IReadOnlyList<float> ParamsLr => _paramsLr;
     public IReadOnlyList<float> ParamsWeightDecay => _paramsDecay;
+    /// <summary>Where a learnable parameter lives, for messages ("parameter 0 of layer 'conv1'").</summary>
+    public string LearnableParamName(int index) => _learnableNames[index];
+
+    /// <summary>
+    /// Makes this net's layers use the parameter buffers of the same-named layers of
+    /// <paramref name="source"/> (a test net sharing the train net's weights, as Caffe's ShareTrainedLayersWith).
+    /// </summary>
+    public void ShareTrainedLayersWith(Net source)
+    {
+        foreach (var layer in _layers)
+        {
+            var trained = source._layers.FirstOrDefault(l => l.Name == layer.Name);
+            if (trained == null) continue;
+            if (trained.Blobs.Count != layer.Blobs.Count)
+                throw new LayerException(layer.Name, layer.Type, $"has {layer.Blobs.Count} parameter blobs in the {ProtoEnum.Name(Phase)} net but {trained.Blobs.Count} in the {ProtoEnum.Name(source.Phase)} net");
+            for (int i = 0; i < layer.Blobs.Count; i++)
+            {
+                if (!layer.Blobs[i].ShapeEquals(trained.Blobs[i]))
+                    throw new LayerException(layer.Name, layer.Type, $"parameter {i} has shape {layer.Blobs[i].ShapeString} in the {ProtoEnum.Name(Phase)} net but {trained.Blobs[i].ShapeString} in the {ProtoEnum.Name(source.Phase)} net");
+                layer.Blobs[i].ShareData(trained.Blobs[i]);
+            }
+        }
+    }
+
+    /// <summary>The loss weight of the layer top that is <paramref name="blob"/> (0 when it is no loss).</summary>
+    public float LossWeightOf(Blob blob)
+    {
+        for (int i = 0; i < _layers.Count; i++)
+            for (int t = 0; t < _tops[i].Count; t++)
+                if (ReferenceEquals(_tops[i][t], blob) && _layers[i].LossWeight(t) != 0f) return _layers[i].LossWeight(t);
+        return 0f;
+    }
+
+    /// <summary>The first layer (in forward order) whose output holds a NaN or infinity, or null.</summary>
+    public Layers.Layer? FirstNonFiniteLayer()
+    {
+        for (int i = 0; i < _layers.Count; i++)
+            foreach (var top in _tops[i])
+                foreach (float v in top.Data)
+                    if (!float.IsFinite(v)) return _layers[i];
+        return null;
+    }
+
     public bool LayerNeedsBackward(int layer) => _layerNeedsBackward[layer];
     public IReadOnlyList<bool> BottomNeedsBackward(int layer) => _bottomNeedsBackward[layer];
 
@@ -235,7 +279,8 @@ public sealed class Net
         }
 
         PruneBackwardNotUnderLoss();
-        foreach (var name in available) _outputs.Add(_blobs[_blobIndex[name]]);
+        // Caffe keeps the remaining blob names in a std::set, so outputs come in ordinal name order.
+        foreach (var name in available.Order(StringComparer.Ordinal)) _outputs.Add(_blobs[_blobIndex[name]]);
         foreach (var output in _outputs) _log.Info("net.cs", $"This network produces output {output.Name}");
         _log.Info("net.cs", "Network initialization done.");
     }
@@ -252,6 +297,7 @@ public sealed class Net
             if (spec.Name.Length > 0) names[spec.Name] = id;
             _paramOwners.Add(-1);
             _learnableParams.Add(blob);
+            _learnableNames.Add(spec.Name.Length > 0 ? $"'{spec.Name}' of layer '{layer.Name}'" : $"parameter {blobIndex} of layer '{layer.Name}'");
             _paramsLr.Add(spec.LrMult);
             _paramsDecay.Add(spec.DecayMult);
             return;

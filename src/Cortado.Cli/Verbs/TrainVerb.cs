@@ -1,0 +1,72 @@
+using System.Runtime.InteropServices;
+using Cortado.Compute;
+using Cortado.Errors;
+using Cortado.Proto;
+using Cortado.Solvers;
+
+namespace Cortado.Cli.Verbs;
+
+/// <summary>
+/// Caffe's <c>caffe train</c>: trains from a solver prototxt, from scratch, from --weights
+/// (comma-separated .caffemodel files, fine-tuning) or resuming a --snapshot .solverstate.
+/// SIGINT and SIGTERM stop after the current iteration with a snapshot; SIGHUP snapshots and
+/// goes on (Caffe's -sigint_effect/-sighup_effect defaults, both settable).
+/// </summary>
+public sealed class TrainVerb : IVerb
+{
+    public string Name => "train";
+    public string Summary => "train a net from a solver prototxt (as 'caffe train')";
+    public string Usage => "--solver S.prototxt [--weights A.caffemodel[,B.caffemodel]] [--snapshot S.solverstate] [--threads T]";
+    public IReadOnlyList<Flag> Flags =>
+    [
+        new("solver", "the solver prototxt"),
+        new("weights", "comma-separated .caffemodel files to start from (fine-tuning)"),
+        new("snapshot", "a .solverstate to resume from"),
+        new("threads", "compute threads (default: all cores)"),
+        new("sigint_effect", "stop (default), snapshot or none: what SIGINT/SIGTERM do"),
+        new("sighup_effect", "snapshot (default), stop or none: what SIGHUP does"),
+        new("gpu", "GPU id; this build has no GPU backend"),
+    ];
+
+    public int Run(VerbArguments arguments, VerbConsole console)
+    {
+        arguments.ExpectPositional(0);
+        if (arguments.Get("gpu") != null) ComputeBackends.Get("gpu");
+        string solverPath = arguments.Require("solver");
+        string? weights = arguments.Get("weights"), snapshot = arguments.Get("snapshot");
+        if (weights != null && snapshot != null)
+            throw new CortadoException("train: give --weights or --snapshot, not both (a snapshot already holds its weights)");
+        ComputeSettings.Threads = arguments.GetInt("threads", ComputeSettings.Threads);
+        var onInterrupt = ParseEffect(arguments.Get("sigint_effect") ?? "stop", "sigint_effect");
+        var onHangup = ParseEffect(arguments.Get("sighup_effect") ?? "snapshot", "sighup_effect");
+
+        var log = console.Log;
+        log.Info("caffe.cs", $"Use CPU ({CpuCompute.Instance.Name}).");
+        var solver = SolverFactory.FromFile(solverPath, log);
+        if (weights != null)
+        {
+            foreach (var file in weights.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                log.Info("caffe.cs", $"Finetuning from {file}");
+                var trained = ProtoFiles.ReadNetBinary(file);
+                solver.Net.CopyTrainedLayersFrom(trained, file);
+            }
+        }
+        if (snapshot != null) _ = ProtoFiles.ReadBinary(snapshot, SolverState.Parser); // fail before any work on a bad file
+
+        using var progress = ProgressLine.ForStandardError(solver);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; solver.Request(onInterrupt); });
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; solver.Request(onInterrupt); });
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; solver.Request(onHangup); });
+        solver.Solve(snapshot);
+        return 0;
+    }
+
+    private static SolverAction ParseEffect(string text, string flag) => text switch
+    {
+        "stop" => SolverAction.Stop,
+        "snapshot" => SolverAction.Snapshot,
+        "none" => SolverAction.None,
+        _ => throw new CortadoException($"train: --{flag} must be stop, snapshot or none, got '{text}'"),
+    };
+}

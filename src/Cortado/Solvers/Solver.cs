@@ -1,0 +1,337 @@
+using System.Diagnostics;
+using Cortado.Compute;
+using Cortado.Errors;
+using Cortado.Layers;
+using Cortado.Logging;
+using Cortado.Nets;
+using Cortado.Proto;
+using Cortado.Tensors;
+using static Cortado.Logging.CppFormat;
+
+namespace Cortado.Solvers;
+
+/// <summary>
+/// Trains a net as Caffe's Solver and SGDSolver do, one iteration being: clear the parameter
+/// diffs, test when due, forward/backward iter_size times, log, then update (learning rate from
+/// the policy, gradient clipping, per parameter: divide by iter_size, add weight decay, compute
+/// the step with rate * lr_mult, W -= step), count the iteration and snapshot when due.
+/// Update rules differ only in <see cref="ComputeUpdateValue"/>. The solver reports through
+/// <see cref="IterationDone"/> and its log; it prints nothing itself.
+/// </summary>
+public abstract class Solver
+{
+    private readonly CaffeLog _log;
+    private readonly List<Net> _testNets = [];
+    private readonly Queue<float> _recentLosses = new();
+    private float _lossSum;
+    private readonly int _seed;
+    private volatile SolverAction _requested;
+
+    protected Solver(SolverParameter param, SolverOptions? options = null)
+    {
+        options ??= new SolverOptions();
+        _log = options.Log;
+        Param = param;
+        SolverPath = options.SolverPath;
+        Validate(param);
+        _seed = param.RandomSeed >= 0 ? (int)param.RandomSeed : Environment.TickCount & int.MaxValue;
+        var (trainParam, testParams) = SolverNets.Resolve(param, options.SolverPath);
+        _log.Info("solver.cs", $"Creating training net from {trainParam.Source}");
+        Net = new Net(trainParam.Net, trainParam.State, new NetOptions { Log = _log, Random = new CaffeRandom(_seed) });
+        for (int i = 0; i < testParams.Count; i++)
+        {
+            _log.Info("solver.cs", $"Creating test net (#{i}) specified by {testParams[i].Source}");
+            var test = new Net(testParams[i].Net, testParams[i].State, new NetOptions { Log = _log, Random = new CaffeRandom(_seed + 1 + i) });
+            test.ShareTrainedLayersWith(Net);
+            _testNets.Add(test);
+        }
+        for (int i = 0; i < Net.LearnableParams.Count; i++)
+            for (int set = 0; set < HistorySets; set++) History.Add(new Blob(Net.LearnableParams[i].Shape.ToArray()));
+        _log.Info("solver.cs", "Solver scaffolding done.");
+    }
+
+    public SolverParameter Param { get; }
+    public string? SolverPath { get; }
+    public Net Net { get; }
+    public IReadOnlyList<Net> TestNets => _testNets;
+    public int Iter { get; protected set; }
+    public float SmoothedLoss { get; private set; }
+    public string? LastSnapshot { get; private set; }
+    public abstract string Type { get; }
+
+    /// <summary>History blobs: HistorySets sets of one blob per learnable parameter (set s of parameter i at i * HistorySets + s... stored set-major for snapshots).</summary>
+    protected List<Blob> History { get; } = [];
+
+    /// <summary>1 for most rules; AdaDelta and Adam keep a second set of history.</summary>
+    protected virtual int HistorySets => 1;
+
+    /// <summary>History blob of a parameter in a set, in Caffe's order: all first-set blobs, then all second-set blobs.</summary>
+    protected Blob HistoryOf(int paramId, int set = 0) => History[paramId * HistorySets + set];
+
+    /// <summary>After every iteration's update: (iteration just finished, its loss, the smoothed loss, the rate used).</summary>
+    public event Action<int, float, float, float>? IterationDone;
+
+    /// <summary>After each test pass: (iteration, test net index, output names and mean values).</summary>
+    public event Action<int, int, IReadOnlyList<(string Name, float Value)>>? TestDone;
+
+    /// <summary>Asks the solver to stop (with a snapshot) or snapshot after the current iteration; safe from signal handlers.</summary>
+    public void Request(SolverAction action) => _requested = action;
+
+    protected abstract void ComputeUpdateValue(int paramId, float rate);
+
+    protected virtual void ValidateRule(SolverParameter param) { }
+
+    /// <summary>Trains to max_iter (resuming from a .solverstate when given), then snapshots and reports as Caffe does.</summary>
+    public void Solve(string? resumeFile = null)
+    {
+        _log.Info("solver.cs", $"Solving {Net.Name}");
+        _log.Info("solver.cs", $"Learning Rate Policy: {Param.LrPolicy}");
+        if (resumeFile != null)
+        {
+            _log.Info("solver.cs", $"Restoring previous solver status from {resumeFile}");
+            Restore(resumeFile);
+        }
+        Step(Param.MaxIter - Iter);
+        if (_requested == SolverAction.Stop) { _log.Info("solver.cs", "Optimization stopped early."); return; }
+        if (Param.SnapshotAfterTrain && (Param.Snapshot == 0 || Iter % Param.Snapshot != 0)) Snapshot();
+        if (Param.Display > 0 && Iter % Param.Display == 0)
+        {
+            float loss = Net.Forward();
+            _log.Info("solver.cs", $"Iteration {Iter}, loss = {G(loss)}");
+        }
+        if (Param.TestInterval > 0 && Iter % Param.TestInterval == 0) TestAll();
+        _log.Info("solver.cs", "Optimization Done.");
+    }
+
+    public void Step(int iterations)
+    {
+        int start = Iter, stop = Iter + iterations;
+        int lastDisplayed = Iter;
+        var timer = Stopwatch.StartNew();
+        _recentLosses.Clear();
+        _lossSum = 0;
+        while (Iter < stop)
+        {
+            Net.ClearParamDiffs();
+            if (Param.TestInterval > 0 && Iter % Param.TestInterval == 0 && (Iter > 0 || Param.TestInitialization)) TestAll();
+            bool display = Param.Display > 0 && Iter % Param.Display == 0;
+
+            // One random stream per iteration: a resumed run draws exactly what an uninterrupted one would.
+            Net.Context.Random.Reseed(unchecked(_seed * 1000003 + Iter));
+            float loss = 0;
+            for (int i = 0; i < Param.IterSize; i++) loss += Net.ForwardBackward();
+            loss /= Param.IterSize;
+            if (!float.IsFinite(loss))
+            {
+                var layer = Net.FirstNonFiniteLayer();
+                throw new TrainingDivergedException(Iter, loss, layer == null ? null : $"'{layer.Name}' ({layer.Type})", LastSnapshot);
+            }
+            UpdateSmoothedLoss(loss);
+            if (display)
+            {
+                double lapse = timer.Elapsed.TotalSeconds;
+                double perSecond = (Iter - lastDisplayed) / (lapse > 0 ? lapse : 1);
+                _log.Info("solver.cs", $"Iteration {Iter} ({G(perSecond)} iter/s, {G(lapse)}s/{Param.Display} iters), loss = {G(SmoothedLoss)}");
+                timer.Restart();
+                lastDisplayed = Iter;
+                LogOutputs("Train", Net, Net.Outputs.Select(b => b.Data.ToArray()).ToList());
+            }
+            float rate = ApplyUpdate(display);
+            Iter++;
+            IterationDone?.Invoke(Iter, loss, SmoothedLoss, rate);
+            var request = _requested;
+            if ((Param.Snapshot > 0 && Iter % Param.Snapshot == 0) || request != SolverAction.None) Snapshot();
+            if (request == SolverAction.Snapshot) _requested = SolverAction.None;
+            if (request == SolverAction.Stop) break;
+        }
+    }
+
+    private void UpdateSmoothedLoss(float loss)
+    {
+        int window = Math.Max(1, Param.AverageLoss);
+        _recentLosses.Enqueue(loss);
+        _lossSum += loss;
+        if (_recentLosses.Count > window) _lossSum -= _recentLosses.Dequeue();
+        SmoothedLoss = _lossSum / _recentLosses.Count;
+    }
+
+    private float ApplyUpdate(bool display)
+    {
+        float rate = LearningRatePolicy.Rate(Param, Iter);
+        if (display) _log.Info("solver.cs", $"Iteration {Iter}, lr = {G(rate)}");
+        ClipGradients();
+        var parameters = Net.LearnableParams;
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            if (Param.IterSize > 1) Blas.Scal(1f / Param.IterSize, parameters[i].Diff);
+            Regularize(i);
+            ComputeUpdateValue(i, rate);
+        }
+        foreach (var blob in parameters) Blas.Axpy(-1f, blob.Diff, blob.Data);
+        return rate;
+    }
+
+    private void ClipGradients()
+    {
+        float clip = Param.ClipGradients;
+        if (clip < 0) return;
+        double sumSquares = 0;
+        foreach (var blob in Net.LearnableParams) sumSquares += Blas.Dot(blob.Diff, blob.Diff);
+        float norm = (float)Math.Sqrt(sumSquares);
+        if (norm <= clip) return;
+        float scale = clip / norm;
+        _log.Info("solver.cs", $"Gradient clipping: scaling down gradients (L2 norm {G(norm)} > {G(clip)}) by scale factor {G(scale)}");
+        foreach (var blob in Net.LearnableParams) Blas.Scal(scale, blob.Diff);
+    }
+
+    private void Regularize(int paramId)
+    {
+        var blob = Net.LearnableParams[paramId];
+        float decay = Param.WeightDecay * Net.ParamsWeightDecay[paramId];
+        if (decay == 0f) return;
+        switch (Param.RegularizationType)
+        {
+            case "L2":
+                Blas.Axpy(decay, blob.Data, blob.Diff);
+                break;
+            case "L1":
+                var data = blob.Data;
+                var diff = blob.Diff;
+                for (int i = 0; i < data.Length; i++) diff[i] += decay * MathF.Sign(data[i]);
+                break;
+            default:
+                throw new CortadoException($"unknown regularization_type \"{Param.RegularizationType}\"; use \"L2\" or \"L1\"");
+        }
+    }
+
+    /// <summary>The rate for one parameter: the policy's rate times its lr_mult.</summary>
+    protected float LocalRate(int paramId, float rate) => rate * Net.ParamsLr[paramId];
+
+    // ------------------------------------------------------------------ testing
+
+    public void TestAll()
+    {
+        for (int i = 0; i < _testNets.Count; i++) Test(i);
+    }
+
+    public IReadOnlyList<(string Name, float Value)> Test(int index)
+    {
+        _log.Info("solver.cs", $"Iteration {Iter}, Testing net (#{index})");
+        var net = _testNets[index];
+        var sums = net.Outputs.Select(b => new double[b.Count]).ToList();
+        double loss = 0;
+        int iterations = Param.TestIter[index];
+        for (int i = 0; i < iterations; i++)
+        {
+            float iterationLoss = net.Forward();
+            if (Param.TestComputeLoss) loss += iterationLoss;
+            for (int o = 0; o < net.Outputs.Count; o++)
+            {
+                var data = net.Outputs[o].Data;
+                for (int k = 0; k < data.Length; k++) sums[o][k] += data[k];
+            }
+        }
+        if (Param.TestComputeLoss) _log.Info("solver.cs", $"Test loss: {G(loss / iterations)}");
+        var means = sums.Select(s => s.Select(v => (float)(v / iterations)).ToArray()).ToList();
+        var report = LogOutputs("Test", net, means);
+        TestDone?.Invoke(Iter, index, report);
+        return report;
+    }
+
+    /// <summary>"    Train net output #0: loss = 2.30259 (* 1 = 2.30259 loss)", one line per output value.</summary>
+    private List<(string, float)> LogOutputs(string kind, Net net, IReadOnlyList<float[]> values)
+    {
+        var report = new List<(string, float)>();
+        int index = 0;
+        for (int o = 0; o < net.Outputs.Count; o++)
+        {
+            var blob = net.Outputs[o];
+            float weight = net.LossWeightOf(blob);
+            foreach (float value in values[o])
+            {
+                string lossText = weight != 0f ? $" (* {G(weight)} = {G(weight * value)} loss)" : "";
+                _log.Info("solver.cs", $"    {kind} net output #{index++}: {blob.Name} = {G(value)}{lossText}");
+                report.Add((blob.Name, value));
+            }
+        }
+        return report;
+    }
+
+    // ------------------------------------------------------------------ snapshots
+
+    /// <summary>Writes PREFIX_iter_N.caffemodel and .solverstate, each atomically; returns the state file.</summary>
+    public string Snapshot()
+    {
+        if (Param.SnapshotFormat == SolverParameter.Types.SnapshotFormat.Hdf5)
+            throw new CortadoException("snapshot_format: HDF5 is not supported yet; use BINARYPROTO (the default)");
+        string prefix = SnapshotPrefix();
+        string model = $"{prefix}_iter_{Iter}.caffemodel";
+        _log.Info("solver.cs", $"Snapshotting to binary proto file {model}");
+        ProtoFiles.WriteBinary(model, Net.ToProto(Param.SnapshotDiff));
+        string state = $"{prefix}_iter_{Iter}.solverstate";
+        _log.Info("solver.cs", $"Snapshotting solver state to binary proto file {state}");
+        var solverState = new SolverState { Iter = Iter, LearnedNet = model, CurrentStep = LearningRatePolicy.CurrentStep(Param, Iter) };
+        // Caffe's order: the first history set for every parameter, then the second set.
+        for (int set = 0; set < HistorySets; set++)
+            for (int i = 0; i < Net.LearnableParams.Count; i++) solverState.History.Add(HistoryOf(i, set).ToProto());
+        ProtoFiles.WriteBinary(state, solverState);
+        LastSnapshot = state;
+        return state;
+    }
+
+    private string SnapshotPrefix()
+    {
+        if (Param.HasSnapshotPrefix && Param.SnapshotPrefix.Length > 0) return Param.SnapshotPrefix;
+        if (SolverPath != null) return Path.Combine(Path.GetDirectoryName(SolverPath) ?? "", Path.GetFileNameWithoutExtension(SolverPath));
+        return Net.Name.Length > 0 ? Net.Name : "snapshot";
+    }
+
+    /// <summary>Loads a .solverstate (and the .caffemodel it names): weights, history, iteration.</summary>
+    public void Restore(string stateFile)
+    {
+        var state = ProtoFiles.ReadBinary(stateFile, SolverState.Parser);
+        int expected = Net.LearnableParams.Count * HistorySets;
+        if (state.History.Count != expected)
+            throw new ModelFileException(stateFile, $"holds {state.History.Count} history blobs, but this {Type} solver on net '{Net.Name}' needs {expected} ({Net.LearnableParams.Count} learnable parameters x {HistorySets}); was it written for another net or solver type?");
+        if (state.LearnedNet.Length > 0)
+        {
+            string model = ResolveNear(state.LearnedNet, stateFile);
+            Net.CopyTrainedLayersFrom(ProtoFiles.ReadNetBinary(model), model);
+        }
+        for (int set = 0; set < HistorySets; set++)
+        {
+            for (int i = 0; i < Net.LearnableParams.Count; i++)
+            {
+                var stored = state.History[set * Net.LearnableParams.Count + i];
+                var shape = Blob.ProtoShape(stored);
+                if (!Net.LearnableParams[i].Shape.SequenceEqual(shape))
+                    throw new ModelFileException(stateFile, $"history for {Net.LearnableParamName(i)} has shape {string.Join(" ", shape)}, but the net's parameter has shape {Net.LearnableParams[i].ShapeString}; the snapshot is from a different net");
+                HistoryOf(i, set).FromProto(stored, reshape: false);
+            }
+        }
+        Iter = state.Iter;
+    }
+
+    private static string ResolveNear(string path, string stateFile)
+    {
+        if (File.Exists(path)) return path;
+        string sibling = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(stateFile)) ?? "", Path.GetFileName(path));
+        if (File.Exists(sibling)) return sibling;
+        throw new ModelFileException(stateFile, $"names the weights file {path}, which does not exist (nor does {sibling})");
+    }
+
+    private void Validate(SolverParameter p)
+    {
+        if (!p.HasMaxIter || p.MaxIter <= 0) throw new CortadoException($"max_iter must be positive, got {(p.HasMaxIter ? p.MaxIter : "none")}");
+        LearningRatePolicy.Validate(p);
+        if (p.IterSize < 1) throw new CortadoException($"iter_size must be at least 1, got {p.IterSize}");
+        if (p.AverageLoss < 1) throw new CortadoException($"average_loss must be at least 1, got {p.AverageLoss}");
+        if (p.RegularizationType is not ("L1" or "L2")) throw new CortadoException($"unknown regularization_type \"{p.RegularizationType}\"; use \"L2\" or \"L1\"");
+        if (p.SnapshotFormat == SolverParameter.Types.SnapshotFormat.Hdf5)
+            throw new CortadoException("snapshot_format: HDF5 is not supported yet; use BINARYPROTO (the default)");
+        ValidateRule(p);
+    }
+}
+
+/// <summary>What a signal asks of a running solver.</summary>
+public enum SolverAction { None, Stop, Snapshot }
