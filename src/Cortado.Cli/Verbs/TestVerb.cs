@@ -41,7 +41,7 @@ public sealed class TestVerb : IVerb
         log.Info("caffe.cs", $"Use CPU ({CpuCompute.Instance.Name}).");
         var net = new Net(ProtoFiles.ReadNetText(model), state, new NetOptions { Log = log, Random = new CaffeRandom(1) });
         foreach (var file in weights.Split(',', StringSplitOptions.RemoveEmptyEntries))
-            net.CopyTrainedLayersFrom(ProtoFiles.ReadNetBinary(file), file);
+            net.CopyTrainedLayersFrom(ProtoFiles.ReadWeights(file), file);
         log.Info("caffe.cs", $"Running for {iterations} iterations.");
 
         var names = new List<string>();

@@ -48,11 +48,11 @@ public sealed class TrainVerb : IVerb
             foreach (var file in weights.Split(',', StringSplitOptions.RemoveEmptyEntries))
             {
                 log.Info("caffe.cs", $"Finetuning from {file}");
-                var trained = ProtoFiles.ReadNetBinary(file);
+                var trained = ProtoFiles.ReadWeights(file);
                 solver.Net.CopyTrainedLayersFrom(trained, file);
             }
         }
-        if (snapshot != null) _ = ProtoFiles.ReadBinary(snapshot, SolverState.Parser); // fail before any work on a bad file
+        if (snapshot != null) _ = ProtoFiles.ReadSolverState(snapshot); // fail before any work on a bad file
 
         using var progress = ProgressLine.ForStandardError(solver);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; solver.Request(onInterrupt); });

@@ -29,6 +29,26 @@ public static class AtomicFile
         }
     }
 
+    /// <summary>For writers that take a file name: they write a temporary file, which is then renamed over the target.</summary>
+    public static void WriteVia(string path, Action<string> writeFile)
+    {
+        string full = Path.GetFullPath(path);
+        string folder = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(folder);
+        string temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            writeFile(temporary);
+            using (var stream = new FileStream(temporary, FileMode.Open, FileAccess.ReadWrite)) stream.Flush(flushToDisk: true);
+            File.Move(temporary, full, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
+        }
+    }
+
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
     {
         var copy = bytes.ToArray();

@@ -30,6 +30,12 @@ public static class ProtoFiles
     /// <summary>Upgrades a net read from <paramref name="path"/>; errors name that file.</summary>
     public static bool UpgradeNet(NetParameter net, string path) => Upgrade(path, () => NetUpgrader.Upgrade(net));
 
+    /// <summary>Trained weights: a binary .caffemodel, or Caffe's HDF5 layout when the name ends in .h5.</summary>
+    public static NetParameter ReadWeights(string path) => IO.Hdf5Snapshots.IsHdf5(path) ? IO.Hdf5Snapshots.ReadNet(path) : ReadNetBinary(path);
+
+    /// <summary>A solver state: binary .solverstate, or Caffe's HDF5 layout when the name ends in .h5.</summary>
+    public static SolverState ReadSolverState(string path) => IO.Hdf5Snapshots.IsHdf5(path) ? IO.Hdf5Snapshots.ReadState(path) : ReadBinary(path, SolverState.Parser);
+
     /// <summary>Reads a net in either form, telling them apart by content.</summary>
     public static NetParameter ReadNet(string path) => LooksBinary(path) ? ReadNetBinary(path) : ReadNetText(path);
 

@@ -259,22 +259,23 @@ public abstract class Solver
 
     // ------------------------------------------------------------------ snapshots
 
-    /// <summary>Writes PREFIX_iter_N.caffemodel and .solverstate, each atomically; returns the state file.</summary>
+    /// <summary>Writes PREFIX_iter_N.caffemodel and .solverstate (with .h5 appended in HDF5 format), each atomically; returns the state file.</summary>
     public string Snapshot()
     {
-        if (Param.SnapshotFormat == SolverParameter.Types.SnapshotFormat.Hdf5)
-            throw new CortadoException("snapshot_format: HDF5 is not supported yet; use BINARYPROTO (the default)");
-        string prefix = SnapshotPrefix();
-        string model = $"{prefix}_iter_{Iter}.caffemodel";
-        _log.Info("solver.cs", $"Snapshotting to binary proto file {model}");
-        ProtoFiles.WriteBinary(model, Net.ToProto(Param.SnapshotDiff));
-        string state = $"{prefix}_iter_{Iter}.solverstate";
-        _log.Info("solver.cs", $"Snapshotting solver state to binary proto file {state}");
+        bool hdf5 = Param.SnapshotFormat == SolverParameter.Types.SnapshotFormat.Hdf5;
+        string prefix = SnapshotPrefix(), extension = hdf5 ? ".h5" : "", kind = hdf5 ? "HDF5" : "binary proto";
+        string model = $"{prefix}_iter_{Iter}.caffemodel{extension}";
+        _log.Info("solver.cs", $"Snapshotting to {kind} file {model}");
+        if (hdf5) IO.Hdf5Snapshots.WriteNet(model, Net.ToProto(), Param.SnapshotDiff);
+        else ProtoFiles.WriteBinary(model, Net.ToProto(Param.SnapshotDiff));
+        string state = $"{prefix}_iter_{Iter}.solverstate{extension}";
+        _log.Info("solver.cs", $"Snapshotting solver state to {kind} file {state}");
         var solverState = new SolverState { Iter = Iter, LearnedNet = model, CurrentStep = LearningRatePolicy.CurrentStep(Param, Iter) };
         // Caffe's order: the first history set for every parameter, then the second set.
         for (int set = 0; set < HistorySets; set++)
             for (int i = 0; i < Net.LearnableParams.Count; i++) solverState.History.Add(HistoryOf(i, set).ToProto());
-        ProtoFiles.WriteBinary(state, solverState);
+        if (hdf5) IO.Hdf5Snapshots.WriteState(state, solverState);
+        else ProtoFiles.WriteBinary(state, solverState);
         LastSnapshot = state;
         return state;
     }
@@ -289,14 +290,14 @@ public abstract class Solver
     /// <summary>Loads a .solverstate (and the .caffemodel it names): weights, history, iteration.</summary>
     public void Restore(string stateFile)
     {
-        var state = ProtoFiles.ReadBinary(stateFile, SolverState.Parser);
+        var state = ProtoFiles.ReadSolverState(stateFile);
         int expected = Net.LearnableParams.Count * HistorySets;
         if (state.History.Count != expected)
             throw new ModelFileException(stateFile, $"holds {state.History.Count} history blobs, but this {Type} solver on net '{Net.Name}' needs {expected} ({Net.LearnableParams.Count} learnable parameters x {HistorySets}); was it written for another net or solver type?");
         if (state.LearnedNet.Length > 0)
         {
             string model = ResolveNear(state.LearnedNet, stateFile);
-            Net.CopyTrainedLayersFrom(ProtoFiles.ReadNetBinary(model), model);
+            Net.CopyTrainedLayersFrom(ProtoFiles.ReadWeights(model), model);
         }
         for (int set = 0; set < HistorySets; set++)
         {
@@ -327,8 +328,6 @@ public abstract class Solver
         if (p.IterSize < 1) throw new CortadoException($"iter_size must be at least 1, got {p.IterSize}");
         if (p.AverageLoss < 1) throw new CortadoException($"average_loss must be at least 1, got {p.AverageLoss}");
         if (p.RegularizationType is not ("L1" or "L2")) throw new CortadoException($"unknown regularization_type \"{p.RegularizationType}\"; use \"L2\" or \"L1\"");
-        if (p.SnapshotFormat == SolverParameter.Types.SnapshotFormat.Hdf5)
-            throw new CortadoException("snapshot_format: HDF5 is not supported yet; use BINARYPROTO (the default)");
         ValidateRule(p);
     }
 }
