@@ -189,3 +189,23 @@ public class TrainingTests
         Assert.True(File.Exists(dir.File("s_iter_5.solverstate")));
     }
 }
+
+public class SeveralTestNetsTests
+{
+    [Fact]
+    public void EachTestNetIsRunWithItsOwnIterationsAndState()
+    {
+        var param = SolverTestNets.Solver(SolverTestNets.Classifier, "base_lr: 0.01 lr_policy: 'fixed' max_iter: 2 test_iter: 2 test_iter: 3 test_interval: 1 test_initialization: true random_seed: 2");
+        param.TestNetParam.Add(TextFormat.Parse<NetParameter>(SolverTestNets.Classifier));
+        var log = new StringWriter();
+        var solver = SolverFactory.Create(param, new SolverOptions { Log = new CaffeLog(log) });
+        var runs = new List<(int Iter, int Net)>();
+        solver.TestDone += (iter, net, _) => runs.Add((iter, net));
+        solver.Step(2);
+        Assert.Equal([(0, 0), (0, 1), (1, 0), (1, 1)], runs);
+        Assert.Contains("] Iteration 1, Testing net (#1)", log.ToString());
+        Assert.Equal(2, solver.TestNets.Count);
+        // Test nets share the train net's weights.
+        Assert.Equal(solver.Net.Layer("fc").Blobs[0].Data[0], solver.TestNets[1].Layer("fc").Blobs[0].Data[0]);
+    }
+}
