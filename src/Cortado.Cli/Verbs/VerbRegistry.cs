@@ -14,6 +14,9 @@ public static class VerbRegistry
         new TestVerb(),
         new TimeVerb(),
         new PlotVerb(),
+        new ConvertIdxVerb(),
+        new DbInfoVerb(),
+        new ComputeImageMeanVerb(),
     ];
 
     public static IReadOnlyList<IVerb> Verbs => All;

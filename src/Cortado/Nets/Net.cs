@@ -15,7 +15,7 @@ namespace Cortado.Nets;
 /// up (inferring shapes and logging them as Caffe does), share parameters by name, and decide
 /// which layers need backward. Forward returns the weighted loss; Backward fills the diffs.
 /// </summary>
-public sealed class Net
+public sealed class Net : IDisposable
 {
     private readonly List<Layer> _layers = [];
     private readonly List<Blob> _blobs = [];
@@ -117,6 +117,12 @@ public sealed class Net
         _layers.FirstOrDefault(l => l.Name == name) ?? throw new CortadoException($"net '{Name}' has no layer named '{name}'");
 
     public float Forward() => ForwardFromTo(0, _layers.Count - 1);
+
+    /// <summary>Stops layers that hold threads or files (the Data layer's reader).</summary>
+    public void Dispose()
+    {
+        foreach (var layer in _layers.OfType<IDisposable>()) layer.Dispose();
+    }
 
     public float ForwardFromTo(int start, int end)
     {

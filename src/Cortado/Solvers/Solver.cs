@@ -18,7 +18,7 @@ namespace Cortado.Solvers;
 /// Update rules differ only in <see cref="ComputeUpdateValue"/>. The solver reports through
 /// <see cref="IterationDone"/> and its log; it prints nothing itself.
 /// </summary>
-public abstract class Solver
+public abstract class Solver : IDisposable
 {
     private readonly CaffeLog _log;
     private readonly List<Net> _testNets = [];
@@ -78,6 +78,12 @@ public abstract class Solver
     public void Request(SolverAction action) => _requested = action;
 
     protected abstract void ComputeUpdateValue(int paramId, float rate);
+
+    public void Dispose()
+    {
+        Net.Dispose();
+        foreach (var net in _testNets) net.Dispose();
+    }
 
     protected virtual void ValidateRule(SolverParameter param) { }
 

@@ -1,0 +1,73 @@
+using Cortado.Errors;
+using Cortado.Proto;
+using SkiaSharp;
+
+namespace Cortado.Data;
+
+/// <summary>
+/// The pixels of a Datum as floats in C x H x W order: from its uint8 <c>data</c>, its
+/// <c>float_data</c>, or its <c>encoded</c> image (JPEG, PNG, ...) decoded as Caffe's OpenCV
+/// path does: 3 channels in BGR order for colour, 1 for grayscale, or as forced.
+/// </summary>
+public static class DatumImage
+{
+    public enum ColorMode { Native, ForceColor, ForceGray }
+
+    /// <summary>Channels, height and width the Datum decodes to.</summary>
+    public static (int Channels, int Height, int Width) Shape(Datum datum, ColorMode mode, string where)
+    {
+        if (!datum.Encoded) return (datum.Channels, datum.Height, datum.Width);
+        using var bitmap = Decode(datum, where);
+        return (Channels(bitmap, mode), bitmap.Height, bitmap.Width);
+    }
+
+    public static void Read(Datum datum, Span<float> chw, ColorMode mode, string where)
+    {
+        if (datum.Encoded) { ReadEncoded(datum, chw, mode, where); return; }
+        int count = datum.Channels * datum.Height * datum.Width;
+        if (chw.Length != count) throw new DataException(where, $"holds a {datum.Channels} x {datum.Height} x {datum.Width} image but {chw.Length} values were expected");
+        if (datum.Data.Length > 0)
+        {
+            if (datum.Data.Length != count) throw new DataException(where, $"has {datum.Data.Length} data bytes for a {datum.Channels} x {datum.Height} x {datum.Width} image ({count} expected)");
+            var bytes = datum.Data.Span;
+            for (int i = 0; i < count; i++) chw[i] = bytes[i];
+        }
+        else if (datum.FloatData.Count == count)
+        {
+            for (int i = 0; i < count; i++) chw[i] = datum.FloatData[i];
+        }
+        else throw new DataException(where, $"holds neither {count} data bytes nor {count} float_data values");
+    }
+
+    private static SKBitmap Decode(Datum datum, string where)
+    {
+        using var data = SKData.CreateCopy(datum.Data.Span);
+        using var codec = SKCodec.Create(data);
+        return (codec == null ? null : SKBitmap.Decode(codec))
+            ?? throw new DataException(where, "holds an encoded image that cannot be decoded (not a JPEG, PNG, BMP, GIF or WebP file?)");
+    }
+
+    private static int Channels(SKBitmap bitmap, ColorMode mode) => mode switch
+    {
+        ColorMode.ForceColor => 3,
+        ColorMode.ForceGray => 1,
+        _ => bitmap.ColorType is SKColorType.Gray8 or SKColorType.Alpha8 ? 1 : 3,
+    };
+
+    private static void ReadEncoded(Datum datum, Span<float> chw, ColorMode mode, string where)
+    {
+        using var bitmap = Decode(datum, where);
+        int channels = Channels(bitmap, mode), height = bitmap.Height, width = bitmap.Width, plane = height * width;
+        if (chw.Length != channels * plane) throw new DataException(where, $"decodes to {channels} x {height} x {width} but {chw.Length} values were expected; all images of a dataset must have one size");
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width; x++)
+            {
+                var pixel = bitmap.GetPixel(x, y);
+                int i = y * width + x;
+                if (channels == 1) chw[i] = bitmap.ColorType == SKColorType.Gray8 ? pixel.Red : MathF.Round(0.299f * pixel.Red + 0.587f * pixel.Green + 0.114f * pixel.Blue);
+                else { chw[i] = pixel.Blue; chw[plane + i] = pixel.Green; chw[2 * plane + i] = pixel.Red; }
+            }
+        }
+    }
+}
