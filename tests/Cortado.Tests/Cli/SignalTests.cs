@@ -3,11 +3,16 @@ using Cortado.Tests.Solvers;
 
 namespace Cortado.Tests.Cli;
 
-/// <summary>A real `cortado train` process receives SIGINT and stops after the current iteration with a snapshot.</summary>
+/// <summary>
+/// A real `cortado train` process is told to stop by a signal and stops after the current
+/// iteration with a snapshot. SIGTERM is used: shells without job control start background
+/// commands with SIGINT ignored (and .NET keeps an ignored signal ignored), so SIGINT would not
+/// reach the child under some CI runners; both signals go through the same handler.
+/// </summary>
 public class SignalTests
 {
     [Fact]
-    public void SigintStopsTrainingWithASnapshot()
+    public void SigtermStopsTrainingWithASnapshot()
     {
         using var dir = new TempDir();
         File.WriteAllText(dir.File("net.prototxt"), SolverTestNets.Classifier);
@@ -18,25 +23,32 @@ public class SignalTests
         foreach (var a in new[] { "train", "--solver", dir.File("solver.prototxt") }) start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
         var log = new System.Text.StringBuilder();
-        bool signalled = false;
-        while (process.StandardError.ReadLine() is { } line)
+        using var running = new ManualResetEventSlim();
+        process.ErrorDataReceived += (_, e) =>
         {
-            log.AppendLine(line);
-            if (!signalled && line.Contains("] Iteration 20 ("))
-            {
-                using var kill = Process.Start("kill", ["-INT", process.Id.ToString()]);
-                kill.WaitForExit();
-                signalled = true;
-            }
+            if (e.Data == null) return;
+            lock (log) log.AppendLine(e.Data);
+            if (e.Data.Contains("] Iteration 20 (")) running.Set();
+        };
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        try
+        {
+            Assert.True(running.Wait(TimeSpan.FromSeconds(60)), "training did not reach iteration 20:\n" + log);
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()])) kill.WaitForExit();
+            Assert.True(process.WaitForExit(30000), "the process did not stop after SIGTERM:\n" + log);
         }
-        Assert.True(process.WaitForExit(30000), "the process did not stop");
-        Assert.True(signalled, log.ToString());
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+        process.WaitForExit();
         Assert.Equal(0, process.ExitCode);
         Assert.Contains("] Optimization stopped early.", log.ToString());
         var states = Directory.GetFiles(dir.Path, "run_iter_*.solverstate");
         Assert.Single(states);
         int iter = int.Parse(Path.GetFileNameWithoutExtension(states[0]).Split('_')[^1]);
-        Assert.InRange(iter, 21, 1000);
+        Assert.InRange(iter, 21, 1000000);
         Assert.True(File.Exists(dir.File($"run_iter_{iter}.caffemodel")));
     }
 }
