@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs one of Cortado's benchmarks, installing its reference peers first.
 #   bench/run.sh gemm     sgemm GFLOP/s, Cortado against Debian's OpenBLAS, 1 and 2 threads
+#   bench/run.sh data     Data-layer images/s against the seed net's training step (Fashion-MNIST LMDB)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 name="${1:-gemm}"
@@ -11,6 +12,14 @@ case "$name" in
       if [[ $(id -u) -eq 0 ]]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas0-pthread >/dev/null
       else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas0-pthread >/dev/null; fi
     fi ;;
-  *) echo "unknown benchmark '$name'; known: gemm" >&2; exit 1 ;;
+  data)
+    missing=()
+    [[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]] || missing+=(dataset-fashion-mnist)
+    ldconfig -p | grep -q 'liblmdb.so.0' || missing+=(liblmdb0)
+    if (( ${#missing[@]} )); then
+      sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+      $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi ;;
+  *) echo "unknown benchmark '$name'; known: gemm, data" >&2; exit 1 ;;
 esac
 exec dotnet run -c Release --project "$root/bench/Cortado.Bench" -- "$@"

@@ -3,5 +3,5 @@ namespace Cortado.Errors;
 /// <summary>A dataset that cannot be read as expected: the message names the database or file (and the key or line).</summary>
 public sealed class DataException(string source, string problem) : CortadoException($"{source}: {problem}")
 {
-    public string Source { get; } = source;
+    public string SourceName { get; } = source;
 }

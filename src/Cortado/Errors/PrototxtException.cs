@@ -3,7 +3,7 @@ namespace Cortado.Errors;
 /// <summary>A text-format protobuf file (prototxt) that does not parse, with its position.</summary>
 public sealed class PrototxtException : CortadoException
 {
-    public string Source { get; }
+    public string SourceName { get; }
     public int Line { get; }
     public int Column { get; }
     public string Problem { get; }
@@ -11,7 +11,7 @@ public sealed class PrototxtException : CortadoException
     public PrototxtException(string source, int line, int column, string problem)
         : base($"{source}:{line}:{column}: {problem}")
     {
-        Source = source;
+        SourceName = source;
         Line = line;
         Column = column;
         Problem = problem;
