@@ -1,0 +1,54 @@
+using Cortado.Errors;
+using Cortado.Proto;
+
+namespace Cortado.Keras;
+
+/// <summary>
+/// A layer of a Keras Sequential model: Keras's defaults, Keras's channel-last output shape and
+/// parameter count, and the Caffe layers that compute the same thing. Shapes exclude the batch
+/// axis: (height, width, channels) for images, (features) after Flatten or Dense.
+/// </summary>
+public abstract class KerasLayer
+{
+    public string? Name { get; internal set; }
+    /// <summary>Keras's class name, as Summary() and model JSON show it.</summary>
+    public abstract string ClassName { get; }
+    /// <summary>Keras's automatic name prefix (conv2d, max_pooling2d, ...).</summary>
+    public abstract string NamePrefix { get; }
+    /// <summary>The input shape given to the first layer (Keras's input_shape), if any.</summary>
+    public int[]? InputShape { get; init; }
+
+    internal abstract int[] OutputShape(int[] input);
+    internal virtual long ParamCount(int[] input) => 0;
+    internal virtual long NonTrainableCount(int[] input) => 0;
+
+    /// <summary>Caffe layers reading <paramref name="bottom"/>; returns the name of the blob they produce.</summary>
+    internal abstract string ToCaffe(string bottom, int[] input, List<LayerParameter> layers, List<string> notes);
+
+    protected CortadoException Error(string problem) => new($"Keras layer '{Name}' ({ClassName}): {problem}");
+
+    internal static int[] Spatial(int[] input, string layer, string className)
+    {
+        if (input.Length != 3) throw new CortadoException($"Keras layer '{layer}' ({className}) needs an image input (height, width, channels), got ({string.Join(", ", input)}); add it before Flatten");
+        return input;
+    }
+
+    /// <summary>Adds a Caffe activation layer working in place on <paramref name="blob"/> (none for linear).</summary>
+    internal static void AddActivation(string? activation, string name, string blob, List<LayerParameter> layers, string owner)
+    {
+        string? type = activation switch
+        {
+            null or "linear" => null,
+            "relu" => "ReLU",
+            "sigmoid" => "Sigmoid",
+            "tanh" => "TanH",
+            "elu" => "ELU",
+            "softmax" => "Softmax",
+            _ => throw new CortadoException($"Keras layer '{owner}': activation '{activation}' is not supported; use relu, softmax, sigmoid, tanh, elu or linear"),
+        };
+        if (type == null) return;
+        // Softmax is not done in place: the loss reads the logits below it (see Sequential).
+        var layer = new LayerParameter { Name = name, Type = type, Bottom = { blob }, Top = { type == "Softmax" ? name : blob } };
+        layers.Add(layer);
+    }
+}

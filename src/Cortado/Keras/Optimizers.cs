@@ -1,0 +1,66 @@
+using System.Globalization;
+using Cortado.Proto;
+
+namespace Cortado.Keras;
+
+/// <summary>
+/// A Keras optimizer, with Keras 2's defaults, as a Caffe solver. Keras's update rules for these
+/// optimizers are Caffe's with other names (rho is Caffe's momentum for AdaDelta, epsilon its
+/// delta), and Keras's time-based decay, lr / (1 + decay * iterations), is Caffe's "inv" policy
+/// with power 1. Keras has no weight decay here (weight_decay 0).
+/// </summary>
+public abstract record KerasOptimizer(double LearningRate, double Decay)
+{
+    public abstract string KerasName { get; }
+
+    internal SolverParameter ToSolver()
+    {
+        var solver = new SolverParameter { BaseLr = (float)LearningRate, WeightDecay = 0, Momentum = 0 };
+        if (Decay > 0) { solver.LrPolicy = "inv"; solver.Gamma = (float)Decay; solver.Power = 1; }
+        else solver.LrPolicy = "fixed";
+        Configure(solver);
+        return solver;
+    }
+
+    protected abstract void Configure(SolverParameter solver);
+
+    /// <summary>The settings in Keras's own words, for export comments and port checks.</summary>
+    public abstract string Describe();
+
+    protected static string F(double value) => value.ToString("G", CultureInfo.InvariantCulture);
+}
+
+public sealed record SGD(double LearningRate = 0.01, double Momentum = 0, bool Nesterov = false, double Decay = 0) : KerasOptimizer(LearningRate, Decay)
+{
+    public override string KerasName => "SGD";
+    protected override void Configure(SolverParameter s) { s.Type = Nesterov ? "Nesterov" : "SGD"; s.Momentum = (float)Momentum; }
+    public override string Describe() => $"SGD(lr={F(LearningRate)}, momentum={F(Momentum)}, nesterov={Nesterov}, decay={F(Decay)})";
+}
+
+public sealed record Adadelta(double LearningRate = 1.0, double Rho = 0.95, double Epsilon = 1e-7, double Decay = 0) : KerasOptimizer(LearningRate, Decay)
+{
+    public override string KerasName => "Adadelta";
+    protected override void Configure(SolverParameter s) { s.Type = "AdaDelta"; s.Momentum = (float)Rho; s.Delta = (float)Epsilon; }
+    public override string Describe() => $"Adadelta(lr={F(LearningRate)}, rho={F(Rho)}, epsilon={F(Epsilon)}, decay={F(Decay)})";
+}
+
+public sealed record Adam(double LearningRate = 0.001, double Beta1 = 0.9, double Beta2 = 0.999, double Epsilon = 1e-7, double Decay = 0) : KerasOptimizer(LearningRate, Decay)
+{
+    public override string KerasName => "Adam";
+    protected override void Configure(SolverParameter s) { s.Type = "Adam"; s.Momentum = (float)Beta1; s.Momentum2 = (float)Beta2; s.Delta = (float)Epsilon; }
+    public override string Describe() => $"Adam(lr={F(LearningRate)}, beta_1={F(Beta1)}, beta_2={F(Beta2)}, epsilon={F(Epsilon)}, decay={F(Decay)})";
+}
+
+public sealed record RMSprop(double LearningRate = 0.001, double Rho = 0.9, double Epsilon = 1e-7, double Decay = 0) : KerasOptimizer(LearningRate, Decay)
+{
+    public override string KerasName => "RMSprop";
+    protected override void Configure(SolverParameter s) { s.Type = "RMSProp"; s.RmsDecay = (float)Rho; s.Delta = (float)Epsilon; }
+    public override string Describe() => $"RMSprop(lr={F(LearningRate)}, rho={F(Rho)}, epsilon={F(Epsilon)}, decay={F(Decay)})";
+}
+
+public sealed record Adagrad(double LearningRate = 0.01, double Epsilon = 1e-7, double Decay = 0) : KerasOptimizer(LearningRate, Decay)
+{
+    public override string KerasName => "Adagrad";
+    protected override void Configure(SolverParameter s) { s.Type = "AdaGrad"; s.Delta = (float)Epsilon; }
+    public override string Describe() => $"Adagrad(lr={F(LearningRate)}, epsilon={F(Epsilon)}, decay={F(Decay)})";
+}

@@ -1,0 +1,378 @@
+using System.Diagnostics;
+using System.Globalization;
+using Cortado.Errors;
+using Cortado.Layers;
+using Cortado.Nets;
+using Cortado.Proto;
+using Cortado.Solvers;
+
+namespace Cortado.Keras;
+
+/// <summary>
+/// Keras's Sequential model in C#, with Keras's names and defaults. It is a thin builder: the
+/// model becomes a Caffe NetParameter and SolverParameter and trains on Cortado's one engine,
+/// so it can be exported to prototxt and compared with a Caffe port layer by layer. Data follow
+/// Keras's layout: samples of (height, width, channels), channel-last.
+/// </summary>
+public sealed class Sequential
+{
+    private static readonly string[] CrossEntropies = ["categorical_crossentropy", "sparse_categorical_crossentropy"];
+    private readonly List<KerasLayer> _layers = [];
+    private readonly Dictionary<string, int> _nameCounts = [];
+    private string? _loss;
+    private KerasOptimizer? _optimizer;
+    private Solver? _solver;
+    private Net? _inference;
+
+    public Sequential(params KerasLayer[] layers)
+    {
+        foreach (var layer in layers) Add(layer);
+    }
+
+    public IReadOnlyList<KerasLayer> Layers => _layers;
+    public int[] InputShape => _layers.Count > 0 && _layers[0].InputShape is { } shape ? shape : throw new CortadoException("the first layer needs an InputShape (height, width, channels)");
+    public KerasOptimizer? Optimizer => _optimizer;
+    public string? Loss => _loss;
+    public int Seed { get; init; } = 1;
+    public string Name { get; init; } = "sequential_1";
+
+    public Sequential Add(KerasLayer layer)
+    {
+        if (_layers.Count == 0 && layer.InputShape == null) throw new CortadoException($"the first layer ({layer.ClassName}) needs InputShape, e.g. InputShape = [24, 15, 1] (height, width, channels)");
+        if (layer.Name == null)
+        {
+            int n = _nameCounts.GetValueOrDefault(layer.NamePrefix) + 1;
+            _nameCounts[layer.NamePrefix] = n;
+            layer.Name = $"{layer.NamePrefix}_{n}";
+        }
+        _layers.Add(layer);
+        _solver = null;
+        return this;
+    }
+
+    /// <summary>Each layer's output shape (Keras's, without the batch axis); a layer that does not fit its input names itself.</summary>
+    public IReadOnlyList<int[]> OutputShapes()
+    {
+        var shapes = new List<int[]>();
+        var shape = InputShape;
+        foreach (var layer in _layers)
+        {
+            shape = layer.OutputShape(shape);
+            shapes.Add(shape);
+        }
+        return shapes;
+    }
+
+    public void Compile(string loss, KerasOptimizer optimizer, params string[] metrics)
+    {
+        if (!CrossEntropies.Contains(loss)) throw new CortadoException($"loss '{loss}' is not supported; use {string.Join(" or ", CrossEntropies)}");
+        if (metrics.Any(m => m is not ("accuracy" or "acc"))) throw new CortadoException($"metrics {string.Join(", ", metrics)}: only 'accuracy' is supported");
+        OutputShapes();
+        if (!EndsInSoftmax()) throw new CortadoException($"loss '{loss}' expects probabilities: end the model with Activation(\"softmax\") or a Dense layer with Activation = \"softmax\"");
+        (_loss, _optimizer, _solver, _inference) = (loss, optimizer, null, null);
+    }
+
+    private bool EndsInSoftmax() => _layers[^1] switch
+    {
+        Activation a => a.Function == "softmax",
+        Dense d => d.Activation == "softmax",
+        Conv2D c => c.Activation == "softmax",
+        _ => false,
+    };
+
+    /// <summary>Keras's summary table: layer (type), output shape, parameter count, and the totals.</summary>
+    public void Summary(TextWriter output)
+    {
+        var shapes = OutputShapes();
+        string rule = new('_', 65), doubleRule = new('=', 65);
+        output.WriteLine(rule);
+        output.WriteLine(Row("Layer (type)", "Output Shape", "Param #"));
+        output.WriteLine(doubleRule);
+        long total = 0, frozen = 0;
+        var input = InputShape;
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            long count = _layers[i].ParamCount(input);
+            total += count;
+            frozen += _layers[i].NonTrainableCount(input);
+            string shape = "(None, " + string.Join(", ", shapes[i]) + ")";
+            output.WriteLine(Row($"{_layers[i].Name} ({_layers[i].ClassName})", shape, count.ToString(CultureInfo.InvariantCulture)));
+            output.WriteLine(i == _layers.Count - 1 ? doubleRule : rule);
+            input = shapes[i];
+        }
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Total params: {total:N0}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Trainable params: {total - frozen:N0}"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Non-trainable params: {frozen:N0}"));
+        output.WriteLine(rule);
+    }
+
+    /// <summary>Keras's print_row: each field is cut at its column's end (29, 55, 65), and the last character before the next field becomes a space.</summary>
+    private static string Row(params string[] fields)
+    {
+        int[] ends = [29, 55, 65];
+        var line = "";
+        for (int i = 0; i < fields.Length; i++)
+        {
+            if (i > 0) line = line[..^1] + " ";
+            line += fields[i];
+            if (line.Length > ends[i]) line = line[..ends[i]];
+            line = line.PadRight(ends[i]);
+        }
+        return line;
+    }
+
+    public long ParamCount()
+    {
+        var shapes = OutputShapes();
+        long total = 0;
+        var input = InputShape;
+        for (int i = 0; i < _layers.Count; i++) { total += _layers[i].ParamCount(input); input = shapes[i]; }
+        return total;
+    }
+
+    /// <summary>
+    /// The Caffe net: an Input of batchSize x C x H x W plus labels, the layers, then
+    /// SoftmaxWithLoss and Accuracy on the logits, and a Softmax "prob" in the TEST phase.
+    /// <paramref name="notes"/> collects the Keras semantics that had to be translated.
+    /// </summary>
+    public NetParameter ToNetParameter(int batchSize, List<string>? notes = null)
+    {
+        notes ??= [];
+        var input = InputShape;
+        if (input.Length != 3) throw new CortadoException($"InputShape must be (height, width, channels), got ({string.Join(", ", input)})");
+        var net = new NetParameter { Name = Name };
+        net.Layer.Add(TextFormat.Parse<LayerParameter>(
+            $"name: \"data\" type: \"Input\" top: \"data\" top: \"label\" input_param {{ shape {{ dim: {batchSize} dim: {input[2]} dim: {input[0]} dim: {input[1]} }} shape {{ dim: {batchSize} }} }}"));
+        notes.Add($"input: Keras's channel-last ({input[0]}, {input[1]}, {input[2]}) is Caffe's channel-first {input[2]} x {input[0]} x {input[1]}");
+        string blob = "data";
+        var shape = input;
+        var layers = new List<LayerParameter>();
+        foreach (var layer in _layers)
+        {
+            blob = layer.ToCaffe(blob, shape, layers, notes);
+            shape = layer.OutputShape(shape);
+        }
+        // Cross-entropy on softmax probabilities is trained as Caffe's SoftmaxWithLoss on the logits.
+        var softmax = layers[^1];
+        layers.RemoveAt(layers.Count - 1);
+        string logits = softmax.Bottom[0];
+        net.Layer.AddRange(layers);
+        net.Layer.Add(new LayerParameter { Name = "loss", Type = "SoftmaxWithLoss", Bottom = { logits, "label" }, Top = { "loss" } });
+        net.Layer.Add(new LayerParameter { Name = "accuracy", Type = "Accuracy", Bottom = { logits, "label" }, Top = { "accuracy" } });
+        net.Layer.Add(new LayerParameter { Name = "prob", Type = "Softmax", Bottom = { logits }, Top = { "prob" }, Include = { new NetStateRule { Phase = Phase.Test } } });
+        notes.Add($"loss: {_loss ?? "categorical_crossentropy"} on softmax outputs is Caffe's SoftmaxWithLoss on the logits; Keras clips probabilities to [1e-7, 1 - 1e-7] (at most 16.1 per sample), Caffe at FLT_MIN (at most 87.34)");
+        return net;
+    }
+
+    public SolverParameter ToSolverParameter()
+    {
+        var optimizer = _optimizer ?? throw new CortadoException("compile the model first (Compile(loss, optimizer, metrics))");
+        var solver = optimizer.ToSolver();
+        solver.MaxIter = int.MaxValue;
+        solver.RandomSeed = Seed;
+        solver.SolverMode = SolverParameter.Types.SolverMode.Cpu;
+        return solver;
+    }
+
+    /// <summary>Writes NAME_train_val.prototxt and NAME_solver.prototxt, stating in comments what was translated.</summary>
+    public (string Net, string Solver) Export(string folder, int batchSize, int maxIter)
+    {
+        var notes = new List<string>();
+        var net = ToNetParameter(batchSize, notes);
+        var solver = ToSolverParameter();
+        solver.MaxIter = maxIter;
+        string netPath = Path.Combine(folder, $"{Name}_train_val.prototxt"), solverPath = Path.Combine(folder, $"{Name}_solver.prototxt");
+        solver.Net = Path.GetFileName(netPath);
+        solver.Display = 100;
+        solver.SnapshotPrefix = Name;
+        string header = $"# Exported by Cortado from the Keras model '{Name}'. Keras semantics translated for Caffe:\n" + string.Concat(notes.Select(n => $"#   {n}\n"));
+        IO.AtomicFile.WriteAllText(netPath, header + TextFormat.Print(net));
+        IO.AtomicFile.WriteAllText(solverPath, $"# Keras optimizer {_optimizer!.Describe()}; no weight decay; the data must be fed already scaled as for Keras.\n" + TextFormat.Print(solver));
+        return (netPath, solverPath);
+    }
+
+    /// <summary>
+    /// Trains on samples <paramref name="x"/> (channel-last, flattened) with class labels <paramref name="y"/>,
+    /// printing Keras-style lines per epoch; validation from validationData or the last validationSplit of x.
+    /// </summary>
+    public History Fit(float[] x, int[] y, int batchSize = 32, int epochs = 1, (float[] X, int[] Y)? validationData = null,
+        double validationSplit = 0, bool shuffle = true, TextWriter? output = null)
+    {
+        if (_optimizer == null) throw new CortadoException("compile the model before Fit");
+        int sampleSize = InputShape.Aggregate(1, (a, b) => a * b);
+        int count = CheckSamples(x, y, sampleSize);
+        if (validationData == null && validationSplit > 0)
+        {
+            int validation = (int)(count * validationSplit);
+            validationData = (x[((count - validation) * sampleSize)..(count * sampleSize)], y[(count - validation)..count]);
+            count -= validation;
+        }
+        var solver = _solver ??= SolverFactory.Create(Solver(batchSize));
+        var random = new Random(Seed);
+        var order = Enumerable.Range(0, count).ToArray();
+        var history = new History();
+        for (int epoch = 1; epoch <= epochs; epoch++)
+        {
+            if (shuffle) random.Shuffle(order);
+            var watch = Stopwatch.StartNew();
+            double lossSum = 0, accuracySum = 0;
+            for (int start = 0; start < count; start += batchSize)
+            {
+                int n = Math.Min(batchSize, count - start);
+                Feed(solver.Net, x, y, order.AsSpan(start, n), sampleSize);
+                float loss = 0;
+                void Record(int _, float l, float __, float ___) => loss = l;
+                solver.IterationDone += Record;
+                solver.Step(1);
+                solver.IterationDone -= Record;
+                lossSum += loss * n;
+                accuracySum += solver.Net.Blob("accuracy").Data[0] * n;
+            }
+            history.Add("loss", lossSum / count);
+            history.Add("acc", accuracySum / count);
+            string line = $"{count}/{count} [==============================] - {watch.Elapsed.TotalSeconds:F0}s {watch.Elapsed.TotalMilliseconds * 1000 / count:F0}us/step - loss: {lossSum / count:F4} - acc: {accuracySum / count:F4}";
+            if (validationData is { } v)
+            {
+                var (valLoss, valAccuracy) = Evaluate(v.X, v.Y, batchSize);
+                history.Add("val_loss", valLoss);
+                history.Add("val_acc", valAccuracy);
+                line += $" - val_loss: {valLoss:F4} - val_acc: {valAccuracy:F4}";
+            }
+            output?.WriteLine($"Epoch {epoch}/{epochs}");
+            output?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{line}"));
+        }
+        return history;
+    }
+
+    /// <summary>Mean loss and accuracy over the samples, with dropout off (Keras's test mode).</summary>
+    public (double Loss, double Accuracy) Evaluate(float[] x, int[] y, int batchSize = 32)
+    {
+        int sampleSize = InputShape.Aggregate(1, (a, b) => a * b);
+        int count = CheckSamples(x, y, sampleSize);
+        var net = InferenceNet(batchSize);
+        var all = Enumerable.Range(0, count).ToArray();
+        double loss = 0, accuracy = 0;
+        for (int start = 0; start < count; start += batchSize)
+        {
+            int n = Math.Min(batchSize, count - start);
+            Feed(net, x, y, all.AsSpan(start, n), sampleSize);
+            net.Forward();
+            loss += net.Blob("loss").Data[0] * n;
+            accuracy += net.Blob("accuracy").Data[0] * n;
+        }
+        return (loss / count, accuracy / count);
+    }
+
+    /// <summary>Class probabilities, samples x classes.</summary>
+    public float[] Predict(float[] x, int batchSize = 32)
+    {
+        int sampleSize = InputShape.Aggregate(1, (a, b) => a * b);
+        if (x.Length % sampleSize != 0) throw new CortadoException($"Predict: {x.Length} values are not whole samples of {string.Join(" x ", InputShape)}");
+        int count = x.Length / sampleSize;
+        var net = InferenceNet(batchSize);
+        int classes = OutputShapes()[^1][0];
+        var result = new float[count * classes];
+        var all = Enumerable.Range(0, count).ToArray();
+        var labels = new int[count];
+        for (int start = 0; start < count; start += batchSize)
+        {
+            int n = Math.Min(batchSize, count - start);
+            Feed(net, x, labels, all.AsSpan(start, n), sampleSize);
+            net.Forward();
+            net.Blob("prob").Data.CopyTo(result.AsSpan(start * classes, n * classes));
+        }
+        return result;
+    }
+
+    /// <summary>A layer's weights in Keras's layout (kernel, then bias), like Keras's layer.get_weights().</summary>
+    public float[][] GetWeights(string layerName)
+    {
+        var (layer, input, flattened) = Locate(layerName);
+        var blobs = Trained().Net.Layer(layerName).Blobs;
+        var weights = blobs.Select(b => b.Data.ToArray()).ToArray();
+        switch (layer)
+        {
+            case Conv2D conv: weights[0] = WeightLayout.ConvToKeras(weights[0], conv.KernelSize.Height, conv.KernelSize.Width, input[2], conv.Filters); break;
+            case Dense dense: weights[0] = WeightLayout.DenseToKeras(weights[0], input[0], dense.Units, flattened); break;
+        }
+        return weights;
+    }
+
+    /// <summary>Sets a layer's weights from Keras's layout (kernel, then bias), like Keras's layer.set_weights().</summary>
+    public void SetWeights(string layerName, params float[][] weights)
+    {
+        var (layer, input, flattened) = Locate(layerName);
+        var blobs = Trained().Net.Layer(layerName).Blobs;
+        if (weights.Length != blobs.Count) throw new CortadoException($"Keras layer '{layerName}' has {blobs.Count} weight arrays, {weights.Length} were given");
+        for (int i = 0; i < blobs.Count; i++)
+        {
+            var values = weights[i];
+            if (values.Length != blobs[i].Count) throw new CortadoException($"Keras layer '{layerName}': weight array {i} needs {blobs[i].Count} values, got {values.Length}");
+            if (i == 0 && layer is Conv2D conv) values = WeightLayout.ConvToCaffe(values, conv.KernelSize.Height, conv.KernelSize.Width, input[2], conv.Filters);
+            if (i == 0 && layer is Dense dense) values = WeightLayout.DenseToCaffe(values, input[0], dense.Units, flattened);
+            values.CopyTo(blobs[i].Data);
+        }
+    }
+
+    private (KerasLayer Layer, int[] Input, int[]? Flattened) Locate(string layerName)
+    {
+        int index = _layers.FindIndex(l => l.Name == layerName);
+        if (index < 0) throw new CortadoException($"the model has no layer '{layerName}'; its layers are {string.Join(", ", _layers.Select(l => l.Name))}");
+        var shapes = OutputShapes();
+        var input = index == 0 ? InputShape : shapes[index - 1];
+        int[]? flattened = null;
+        for (int i = index - 1; i >= 0 && _layers[i] is Flatten or Dropout or Activation; i--)
+            if (_layers[i] is Flatten) { flattened = i == 0 ? InputShape : shapes[i - 1]; if (flattened.Length != 3) flattened = null; break; }
+        return (_layers[index], input, flattened);
+    }
+
+    private Solver Trained() => _solver ??= SolverFactory.Create(Solver(1));
+
+    private SolverParameter Solver(int batchSize)
+    {
+        var solver = ToSolverParameter();
+        solver.NetParam = ToNetParameter(batchSize);
+        return solver;
+    }
+
+    private Net InferenceNet(int batchSize)
+    {
+        if (_optimizer == null) throw new CortadoException("compile the model first");
+        _solver ??= SolverFactory.Create(Solver(batchSize));
+        if (_inference == null)
+        {
+            _inference = new Net(ToNetParameter(batchSize), Phase.Test, new NetOptions { Random = new CaffeRandom(Seed) });
+            _inference.ShareTrainedLayersWith(_solver.Net);
+        }
+        return _inference;
+    }
+
+    /// <summary>Copies the chosen samples into the net's data blob, channel-last to channel-first, and their labels.</summary>
+    private void Feed(Net net, float[] x, int[] y, ReadOnlySpan<int> samples, int sampleSize)
+    {
+        var (h, w, c) = (InputShape[0], InputShape[1], InputShape[2]);
+        var data = net.Blob("data");
+        var labels = net.Blob("label");
+        data.Reshape(samples.Length, c, h, w);
+        labels.Reshape(samples.Length);
+        var target = data.Data;
+        for (int n = 0; n < samples.Length; n++)
+        {
+            int source = samples[n] * sampleSize, offset = n * sampleSize;
+            for (int i = 0; i < h; i++)
+                for (int j = 0; j < w; j++)
+                    for (int k = 0; k < c; k++) target[offset + (k * h + i) * w + j] = x[source + (i * w + j) * c + k];
+            labels.Data[n] = y[samples[n]];
+        }
+    }
+
+    private int CheckSamples(float[] x, int[] y, int sampleSize)
+    {
+        if (x.Length % sampleSize != 0 || x.Length / sampleSize != y.Length)
+            throw new CortadoException($"x holds {x.Length} values ({(double)x.Length / sampleSize:G4} samples of {string.Join(" x ", InputShape)}) but y holds {y.Length} labels");
+        int classes = OutputShapes()[^1][0];
+        int bad = Array.FindIndex(y, label => label < 0 || label >= classes);
+        if (bad >= 0) throw new CortadoException($"label {y[bad]} of sample {bad} is outside the model's {classes} classes");
+        return y.Length;
+    }
+}
