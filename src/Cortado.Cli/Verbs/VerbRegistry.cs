@@ -14,6 +14,7 @@ public static class VerbRegistry
         new TestVerb(),
         new TimeVerb(),
         new PlotVerb(),
+        new KerasImportVerb(),
         new ConvertIdxVerb(),
         new ConvertImagesetVerb(),
         new DbInfoVerb(),

@@ -16,7 +16,7 @@ public abstract class KerasLayer
     /// <summary>Keras's automatic name prefix (conv2d, max_pooling2d, ...).</summary>
     public abstract string NamePrefix { get; }
     /// <summary>The input shape given to the first layer (Keras's input_shape), if any.</summary>
-    public int[]? InputShape { get; init; }
+    public int[]? InputShape { get; set; }
 
     internal abstract int[] OutputShape(int[] input);
     internal virtual long ParamCount(int[] input) => 0;

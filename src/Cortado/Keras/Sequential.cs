@@ -152,6 +152,12 @@ public sealed class Sequential
             blob = layer.ToCaffe(blob, shape, layers, notes);
             shape = layer.OutputShape(shape);
         }
+        if (layers[^1].Type != "Softmax")
+        {
+            // No softmax at the end: an output net only (an imported model), without loss layers.
+            net.Layer.AddRange(layers);
+            return net;
+        }
         // Cross-entropy on softmax probabilities is trained as Caffe's SoftmaxWithLoss on the logits.
         var softmax = layers[^1];
         layers.RemoveAt(layers.Count - 1);
@@ -298,10 +304,34 @@ public sealed class Sequential
         return weights;
     }
 
+    /// <summary>A layer's weights in the order SetWeights takes them (BatchNormalization: gamma, beta, mean, variance).</summary>
+    public float[][] GetWeightsForCopy(string layerName)
+    {
+        var (layer, _, _) = Locate(layerName);
+        if (layer is not BatchNormalization) return GetWeights(layerName);
+        var norm = Trained().Net.Layer(layerName).Blobs;
+        var scale = Trained().Net.Layer(layerName + "_scale").Blobs;
+        float factor = norm[2].Data[0] == 0 ? 0 : 1 / norm[2].Data[0];
+        return [scale[0].Data.ToArray(), scale[1].Data.ToArray(), norm[0].Data.ToArray().Select(v => v * factor).ToArray(), norm[1].Data.ToArray().Select(v => v * factor).ToArray()];
+    }
+
     /// <summary>Sets a layer's weights from Keras's layout (kernel, then bias), like Keras's layer.set_weights().</summary>
     public void SetWeights(string layerName, params float[][] weights)
     {
         var (layer, input, flattened) = Locate(layerName);
+        if (layer is BatchNormalization)
+        {
+            // Keras: gamma, beta, moving mean, moving variance; Caffe: BatchNorm (mean, variance, factor 1) then Scale (gamma, beta).
+            if (weights.Length != 4) throw new CortadoException($"Keras layer '{layerName}' (BatchNormalization) has 4 weight arrays (gamma, beta, mean, variance), {weights.Length} were given");
+            var norm = Trained().Net.Layer(layerName).Blobs;
+            var scale = Trained().Net.Layer(layerName + "_scale").Blobs;
+            weights[2].CopyTo(norm[0].Data);
+            weights[3].CopyTo(norm[1].Data);
+            norm[2].Data[0] = 1f;
+            weights[0].CopyTo(scale[0].Data);
+            weights[1].CopyTo(scale[1].Data);
+            return;
+        }
         var blobs = Trained().Net.Layer(layerName).Blobs;
         if (weights.Length != blobs.Count) throw new CortadoException($"Keras layer '{layerName}' has {blobs.Count} weight arrays, {weights.Length} were given");
         for (int i = 0; i < blobs.Count; i++)
@@ -313,6 +343,40 @@ public sealed class Sequential
             values.CopyTo(blobs[i].Data);
         }
     }
+
+    /// <summary>Sets every layer's weights from a Keras HDF5 file; layer names and array sizes must match the model.</summary>
+    public void LoadWeights(string path)
+    {
+        var weights = KerasWeights.Read(path);
+        foreach (var layer in _layers)
+        {
+            bool learns = layer is Conv2D or Dense or BatchNormalization;
+            if (!weights.TryGetValue(layer.Name!, out var arrays) || (arrays.Length == 0 && learns))
+            {
+                if (learns) throw new CortadoException($"{path}: no weights for layer '{layer.Name}' ({layer.ClassName}); the file has weights for {string.Join(", ", weights.Where(w => w.Value.Length > 0).Select(w => w.Key))}");
+                continue;
+            }
+            if (!learns) continue;
+            try { SetWeights(layer.Name!, arrays); }
+            catch (CortadoException e) { throw new CortadoException($"{path}: {e.Message}"); }
+        }
+    }
+
+    /// <summary>The net for inference (deploy): Input of batch x C x H x W, the layers, Softmax "prob".</summary>
+    public NetParameter ToDeployNet(int batchSize, List<string>? notes = null)
+    {
+        var net = ToNetParameter(batchSize, notes);
+        var input = net.Layer[0];
+        input.Top.RemoveAt(1);
+        input.InputParam.Shape.RemoveAt(1);
+        var deploy = new NetParameter { Name = net.Name };
+        deploy.Layer.AddRange(net.Layer.Where(l => l.Type is not ("SoftmaxWithLoss" or "Accuracy")));
+        foreach (var layer in deploy.Layer) layer.Include.Clear();
+        return deploy;
+    }
+
+    /// <summary>The model's current weights as a .caffemodel body (layer names are the Keras names).</summary>
+    public NetParameter ToCaffeModel() => Trained().Net.ToProto();
 
     private (KerasLayer Layer, int[] Input, int[]? Flattened) Locate(string layerName)
     {
@@ -326,7 +390,11 @@ public sealed class Sequential
         return (_layers[index], input, flattened);
     }
 
-    private Solver Trained() => _solver ??= SolverFactory.Create(Solver(1));
+    private Solver Trained()
+    {
+        if (_optimizer == null) _optimizer = new SGD(); // weights can be set and read before Compile
+        return _solver ??= SolverFactory.Create(Solver(1));
+    }
 
     private SolverParameter Solver(int batchSize)
     {
