@@ -9,7 +9,7 @@ public sealed class KerasImportVerb : IVerb
 {
     public string Name => "keras-import";
     public string Summary => "convert a Keras model JSON (+ HDF5 weights) to a Caffe prototxt and .caffemodel";
-    public string Usage => "MODEL.json [WEIGHTS.h5] --prototxt OUT.prototxt [--caffemodel OUT.caffemodel]";
+    public string Usage => "MODEL.json [WEIGHTS.h5] | MODEL.keras  --prototxt OUT.prototxt [--caffemodel OUT.caffemodel]";
     public IReadOnlyList<Flag> Flags =>
     [
         new("prototxt", "the deploy net to write"),
@@ -23,9 +23,11 @@ public sealed class KerasImportVerb : IVerb
         string? weightsPath = arguments.Positional.Count > 1 ? arguments.Positional[1] : null;
         string prototxt = arguments.Require("prototxt");
         string? caffemodel = arguments.Get("caffemodel");
+        using var archive = jsonPath.EndsWith(".keras", StringComparison.OrdinalIgnoreCase) ? KerasArchive.Open(jsonPath) : null;
+        if (archive != null) weightsPath = archive.WeightsPath;
         if (caffemodel != null && weightsPath == null) throw new CortadoException("keras-import: --caffemodel needs the Keras weights file (WEIGHTS.h5)");
         string json;
-        try { json = File.ReadAllText(jsonPath); }
+        try { json = archive?.Config ?? File.ReadAllText(jsonPath); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ModelFileException(jsonPath, e is FileNotFoundException ? "file not found" : e.Message, e); }
         var model = KerasModelJson.Parse(json, jsonPath);
         if (weightsPath != null) model.LoadWeights(weightsPath);

@@ -214,3 +214,13 @@ public sealed class BatchNormalization : KerasLayer
         return bottom;
     }
 }
+
+/// <summary>Keras's Input(shape=(height, width, channels)): gives the model its channel-last input shape; it computes nothing.</summary>
+public sealed class Input(params int[] shape) : KerasLayer
+{
+    public override string ClassName => "InputLayer";
+    public override string NamePrefix => "input";
+    public int[] Shape { get; } = shape;
+    internal override int[] OutputShape(int[] input) => input;
+    internal override string ToCaffe(string bottom, int[] input, List<LayerParameter> layers, List<string> notes) => bottom;
+}

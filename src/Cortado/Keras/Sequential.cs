@@ -19,6 +19,7 @@ public sealed class Sequential
     private static readonly string[] CrossEntropies = ["categorical_crossentropy", "sparse_categorical_crossentropy"];
     private readonly List<KerasLayer> _layers = [];
     private readonly Dictionary<string, int> _nameCounts = [];
+    private int[]? _pendingInput;
     private string? _loss;
     private KerasOptimizer? _optimizer;
     private Solver? _solver;
@@ -38,6 +39,13 @@ public sealed class Sequential
 
     public Sequential Add(KerasLayer layer)
     {
+        if (layer is Input input)
+        {
+            if (_layers.Count > 0) throw new CortadoException("Input must come first");
+            _pendingInput = input.Shape;
+            return this;
+        }
+        if (_layers.Count == 0 && _pendingInput != null && layer.InputShape == null) layer.InputShape = _pendingInput;
         if (_layers.Count == 0 && layer.InputShape == null) throw new CortadoException($"the first layer ({layer.ClassName}) needs InputShape, e.g. InputShape = [24, 15, 1] (height, width, channels)");
         if (layer.Name == null)
         {
@@ -248,6 +256,17 @@ public sealed class Sequential
             output?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{line}"));
         }
         return history;
+    }
+
+    /// <summary>Fit with one-hot targets (categorical_crossentropy's form): each row's largest entry is the class.</summary>
+    public History Fit(float[] x, float[][] oneHot, int batchSize = 32, int epochs = 1, double validationSplit = 0, bool shuffle = true, TextWriter? output = null) =>
+        Fit(x, oneHot.Select(ArgMax).ToArray(), batchSize, epochs, null, validationSplit, shuffle, output);
+
+    private static int ArgMax(float[] row)
+    {
+        int best = 0;
+        for (int i = 1; i < row.Length; i++) if (row[i] > row[best]) best = i;
+        return best;
     }
 
     /// <summary>Mean loss and accuracy over the samples, with dropout off (Keras's test mode).</summary>

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using Cortado.Cli;
 using Cortado.Keras;
 using Cortado.Nets;
@@ -100,5 +101,37 @@ public class KerasImportTests
         var renamed = KerasModelJson.Parse(File.ReadAllText(dir.File("model.json")).Replace("\"dense_1\"", "\"dense_9\""));
         var missing = Assert.Throws<Cortado.Errors.CortadoException>(() => renamed.LoadWeights(dir.File("weights.h5")));
         Assert.Contains("no weights for layer 'dense_9' (Dense)", missing.Message);
+    }
+}
+
+public class KerasArchiveAndApiTests
+{
+    [Fact]
+    public void Keras3ArchiveImports()
+    {
+        using var dir = new TempDir();
+        PythonRunner.Run(File.ReadAllText(Path.Combine(RepoPaths.Root, "tests/Cortado.Tests/Interop/keras_reference.py")), dir.Path, "keras3");
+        using (var zip = System.IO.Compression.ZipFile.Open(dir.File("model.keras"), System.IO.Compression.ZipArchiveMode.Create))
+        {
+            zip.CreateEntryFromFile(dir.File("model.json"), "config.json");
+            zip.CreateEntryFromFile(dir.File("weights.h5"), "model.weights.h5");
+        }
+        var error = new StringWriter();
+        int code = Cortado.Cli.CommandLine.Run(["keras-import", dir.File("model.keras"), "--prototxt", dir.File("deploy.prototxt"), "--caffemodel", dir.File("model.caffemodel")], new StringWriter(), error);
+        Assert.True(code == 0, error.ToString());
+        var weights = ProtoFiles.ReadNetBinary(dir.File("model.caffemodel"));
+        Assert.Equal([3L, 2, 3, 3], weights.Layer.Single(l => l.Name == "conv2d").Blobs[0].Shape.Dim);
+    }
+
+    [Fact]
+    public void InputLayerAndOneHotTargets()
+    {
+        var model = new Sequential(new Input(6, 6, 1), new Flatten(), new Dense(2) { Activation = "softmax" });
+        Assert.Equal([6, 6, 1], model.InputShape);
+        model.Compile("categorical_crossentropy", new SGD(0.5), "accuracy");
+        var (x, y) = Cortado.Tests.Keras.SequentialTests.Stripes(64, 2);
+        var oneHot = y.Select(label => label == 0 ? new float[] { 1, 0 } : new float[] { 0, 1 }).ToArray();
+        var history = model.Fit(x, oneHot, batchSize: 16, epochs: 5);
+        Assert.True(history["acc"][^1] > 0.9, $"{history["acc"][^1]}");
     }
 }
