@@ -15,6 +15,7 @@ public static class VerbRegistry
         new TimeVerb(),
         new PlotVerb(),
         new KerasImportVerb(),
+        new MakeNumbersVerb(),
         new ConvertIdxVerb(),
         new ConvertImagesetVerb(),
         new DbInfoVerb(),

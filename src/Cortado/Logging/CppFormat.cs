@@ -12,7 +12,7 @@ public static class CppFormat
     {
         if (double.IsNaN(value)) return "nan";
         if (double.IsInfinity(value)) return value > 0 ? "inf" : "-inf";
-        if (value == 0) return value.Equals(-0.0) ? "-0" : "0";
+        if (value == 0) return double.IsNegative(value) ? "-0" : "0";
         int exponent = (int)Math.Floor(Math.Log10(Math.Abs(value)));
         // Rounding to `precision` digits can carry into the next power of ten (9.999995 -> 10).
         double rounded = double.Parse(value.ToString("E" + (precision - 1), CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
