@@ -16,6 +16,7 @@ public static class VerbRegistry
         new PlotVerb(),
         new KerasImportVerb(),
         new MakeNumbersVerb(),
+        new DiagnoseVerb(),
         new ConvertIdxVerb(),
         new ConvertImagesetVerb(),
         new DbInfoVerb(),

@@ -71,6 +71,9 @@ public abstract class Solver : IDisposable
     /// <summary>After every iteration's update: (iteration just finished, its loss, the smoothed loss, the rate used).</summary>
     public event Action<int, float, float, float>? IterationDone;
 
+    /// <summary>After forward and backward, before the update: (iteration, its loss). The diffs hold the gradients.</summary>
+    public event Action<int, float>? AfterBackward;
+
     /// <summary>After each test pass: (iteration, test net index, output names and mean values).</summary>
     public event Action<int, int, IReadOnlyList<(string Name, float Value)>>? TestDone;
 
@@ -133,6 +136,7 @@ public abstract class Solver : IDisposable
                 throw new TrainingDivergedException(Iter, loss, layer == null ? null : $"'{layer.Name}' ({layer.Type})", LastSnapshot);
             }
             UpdateSmoothedLoss(loss);
+            AfterBackward?.Invoke(Iter, loss);
             if (display)
             {
                 double lapse = timer.Elapsed.TotalSeconds;
