@@ -33,7 +33,8 @@ public static class Diagnosis
         var data = DataSample.Take(solver.Net);
         var findings = StaticChecks.Run(param, trainParam, solver.Net, data, solver.TestNets.FirstOrDefault());
         int classes = ClassCount(solver.Net);
-        findings.AddRange(TrainingProbe.Run(solver, iterations, classes));
+        // Never past max_iter: there "poly" takes the root of a negative number.
+        findings.AddRange(TrainingProbe.Run(solver, Math.Min(iterations, param.MaxIter), classes));
         findings.Sort((a, b) => b.Severity != a.Severity ? b.Severity.CompareTo(a.Severity) : a.Rank.CompareTo(b.Rank));
         return new Report(solverPath, iterations, findings);
     }
