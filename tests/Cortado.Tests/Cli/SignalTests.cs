@@ -43,10 +43,12 @@ public class SignalTests
             if (!process.HasExited) process.Kill(entireProcessTree: true);
         }
         process.WaitForExit();
-        Assert.Equal(0, process.ExitCode);
-        Assert.Contains("] Optimization stopped early.", log.ToString());
+        string text;
+        lock (log) text = log.ToString();
         var states = Directory.GetFiles(dir.Path, "run_iter_*.solverstate");
-        Assert.Single(states);
+        Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}:\n{text}");
+        Assert.True(text.Contains("] Optimization stopped early."), text);
+        Assert.True(states.Length == 1, $"{states.Length} snapshots ({string.Join(", ", states)}):\n{text}");
         int iter = int.Parse(Path.GetFileNameWithoutExtension(states[0]).Split('_')[^1]);
         Assert.InRange(iter, 21, 1000000);
         Assert.True(File.Exists(dir.File($"run_iter_{iter}.caffemodel")));
