@@ -17,6 +17,7 @@ public static class VerbRegistry
         new KerasImportVerb(),
         new MakeNumbersVerb(),
         new DiagnoseVerb(),
+        new PortCheckVerb(),
         new ConvertIdxVerb(),
         new ConvertImagesetVerb(),
         new DbInfoVerb(),

@@ -23,6 +23,7 @@ public class SignalTests
         foreach (var a in new[] { "train", "--solver", dir.File("solver.prototxt") }) start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
         var log = new System.Text.StringBuilder();
+        string Log() { lock (log) return log.ToString(); } // events append from another thread
         using var running = new ManualResetEventSlim();
         process.ErrorDataReceived += (_, e) =>
         {
@@ -34,17 +35,16 @@ public class SignalTests
         process.BeginOutputReadLine();
         try
         {
-            Assert.True(running.Wait(TimeSpan.FromSeconds(60)), "training did not reach iteration 20:\n" + log);
+            if (!running.Wait(TimeSpan.FromSeconds(60))) Assert.Fail("training did not reach iteration 20:\n" + Log());
             using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()])) kill.WaitForExit();
-            Assert.True(process.WaitForExit(30000), "the process did not stop after SIGTERM:\n" + log);
+            if (!process.WaitForExit(30000)) Assert.Fail("the process did not stop after SIGTERM:\n" + Log());
         }
         finally
         {
             if (!process.HasExited) process.Kill(entireProcessTree: true);
         }
         process.WaitForExit();
-        string text;
-        lock (log) text = log.ToString();
+        string text = Log();
         var states = Directory.GetFiles(dir.Path, "run_iter_*.solverstate");
         Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}:\n{text}");
         Assert.True(text.Contains("] Optimization stopped early."), text);
