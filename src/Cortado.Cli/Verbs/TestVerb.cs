@@ -19,25 +19,16 @@ public sealed class TestVerb : IVerb
     [
         new("model", "the net prototxt (its TEST phase is used)"),
         new("weights", "trained weights (.caffemodel), comma-separated for several"),
-        new("iterations", "batches to run (default 50)"),
-        new("stage", "comma-separated net stages"),
-        new("level", "net level (default 0)"),
-        new("threads", "compute threads (default: all cores)"),
-        new("gpu", "GPU id; this build has no GPU backend"),
+        .. NetVerbOptions.Flags,
     ];
 
     public int Run(VerbArguments arguments, VerbConsole console)
     {
         arguments.ExpectPositional(0);
-        if (arguments.Get("gpu") != null) ComputeBackends.Get("gpu");
         string model = arguments.Require("model");
         string weights = arguments.Require("weights");
-        int iterations = arguments.GetInt("iterations", 50);
-        if (iterations <= 0) throw new Errors.CortadoException($"test: --iterations must be positive, got {iterations}");
-        ComputeSettings.Threads = arguments.GetInt("threads", ComputeSettings.Threads);
+        var (iterations, state) = NetVerbOptions.Read(arguments, Name, Phase.Test);
         var log = console.Log;
-        var state = new NetState { Phase = Phase.Test, Level = arguments.GetInt("level", 0) };
-        state.Stage.AddRange((arguments.Get("stage") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries));
         log.Info("caffe.cs", $"Use CPU ({CpuCompute.Instance.Name}).");
         var net = new Net(ProtoFiles.ReadNetText(model), state, new NetOptions { Log = log, Random = new CaffeRandom(1) });
         foreach (var file in weights.Split(',', StringSplitOptions.RemoveEmptyEntries))

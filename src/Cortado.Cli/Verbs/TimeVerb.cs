@@ -20,26 +20,16 @@ public sealed class TimeVerb : IVerb
     public IReadOnlyList<Flag> Flags =>
     [
         new("model", "the net prototxt"),
-        new("iterations", "timed iterations (default 50)"),
         new("phase", "TRAIN (default) or TEST"),
-        new("stage", "comma-separated net stages"),
-        new("level", "net level (default 0)"),
-        new("threads", "compute threads (default: all cores)"),
-        new("gpu", "GPU id; this build has no GPU backend"),
+        .. NetVerbOptions.Flags,
     ];
 
     public int Run(VerbArguments arguments, VerbConsole console)
     {
         arguments.ExpectPositional(0);
-        if (arguments.Get("gpu") != null) ComputeBackends.Get("gpu");
         string modelPath = arguments.Require("model");
-        int iterations = arguments.GetInt("iterations", 50);
-        if (iterations <= 0) throw new Errors.CortadoException($"time: --iterations must be positive, got {iterations}");
-        ComputeSettings.Threads = arguments.GetInt("threads", ComputeSettings.Threads);
+        var (iterations, state) = NetVerbOptions.Read(arguments, Name, ParsePhase(arguments.Get("phase") ?? "TRAIN"));
         var log = console.Log;
-
-        var state = new NetState { Phase = ParsePhase(arguments.Get("phase") ?? "TRAIN"), Level = arguments.GetInt("level", 0) };
-        state.Stage.AddRange((arguments.Get("stage") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries));
         log.Info("caffe.cs", $"Use CPU ({CpuCompute.Instance.Name}).");
         var net = new Net(ProtoFiles.ReadNetText(modelPath), state, new NetOptions { Log = log, Random = new CaffeRandom(1) });
         FillInputs(net);

@@ -53,14 +53,7 @@ public sealed class BiasLayer(LayerParameter param, LayerContext context) : Laye
         {
             var db = BiasBlob(bottom).Diff;
             if (biasIsBottom) db.Clear();
-            for (int o = 0; o < outer; o++)
-                for (int d = 0; d < dim; d++)
-                {
-                    int start = (o * dim + d) * inner;
-                    float sum = 0f;
-                    for (int i = 0; i < inner; i++) sum += dy[start + i];
-                    db[d] += sum;
-                }
+            _view.AccumulateSums(dy, ReadOnlySpan<float>.Empty, db);
         }
         if (propagateDown[0] && !ReferenceEquals(bottom[0], top[0])) dy.CopyTo(bottom[0].Diff);
     }

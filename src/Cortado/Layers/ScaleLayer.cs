@@ -72,26 +72,11 @@ public sealed class ScaleLayer(LayerParameter param, LayerContext context) : Lay
         {
             var ds = ScaleBlob(bottom).Diff;
             if (scaleIsBottom) ds.Clear();
-            for (int o = 0; o < outer; o++)
-                for (int d = 0; d < dim; d++)
-                {
-                    int start = (o * dim + d) * inner;
-                    float sum = 0f;
-                    for (int i = 0; i < inner; i++) sum += dy[start + i] * x[start + i];
-                    ds[d] += sum;
-                }
+            _view.AccumulateSums(dy, x, ds);
         }
         if (_biasIndex >= 0 && ParamPropagateDown[_biasIndex])
         {
-            var db = Blobs[_biasIndex].Diff;
-            for (int o = 0; o < outer; o++)
-                for (int d = 0; d < dim; d++)
-                {
-                    int start = (o * dim + d) * inner;
-                    float sum = 0f;
-                    for (int i = 0; i < inner; i++) sum += dy[start + i];
-                    db[d] += sum;
-                }
+            _view.AccumulateSums(dy, ReadOnlySpan<float>.Empty, Blobs[_biasIndex].Diff);
         }
         if (propagateDown[0])
         {
