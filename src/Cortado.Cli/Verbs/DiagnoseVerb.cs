@@ -7,12 +7,14 @@ public sealed class DiagnoseVerb : IVerb
 {
     public string Name => "diagnose";
     public string Summary => "explain why a net does not learn: checks, a probe run, findings with fixes";
-    public string Usage => "--solver S.prototxt [--iterations N] [--fix OUT_DIR]";
+    public string Usage => "--solver S.prototxt [--iterations N] [--fix OUT_DIR [--verify [--verify_iterations N]]]";
     public IReadOnlyList<Flag> Flags =>
     [
         new("solver", "the solver prototxt"),
         new("iterations", "probe iterations (default 100)"),
         new("fix", "write corrected net and solver prototxts to this folder"),
+        new("verify", "train the corrected configuration briefly and show whether its loss falls", TakesValue: false),
+        new("verify_iterations", "iterations for --verify (default 300)"),
     ];
 
     public int Run(VerbArguments arguments, VerbConsole console)
@@ -26,8 +28,35 @@ public sealed class DiagnoseVerb : IVerb
         {
             var (net, fixedSolver) = Diagnosis.Fix(report, folder);
             console.Out.WriteLine($"Wrote the corrected configuration: {net} and {fixedSolver}");
+            if (arguments.Has("verify")) return Verify(fixedSolver, arguments.GetInt("verify_iterations", 300), console.Out);
         }
+        else if (arguments.Has("verify")) throw new Errors.CortadoException("diagnose: --verify trains the corrected configuration; give --fix OUT_DIR too");
         return 0;
+    }
+
+    /// <summary>Trains the corrected configuration for a while: the loss should fall well below where it started.</summary>
+    private static int Verify(string solverPath, int iterations, TextWriter output)
+    {
+        var param = Proto.ProtoFiles.ReadSolverText(solverPath);
+        param.Snapshot = 0;
+        param.SnapshotAfterTrain = false;
+        param.TestInterval = 0;
+        using var solver = Solvers.SolverFactory.Create(param, new Solvers.SolverOptions { SolverPath = solverPath });
+        iterations = Math.Min(iterations, param.MaxIter);
+        var losses = new List<float>();
+        solver.IterationDone += (iter, loss, smoothed, _) =>
+        {
+            losses.Add(loss);
+            if (iter % Math.Max(1, iterations / 6) == 0) output.WriteLine($"  verify: iteration {iter}, loss {smoothed:F4}");
+        };
+        solver.Step(iterations);
+        int window = Math.Max(1, iterations / 10);
+        double first = losses.Take(window).Average(), last = losses.TakeLast(window).Average();
+        bool falls = last < 0.8 * first;
+        output.WriteLine(falls
+            ? $"Verified: over {iterations} iterations the corrected configuration's loss fell from {first:F4} to {last:F4}."
+            : $"Not verified: over {iterations} iterations the loss went from {first:F4} to {last:F4}; look at the findings again.");
+        return falls ? 0 : 1;
     }
 
     public static void Print(Diagnosis.Report report, TextWriter output)

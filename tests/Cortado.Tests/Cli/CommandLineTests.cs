@@ -128,6 +128,20 @@ public class CommandLineTests
     }
 
     [Fact]
+    public void DiagnoseFixesAndVerifies()
+    {
+        using var dir = new TempDir();
+        // 3,300 images: 12 epochs are 310 iterations, enough for the corrected run to show learning.
+        string solver = Cortado.Tests.Diagnostics.DiagnosisTests.SeedCase(dir, trainPerClass: 300);
+        var (code, output, error) = Run("diagnose", "--solver", solver, "--iterations", "40", "--fix", dir.File("fixed"), "--verify", "--verify_iterations", "200");
+        Assert.True(code == 0, output + error);
+        Assert.StartsWith($"Diagnosis of {solver}", output);
+        Assert.Contains("[ERROR] The inputs are not scaled: the net sees raw pixel values  (INPUT_SCALE)", output);
+        Assert.Contains("Most likely cause: The inputs are not scaled", output);
+        Assert.Matches(@"Verified: over \d+ iterations the corrected configuration's loss fell from [\d.]+ to [\d.]+\.", output);
+    }
+
+    [Fact]
     public void TimePrintsCaffesLines()
     {
         using var dir = new TempDir();

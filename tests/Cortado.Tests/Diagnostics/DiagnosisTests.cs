@@ -8,9 +8,9 @@ namespace Cortado.Tests.Diagnostics;
 public class DiagnosisTests
 {
     /// <summary>The seed's net and solver, as written, pointed at made-up numbers data in <paramref name="dir"/>.</summary>
-    internal static string SeedCase(TempDir dir)
+    internal static string SeedCase(TempDir dir, int trainPerClass = 60)
     {
-        var (train, validation) = NumbersDataset.Write(dir.Path, trainPerClass: 60, validationPerClass: 20);
+        var (train, validation) = NumbersDataset.Write(dir.Path, trainPerClass, validationPerClass: 20);
         string net = File.ReadAllText(Path.Combine(RepoPaths.Root, "examples/fneishnet_numbers/train_val.prototxt"))
             .Replace("examples/fneishnet_numbers/fneishnet_numbers_train_lmdb", train)
             .Replace("examples/fneishnet_numbers/fneishnet_numbers_val_lmdb", validation);
