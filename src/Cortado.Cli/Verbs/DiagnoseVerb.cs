@@ -7,12 +7,13 @@ public sealed class DiagnoseVerb : IVerb
 {
     public string Name => "diagnose";
     public string Summary => "explain why a net does not learn: checks, a probe run, findings with fixes";
-    public string Usage => "--solver S.prototxt [--iterations N] [--fix OUT_DIR [--verify [--verify_iterations N]]]";
+    public string Usage => "--solver S.prototxt [--iterations N] [--report OUT.html] [--fix OUT_DIR [--verify [--verify_iterations N]]]";
     public IReadOnlyList<Flag> Flags =>
     [
         new("solver", "the solver prototxt"),
         new("iterations", "probe iterations (default 100)"),
         new("fix", "write corrected net and solver prototxts to this folder"),
+        new("report", "write the findings and plots as one HTML file (opens offline)"),
         new("verify", "train the corrected configuration briefly and show whether its loss falls", TakesValue: false),
         new("verify_iterations", "iterations for --verify (default 300)"),
     ];
@@ -24,6 +25,11 @@ public sealed class DiagnoseVerb : IVerb
         int iterations = arguments.GetInt("iterations", 100);
         var report = Diagnosis.Run(solver, iterations);
         Print(report, console.Out);
+        if (arguments.Get("report") is { } html)
+        {
+            DiagnosisReport.Write(report, html);
+            console.Out.WriteLine($"Wrote the report: {html}");
+        }
         if (arguments.Get("fix") is { } folder)
         {
             var (net, fixedSolver) = Diagnosis.Fix(report, folder);

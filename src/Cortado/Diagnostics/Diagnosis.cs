@@ -12,7 +12,7 @@ namespace Cortado.Diagnostics;
 /// </summary>
 public static class Diagnosis
 {
-    public sealed record Report(string Solver, int Iterations, List<Finding> Findings)
+    public sealed record Report(string Solver, int Iterations, List<Finding> Findings, ProbeTrace Trace, SolverParameter Parameters)
     {
         public IEnumerable<Finding> AtLeast(Severity severity) => Findings.Where(f => f.Severity >= severity);
     }
@@ -34,9 +34,10 @@ public static class Diagnosis
         var findings = StaticChecks.Run(param, trainParam, solver.Net, data, solver.TestNets.FirstOrDefault());
         int classes = ClassCount(solver.Net);
         // Never past max_iter: there "poly" takes the root of a negative number.
-        findings.AddRange(TrainingProbe.Run(solver, Math.Min(iterations, param.MaxIter), classes));
+        var trace = new ProbeTrace();
+        findings.AddRange(TrainingProbe.Run(solver, Math.Min(iterations, param.MaxIter), classes, trace));
         findings.Sort((a, b) => b.Severity != a.Severity ? b.Severity.CompareTo(a.Severity) : a.Rank.CompareTo(b.Rank));
-        return new Report(solverPath, iterations, findings);
+        return new Report(solverPath, iterations, findings, trace, param);
     }
 
     private static int ClassCount(Net net)

@@ -10,7 +10,7 @@ namespace Cortado.Diagnostics;
 /// </summary>
 public static class TrainingProbe
 {
-    public static List<Finding> Run(Solver solver, int iterations, int classes)
+    public static List<Finding> Run(Solver solver, int iterations, int classes, ProbeTrace? trace = null)
     {
         var net = solver.Net;
         var findings = new List<Finding>();
@@ -40,7 +40,10 @@ public static class TrainingProbe
             {
                 activation[layer.Name] = Rms(net.Tops[index][0].Data);
                 gradient[layer.Name] = Rms(layer.Blobs[0].Diff);
+                trace?.Add(trace.ActivationRms, layer.Name, activation[layer.Name]);
+                trace?.Add(trace.GradientRms, layer.Name, gradient[layer.Name]);
             }
+            trace?.Losses.Add(loss);
             if (lossLayer >= 0 && iter - solver.Iter + losses.Count > lateFrom)
             {
                 var scores = net.Bottoms[lossLayer][0];

@@ -133,8 +133,12 @@ public class CommandLineTests
         using var dir = new TempDir();
         // 3,300 images: 12 epochs are 310 iterations, enough for the corrected run to show learning.
         string solver = Cortado.Tests.Diagnostics.DiagnosisTests.SeedCase(dir, trainPerClass: 300);
-        var (code, output, error) = Run("diagnose", "--solver", solver, "--iterations", "40", "--fix", dir.File("fixed"), "--verify", "--verify_iterations", "200");
+        var (code, output, error) = Run("diagnose", "--solver", solver, "--iterations", "40", "--report", dir.File("report.html"), "--fix", dir.File("fixed"), "--verify", "--verify_iterations", "200");
         Assert.True(code == 0, output + error);
+        string html = File.ReadAllText(dir.File("report.html"));
+        Assert.Contains("The inputs are not scaled: the net sees raw pixel values", html);
+        Assert.Equal(4, System.Text.RegularExpressions.Regex.Matches(html, "src=\"data:image/png;base64,").Count);
+        Assert.DoesNotContain("http", html); // nothing to fetch: it opens offline
         Assert.StartsWith($"Diagnosis of {solver}", output);
         Assert.Contains("[ERROR] The inputs are not scaled: the net sees raw pixel values  (INPUT_SCALE)", output);
         Assert.Contains("Most likely cause: The inputs are not scaled", output);
