@@ -36,6 +36,7 @@ public class DiagnosisTests
         var pooling = report.Findings.Single(f => f.Code == "POOL_OVERLAP");
         Assert.Contains("32 x 19 x 10 = 6080 features", pooling.Evidence);
         Assert.Contains("32 x 10 x 5 = 1600 features", pooling.Evidence);
+        Assert.Contains(report.Findings, f => f.Code == "LONG_TRAINING" && f.Evidence == "max_iter 3,000,000 x batch 128 over 660 training images = 581,818 epochs" && f.Fix == "max_iter: 62   # 12 epochs");
         var schedule = report.Findings.Single(f => f.Code == "LR_SCHEDULE");
         Assert.Contains("1% (iteration 30,000): 0.00994987", schedule.Evidence);
 
@@ -131,5 +132,53 @@ public class DiagnosisTests
             """, rate: "0"));
         Assert.Contains(report.Findings, f => f.Code == "LR_ZERO");
         Assert.Contains(report.Findings, f => f.Code == "SORTED_LABELS" && f.Evidence.Contains("2 runs over 64 records"));
+    }
+
+    private const string SmallClassifier = """
+        layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc" inner_product_param { num_output: 2 weight_filler { type: "xavier" } } }
+        layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc" bottom: "label" top: "loss" }
+        """;
+
+    [Fact]
+    public void MomentumAndWeightDecayOutOfRange()
+    {
+        using var dir = new TempDir();
+        var report = Run(Case(dir, SmallClassifier, "momentum: 1.2 weight_decay: 0.1"));
+        Assert.Contains(report.Findings, f => f.Code == "MOMENTUM_RANGE" && f.Evidence == "momentum 1.2");
+        Assert.Contains(report.Findings, f => f.Code == "WEIGHT_DECAY_RANGE" && f.Evidence == "weight_decay 0.1");
+    }
+
+    [Fact]
+    public void ImbalanceLongRunsAndPartialTesting()
+    {
+        using var dir = new TempDir();
+        using (var writer = new LmdbWriter(dir.File("db")))
+        {
+            for (int i = 0; i < 50; i++)
+                writer.Put(i.ToString("D8"), new Datum { Channels = 1, Height = 2, Width = 2, Label = i % 10 == 0 ? 1 : 0, Data = ByteString.CopyFrom(new byte[] { 1, 0, 0, 1 }) }.ToByteArray());
+            writer.Complete();
+        }
+        string data = $$"""
+            layer { name: "data" type: "Data" top: "data" top: "label" data_param { source: "{{dir.File("db")}}" batch_size: 10 backend: LMDB } }
+            """;
+        var report = Run(Case(dir, SmallClassifier, "test_iter: 2", data));
+        Assert.Contains(report.Findings, f => f.Code == "CLASS_IMBALANCE" && f.Evidence.EndsWith("0: 45, 1: 5"));
+        Assert.Contains(report.Findings, f => f.Code == "TRAINING_LENGTH" && f.Evidence == "max_iter 1,000 x batch 10 over 50 training images = 200 epochs");
+        Assert.Contains(report.Findings, f => f.Code == "TEST_COVERAGE" && f.Evidence == $"test_iter 2 x batch 10 = 20 images; {dir.File("db")} holds 50");
+    }
+
+    [Fact]
+    public void ALossPinnedAtCaffesSaturatedSoftmax()
+    {
+        using var dir = new TempDir();
+        // Huge logits over 20 classes with a fixed label: nearly every sample is confidently wrong.
+        var report = Run(Case(dir, """
+            layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc" inner_product_param { num_output: 20 weight_filler { type: "gaussian" std: 1000 } } }
+            layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc" bottom: "label" top: "loss" }
+            """, data: """
+            layer { name: "data" type: "DummyData" top: "data" top: "label"
+              dummy_data_param { shape { dim: 32 dim: 8 } shape { dim: 32 } data_filler { type: "gaussian" std: 1 } data_filler { type: "constant" value: 0 } } }
+            """, rate: "0"));
+        Assert.Contains(report.Findings, f => f.Code == "LOSS_SATURATED");
     }
 }

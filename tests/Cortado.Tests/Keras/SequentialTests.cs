@@ -7,20 +7,8 @@ namespace Cortado.Tests.Keras;
 
 public class SequentialTests
 {
-    /// <summary>The seed's Keras model (Keras's classic MNIST example on 24 x 15 images of 11 classes).</summary>
-    internal static Sequential SeedModel() => new(
-        new Conv2D(32, 3) { InputShape = [24, 15, 1] },
-        new Activation("relu"),
-        new Conv2D(32, 3),
-        new Activation("relu"),
-        new MaxPooling2D(2),
-        new Dropout(0.25),
-        new Flatten(),
-        new Dense(128),
-        new Activation("relu"),
-        new Dropout(0.5),
-        new Dense(11),
-        new Activation("softmax"));
+    /// <summary>The seed's Keras model, from examples/fneishnet_numbers/KerasModel.cs.</summary>
+    internal static Sequential SeedModel() => Cortado.Examples.FneishNetNumbers.KerasModel();
 
     [Fact]
     public void SeedModelSummaryHasKerasParameterCounts()
