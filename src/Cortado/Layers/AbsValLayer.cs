@@ -9,10 +9,7 @@ public sealed class AbsValLayer(LayerParameter param, LayerContext context) : Ne
 {
     public override string Type => "AbsVal";
 
-    protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        if (ReferenceEquals(bottom[0], top[0])) throw Error("cannot work in place (top and bottom are the same blob)");
-    }
+    public override bool AllowsInPlace => false;
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) => Backend.Abs(bottom[0].Data, top[0].Data);
 

@@ -9,10 +9,7 @@ public sealed class BNLLLayer(LayerParameter param, LayerContext context) : Neur
 {
     public override string Type => "BNLL";
 
-    protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        if (ReferenceEquals(bottom[0], top[0])) throw Error("cannot work in place (top and bottom are the same blob)");
-    }
+    public override bool AllowsInPlace => false;
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {

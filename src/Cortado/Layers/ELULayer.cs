@@ -10,10 +10,7 @@ public sealed class ELULayer(LayerParameter param, LayerContext context) : Neuro
     public override string Type => "ELU";
     private float Alpha => Param.EluParam?.Alpha ?? 1f;
 
-    protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        if (ReferenceEquals(bottom[0], top[0])) throw Error("cannot work in place (top and bottom are the same blob)");
-    }
+    public override bool AllowsInPlace => false;
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {

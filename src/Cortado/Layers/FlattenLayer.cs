@@ -11,10 +11,7 @@ public sealed class FlattenLayer(LayerParameter param, LayerContext context) : L
     public override int ExactNumBottomBlobs => 1;
     public override int ExactNumTopBlobs => 1;
 
-    protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        if (ReferenceEquals(bottom[0], top[0])) throw Error("cannot work in place");
-    }
+    public override bool AllowsInPlace => false;
 
     public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {

@@ -13,6 +13,7 @@ namespace Cortado.Layers;
 public sealed class LRNLayer(LayerParameter param, LayerContext context) : Layer(param, context)
 {
     public override string Type => "LRN";
+    public override bool AllowsInPlace => false;
     public override int ExactNumBottomBlobs => 1;
     public override int ExactNumTopBlobs => 1;
     private int _size, _pre;
@@ -28,7 +29,6 @@ public sealed class LRNLayer(LayerParameter param, LayerContext context) : Layer
         _pre = (_size - 1) / 2;
         (_alpha, _beta, _k) = (p.Alpha, p.Beta, p.K);
         _across = p.NormRegion == LRNParameter.Types.NormRegion.AcrossChannels;
-        if (ReferenceEquals(bottom[0], top[0])) throw Error("cannot work in place");
     }
 
     public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)

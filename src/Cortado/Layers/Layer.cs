@@ -43,6 +43,9 @@ public abstract class Layer
     public virtual int MaxTopBlobs => -1;
     public virtual bool EqualNumBottomTopBlobs => false;
 
+    /// <summary>False for layers whose backward needs their input after forward has run (AbsVal, BNLL, ...).</summary>
+    public virtual bool AllowsInPlace => true;
+
     /// <summary>Loss layers refuse forced backward to their label input.</summary>
     public virtual bool AllowForceBackward(int bottomIndex) => true;
 
@@ -52,6 +55,8 @@ public abstract class Layer
     public void SetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         CheckBlobCounts(bottom.Count, top.Count);
+        if (!AllowsInPlace && top.Any(t => bottom.Any(b => ReferenceEquals(b, t))))
+            throw Error("cannot work in place (a top is also a bottom); give the top its own name");
         LayerSetUp(bottom, top);
         Reshape(bottom, top);
         SetLossWeights(top);

@@ -8,6 +8,7 @@ namespace Cortado.Layers;
 public sealed class LogLayer(LayerParameter param, LayerContext context) : NeuronLayer(param, context)
 {
     public override string Type => "Log";
+    public override bool AllowsInPlace => false;
     private float _scale, _shift, _baseScale;
 
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
@@ -17,7 +18,6 @@ public sealed class LogLayer(LayerParameter param, LayerContext context) : Neuro
         _baseScale = p.Base == -1f ? 1f : 1f / MathF.Log(p.Base);
         _scale = p.Scale;
         _shift = p.Shift;
-        if (ReferenceEquals(bottom[0], top[0])) throw Error("cannot work in place (top and bottom are the same blob)");
     }
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)

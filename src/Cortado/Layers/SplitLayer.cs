@@ -8,6 +8,7 @@ namespace Cortado.Layers;
 public sealed class SplitLayer(LayerParameter param, LayerContext context) : Layer(param, context)
 {
     public override string Type => "Split";
+    public override bool AllowsInPlace => false;
     public override int ExactNumBottomBlobs => 1;
     public override int MinTopBlobs => 1;
 
@@ -15,7 +16,6 @@ public sealed class SplitLayer(LayerParameter param, LayerContext context) : Lay
     {
         foreach (var t in top)
         {
-            if (ReferenceEquals(t, bottom[0])) throw Error("cannot work in place");
             t.ReshapeLike(bottom[0]);
             t.ShareData(bottom[0]);
         }

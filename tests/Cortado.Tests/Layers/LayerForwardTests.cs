@@ -87,6 +87,20 @@ public class LayerForwardTests
         Assert.All(bottom.Diff.ToArray(), v => Assert.Equal(0f, v));
     }
 
+    [Theory]
+    [InlineData("AbsVal")]
+    [InlineData("BNLL")]
+    [InlineData("ELU")]
+    [InlineData("Log")]
+    [InlineData("Flatten")]
+    public void LayersThatNeedTheirInputRefuseToWorkInPlace(string type)
+    {
+        var layer = Create($"name: 'x' type: '{type}'");
+        var blob = Filled(1, 1f, 2, 3);
+        var e = Assert.Throws<LayerException>(() => layer.SetUp([blob], [blob]));
+        Assert.Equal($"layer 'x' ({type}): cannot work in place (a top is also a bottom); give the top its own name", e.Message);
+    }
+
     [Fact]
     public void ScalarBlobShapeStringIsCaffes()
     {
