@@ -36,6 +36,13 @@ public static class DiagnosisReport
             plot.Title("Loss during the probe");
             plot.XLabel("iteration");
         }));
+        html.Append(Image(plot =>
+        {
+            var accuracy = report.Trace.BatchAccuracy.Select((a, i) => (i, a)).Where(p => float.IsFinite(p.a)).ToArray();
+            if (accuracy.Length > 0) plot.Add.Scatter(accuracy.Select(p => (double)p.i).ToArray(), accuracy.Select(p => (double)p.a).ToArray()).LegendText = "accuracy";
+            plot.Title("Training-batch accuracy during the probe");
+            plot.XLabel("iteration");
+        }));
         html.Append(Image(plot => Series(plot, report.Trace.ActivationRms, "Output rms per layer (log10)")));
         html.Append(Image(plot => Series(plot, report.Trace.GradientRms, "Weight gradient rms per layer (log10)")));
         html.Append(Image(plot =>

@@ -90,6 +90,9 @@ public static class PortCheck
             }
             previous = shape;
         }
+        if (caffe.Layer.Any(l => l.Type == "SoftmaxWithLoss"))
+            differences.Add(new("(compile)", caffe.Layer.Last(l => l.Type == "SoftmaxWithLoss").Name, "loss", "categorical_crossentropy: probabilities clipped to [1e-7, 1-1e-7], at most 16.1 per sample",
+                "SoftmaxWithLoss: clamped at FLT_MIN, at most 87.34 per sample", "the same loss until predictions saturate; a saturated Caffe net reports 87.3365"));
         Optimizer(kerasOptimizer, kerasVersion, solver, differences);
         InputScaling(caffe, differences);
         return differences;

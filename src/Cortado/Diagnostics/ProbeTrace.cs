@@ -4,6 +4,8 @@ namespace Cortado.Diagnostics;
 public sealed class ProbeTrace
 {
     public List<float> Losses { get; } = [];
+    /// <summary>The fraction of each training batch the net classified right (before that step's update).</summary>
+    public List<float> BatchAccuracy { get; } = [];
     public Dictionary<string, List<double>> ActivationRms { get; } = [];
     public Dictionary<string, List<double>> GradientRms { get; } = [];
 

@@ -44,6 +44,7 @@ public static class TrainingProbe
                 trace?.Add(trace.GradientRms, layer.Name, gradient[layer.Name]);
             }
             trace?.Losses.Add(loss);
+            if (trace != null && lossLayer >= 0) trace.BatchAccuracy.Add(BatchAccuracy(net.Bottoms[lossLayer][0], net.Bottoms[lossLayer][1]));
             if (lossLayer >= 0 && iter - solver.Iter + losses.Count > lateFrom)
             {
                 var scores = net.Bottoms[lossLayer][0];
@@ -128,6 +129,20 @@ public static class TrainingProbe
             string.Join("; ", learnable.Select(p => $"{p.l.Name}: activation rms {G(activation[p.l.Name])}, weight gradient rms {G(gradient[p.l.Name])}, update/weight {(ratios[p.l.Name].Count > 0 ? G(ratios[p.l.Name].OrderBy(v => v).ElementAt(ratios[p.l.Name].Count / 2)) : "n/a")}")),
             "Measured over the probe, at its last iteration for activations and gradients.", Rank: 70));
         return findings;
+    }
+
+    private static float BatchAccuracy(Tensors.Blob scores, Tensors.Blob labels)
+    {
+        int n = scores.Shape[0], classes = scores.CountFrom(1), right = 0;
+        if (labels.Count != n) return float.NaN;
+        for (int s = 0; s < n; s++)
+        {
+            var row = scores.Data.Slice(s * classes, classes);
+            int best = 0;
+            for (int k = 1; k < classes; k++) if (row[k] > row[best]) best = k;
+            if (best == (int)labels.Data[s]) right++;
+        }
+        return (float)right / n;
     }
 
     private static double Rms(ReadOnlySpan<float> values)

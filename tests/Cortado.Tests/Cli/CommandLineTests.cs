@@ -137,7 +137,7 @@ public class CommandLineTests
         Assert.True(code == 0, output + error);
         string html = File.ReadAllText(dir.File("report.html"));
         Assert.Contains("The inputs are not scaled: the net sees raw pixel values", html);
-        Assert.Equal(4, System.Text.RegularExpressions.Regex.Matches(html, "src=\"data:image/png;base64,").Count);
+        Assert.Equal(5, System.Text.RegularExpressions.Regex.Matches(html, "src=\"data:image/png;base64,").Count);
         Assert.DoesNotContain("http", html); // nothing to fetch: it opens offline
         Assert.StartsWith($"Diagnosis of {solver}", output);
         Assert.Contains("[ERROR] The inputs are not scaled: the net sees raw pixel values  (INPUT_SCALE)", output);
