@@ -13,36 +13,25 @@ public sealed record DatasetSummary(
 {
     public static DatasetSummary Read(string path)
     {
-        using var reader = new LmdbReader(path);
         var counts = new SortedDictionary<int, long>();
         float min = float.MaxValue, max = float.MinValue;
         double sum = 0;
-        long pixels = 0;
-        int runs = 0, previousLabel = int.MinValue, channels = 0, height = 0, width = 0;
+        long pixels = 0, count = 0;
+        int runs = 0, previousLabel = int.MinValue;
+        (int Channels, int Height, int Width) shape = default;
         bool encoded = false;
         string first = "", last = "";
-        float[] image = [];
-        for (long i = 0; i < reader.Count; i++)
+        foreach (var (key, datum, image, imageShape) in DatumRecords.ReadAll(path))
         {
-            var (key, value) = reader.Next();
-            if (i == 0) first = key;
+            if (count++ == 0) { first = key; shape = imageShape; encoded = datum.Encoded; }
             last = key;
-            string where = $"{path} record '{key}'";
-            Datum datum;
-            try { datum = Datum.Parser.ParseFrom(value); }
-            catch (Google.Protobuf.InvalidProtocolBufferException e) { throw new Errors.DataException(where, $"is not a Caffe Datum: {e.Message}"); }
-            var shape = DatumImage.Shape(datum, DatumImage.ColorMode.Native, where);
-            if (i == 0) { (channels, height, width) = shape; encoded = datum.Encoded; image = new float[channels * height * width]; }
-            else if (shape != (channels, height, width))
-                throw new Errors.DataException(where, $"is {shape.Channels} x {shape.Height} x {shape.Width} but the first record is {channels} x {height} x {width}");
-            DatumImage.Read(datum, image, DatumImage.ColorMode.Native, where);
             foreach (float v in image) { min = Math.Min(min, v); max = Math.Max(max, v); sum += v; }
             pixels += image.Length;
             counts[datum.Label] = counts.GetValueOrDefault(datum.Label) + 1;
             if (datum.Label != previousLabel) runs++;
             previousLabel = datum.Label;
         }
-        return new DatasetSummary(reader.Count, channels, height, width, encoded, min, max, sum / Math.Max(pixels, 1), counts, runs, first, last);
+        return new DatasetSummary(count, shape.Channels, shape.Height, shape.Width, encoded, min, max, sum / Math.Max(pixels, 1), counts, runs, first, last);
     }
 
     /// <summary>Labels come in long runs of one class: the database was not shuffled.</summary>

@@ -3,7 +3,6 @@ using Cortado.Data;
 using Cortado.Errors;
 using Cortado.Proto;
 using Cortado.Tensors;
-using Google.Protobuf;
 
 namespace Cortado.Layers;
 
@@ -43,7 +42,7 @@ public sealed class DataLayer(LayerParameter param, LayerContext context) : Laye
         {
             using var reader = new LmdbReader(p.Source);
             var (key, value) = reader.Next();
-            var datum = ParseDatum(value, p.Source, key);
+            var datum = DatumRecords.Parse(value, p.Source, key);
             (_channels, _height, _width) = DatumImage.Shape(datum, transformer.ColorMode, $"{p.Source} record '{key}'");
             _output = transformer.OutputShape(_channels, _height, _width);
             Context.Log.Info("data_layer.cs", $"{Name}: opened LMDB {p.Source} ({reader.Count} records of {_channels} x {_height} x {_width})");
@@ -91,7 +90,7 @@ public sealed class DataLayer(LayerParameter param, LayerContext context) : Laye
                 {
                     var (key, value) = reader.Next();
                     string where = $"{source} record '{key}'";
-                    var datum = ParseDatum(value, source, key);
+                    var datum = DatumRecords.Parse(value, source, key);
                     if (!datum.Encoded && (datum.Channels != _channels || datum.Height != _height || datum.Width != _width))
                         throw new DataException(where, $"is {datum.Channels} x {datum.Height} x {datum.Width} but the first record is {_channels} x {_height} x {_width}; all records must have one shape");
                     DatumImage.Read(datum, image, transformer.ColorMode, where);
@@ -106,12 +105,6 @@ public sealed class DataLayer(LayerParameter param, LayerContext context) : Laye
         {
             try { _queue!.Add(new Batch([], [], e)); } catch (InvalidOperationException) { }
         }
-    }
-
-    private static Datum ParseDatum(byte[] value, string source, string key)
-    {
-        try { return Datum.Parser.ParseFrom(value); }
-        catch (InvalidProtocolBufferException e) { throw new DataException($"{source} record '{key}'", $"is not a Caffe Datum ({value.Length} bytes): {e.Message}"); }
     }
 
     public void Dispose()

@@ -183,5 +183,13 @@ public class LmdbDataTests
         var mean = ImageMean.Compute(dir.File("db"));
         Assert.Equal((1, 1, 1, 2), (mean.Num, mean.Channels, mean.Height, mean.Width));
         Assert.Equal([20f, 40f], mean.Data);
+
+        using (var writer = new LmdbWriter(dir.File("broken")))
+        {
+            writer.Put("00000000", [0xff, 0xff, 0xff]);
+            writer.Complete();
+        }
+        var e = Assert.Throws<DataException>(() => ImageMean.Compute(dir.File("broken")));
+        Assert.StartsWith($"{dir.File("broken")} record '00000000': is not a Caffe Datum (3 bytes)", e.Message);
     }
 }
