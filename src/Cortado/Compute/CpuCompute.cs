@@ -28,6 +28,9 @@ public sealed class CpuCompute : ICompute
     public void Abs(ReadOnlySpan<float> a, Span<float> y) => Elementwise.Abs(a, y);
     public void Sqrt(ReadOnlySpan<float> a, Span<float> y) => Elementwise.Sqrt(a, y);
 
+    public void ReluForward(ReadOnlySpan<float> x, float slope, Span<float> y) => Rectifier.Forward(x, slope, y);
+    public void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float slope, Span<float> dx) => Rectifier.Backward(x, dy, slope, dx);
+
     public void Im2Col(ReadOnlySpan<float> image, int channels, in ConvolutionGeometry geometry, Span<float> columns) =>
         Compute.Im2Col.Forward(image, channels, geometry, columns);
     public void Col2Im(ReadOnlySpan<float> columns, int channels, in ConvolutionGeometry geometry, Span<float> image) =>

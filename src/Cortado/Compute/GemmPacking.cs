@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Cortado.Compute;
 
 /// <summary>
@@ -9,6 +10,7 @@ namespace Cortado.Compute;
 internal static unsafe class GemmPacking
 {
     /// <summary>Packs rows [row0, row0+mc) and depth [k0, k0+kc) of op(A).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(bool transposed, float* a, int lda, int row0, int k0, int mc, int kc, int mr, float* dst)
     {
         for (int i0 = 0; i0 < mc; i0 += mr)
@@ -48,6 +50,7 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>Packs depth [k0, k0+kc) and columns [col0, col0+nc) of op(B).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB(bool transposed, float* b, int ldb, int k0, int col0, int kc, int nc, int nr, float* dst)
     {
         if (!transposed)

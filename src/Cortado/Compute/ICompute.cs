@@ -28,6 +28,11 @@ public interface ICompute
     void Abs(ReadOnlySpan<float> a, Span<float> y);
     void Sqrt(ReadOnlySpan<float> a, Span<float> y);
 
+    /// <summary>y = x &gt; 0 ? x : slope * x.</summary>
+    void ReluForward(ReadOnlySpan<float> x, float slope, Span<float> y);
+    /// <summary>dx = x &gt; 0 ? dy : slope * dy.</summary>
+    void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float slope, Span<float> dx);
+
     void Im2Col(ReadOnlySpan<float> image, int channels, in ConvolutionGeometry geometry, Span<float> columns);
     void Col2Im(ReadOnlySpan<float> columns, int channels, in ConvolutionGeometry geometry, Span<float> image);
 

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 namespace Cortado.Compute;
 
 /// <summary>
@@ -8,39 +10,36 @@ namespace Cortado.Compute;
 /// </summary>
 public static class Im2Col
 {
-    public static void Forward(ReadOnlySpan<float> image, int channels, in ConvolutionGeometry g, Span<float> columns)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void Forward(ReadOnlySpan<float> image, int channels, in ConvolutionGeometry g, Span<float> columns)
     {
-        int outH = g.OutputHeight, outW = g.OutputWidth, plane = g.Height * g.Width;
         Check(image.Length, columns.Length, channels, g);
-        int col = 0;
-        for (int c = 0; c < channels; c++)
+        // Geometry in locals: the stores below could alias the struct as far as the JIT knows.
+        int height = g.Height, width = g.Width, outH = g.OutputHeight, outW = g.OutputWidth, plane = height * width;
+        int strideH = g.StrideH, strideW = g.StrideW;
+        fixed (float* imageStart = image, columnStart = columns)
         {
-            var channel = image.Slice(c * plane, plane);
-            for (int kh = 0; kh < g.KernelH; kh++)
+            float* dst = columnStart;
+            for (int c = 0; c < channels; c++)
             {
-                for (int kw = 0; kw < g.KernelW; kw++)
+                float* channel = imageStart + (long)c * plane;
+                for (int kh = 0; kh < g.KernelH; kh++)
                 {
-                    int rowOffset = kh * g.DilationH - g.PadH;
-                    int colOffset = kw * g.DilationW - g.PadW;
-                    for (int oh = 0; oh < outH; oh++, col += outW)
+                    for (int kw = 0; kw < g.KernelW; kw++)
                     {
-                        var dst = columns.Slice(col, outW);
-                        int ih = rowOffset + oh * g.StrideH;
-                        if ((uint)ih >= (uint)g.Height) { dst.Clear(); continue; }
-                        var src = channel.Slice(ih * g.Width, g.Width);
-                        if (g.StrideW == 1)
+                        int rowOffset = kh * g.DilationH - g.PadH, colOffset = kw * g.DilationW - g.PadW;
+                        // Output columns whose input lies inside the row (the rest read the zero padding).
+                        int first = Math.Clamp((-colOffset + strideW - 1) / strideW, 0, outW);
+                        int last = Math.Clamp((width - colOffset + strideW - 1) / strideW, first, outW);
+                        for (int oh = 0; oh < outH; oh++, dst += outW)
                         {
-                            // One contiguous run of the input row, with zeros where the window hangs over the padding.
-                            int first = Math.Max(0, -colOffset), last = Math.Min(outW, g.Width - colOffset);
-                            if (last <= first) { dst.Clear(); continue; }
-                            dst[..first].Clear();
-                            src.Slice(first + colOffset, last - first).CopyTo(dst[first..last]);
-                            dst[last..].Clear();
-                        }
-                        else
-                        {
-                            for (int ow = 0, iw = colOffset; ow < outW; ow++, iw += g.StrideW)
-                                dst[ow] = (uint)iw < (uint)g.Width ? src[iw] : 0f;
+                            int ih = rowOffset + oh * strideH;
+                            if ((uint)ih >= (uint)height) { new Span<float>(dst, outW).Clear(); continue; }
+                            float* src = channel + ih * width + colOffset;
+                            for (int ow = 0; ow < first; ow++) dst[ow] = 0f;
+                            if (strideW == 1) CopyRun(src + first, dst + first, last - first);
+                            else for (int ow = first; ow < last; ow++) dst[ow] = src[ow * strideW];
+                            for (int ow = last; ow < outW; ow++) dst[ow] = 0f;
                         }
                     }
                 }
@@ -49,33 +48,61 @@ public static class Im2Col
     }
 
     /// <summary>Sums columns back into the image; the image is overwritten (cleared first).</summary>
-    public static void Backward(ReadOnlySpan<float> columns, int channels, in ConvolutionGeometry g, Span<float> image)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void Backward(ReadOnlySpan<float> columns, int channels, in ConvolutionGeometry g, Span<float> image)
     {
-        int outH = g.OutputHeight, outW = g.OutputWidth, plane = g.Height * g.Width;
         Check(image.Length, columns.Length, channels, g);
+        int height = g.Height, width = g.Width, outH = g.OutputHeight, outW = g.OutputWidth, plane = height * width;
+        int strideH = g.StrideH, strideW = g.StrideW;
         image[..(channels * plane)].Clear();
-        int col = 0;
-        for (int c = 0; c < channels; c++)
+        fixed (float* imageStart = image, columnStart = columns)
         {
-            var channel = image.Slice(c * plane, plane);
-            for (int kh = 0; kh < g.KernelH; kh++)
+            float* src = columnStart;
+            for (int c = 0; c < channels; c++)
             {
-                for (int kw = 0; kw < g.KernelW; kw++)
+                float* channel = imageStart + (long)c * plane;
+                for (int kh = 0; kh < g.KernelH; kh++)
                 {
-                    int rowOffset = kh * g.DilationH - g.PadH;
-                    int colOffset = kw * g.DilationW - g.PadW;
-                    for (int oh = 0; oh < outH; oh++, col += outW)
+                    for (int kw = 0; kw < g.KernelW; kw++)
                     {
-                        int ih = rowOffset + oh * g.StrideH;
-                        if ((uint)ih >= (uint)g.Height) continue;
-                        var src = columns.Slice(col, outW);
-                        var dst = channel.Slice(ih * g.Width, g.Width);
-                        for (int ow = 0, iw = colOffset; ow < outW; ow++, iw += g.StrideW)
-                            if ((uint)iw < (uint)g.Width) dst[iw] += src[ow];
+                        int rowOffset = kh * g.DilationH - g.PadH, colOffset = kw * g.DilationW - g.PadW;
+                        int first = Math.Clamp((-colOffset + strideW - 1) / strideW, 0, outW);
+                        int last = Math.Clamp((width - colOffset + strideW - 1) / strideW, first, outW);
+                        for (int oh = 0; oh < outH; oh++, src += outW)
+                        {
+                            int ih = rowOffset + oh * strideH;
+                            if ((uint)ih >= (uint)height) continue;
+                            float* dst = channel + ih * width + colOffset;
+                            if (strideW == 1) AddRun(src + first, dst + first, last - first);
+                            else for (int ow = first; ow < last; ow++) dst[ow * strideW] += src[ow];
+                        }
                     }
                 }
             }
         }
+    }
+
+    // Short runs (one output row) are moved with inline vector code: a library call per row costs more than the copy.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void CopyRun(float* src, float* dst, int n)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            for (; i <= n - 8; i += 8) Vector256.Load(src + i).Store(dst + i);
+            if (i < n) Vector256.Load(src + n - 8).Store(dst + n - 8);
+            return;
+        }
+        for (; i < n; i++) dst[i] = src[i];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void AddRun(float* src, float* dst, int n)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - 8; i += 8) (Vector256.Load(dst + i) + Vector256.Load(src + i)).Store(dst + i);
+        for (; i < n; i++) dst[i] += src[i];
     }
 
     private static void Check(int imageLength, int columnsLength, int channels, in ConvolutionGeometry g)

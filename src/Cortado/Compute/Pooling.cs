@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Cortado.Compute;
 
 /// <summary>
@@ -20,55 +24,116 @@ public static class Pooling
         return size;
     }
 
-    public static void MaxForward(ReadOnlySpan<float> bottom, int planes, in PoolingGeometry g, Span<float> top, Span<int> argmax)
+    /// <summary>Max over each window, keeping the index of the first maximum; planes are split across threads.</summary>
+    public static unsafe void MaxForward(ReadOnlySpan<float> bottom, int planes, in PoolingGeometry g, Span<float> top, Span<int> argmax)
     {
         g.Check(bottom.Length, top.Length, planes);
+        if (argmax.Length < (long)planes * g.PooledHeight * g.PooledWidth) throw new ArgumentException($"pooling: the argmax buffer holds {argmax.Length} of {(long)planes * g.PooledHeight * g.PooledWidth} outputs");
+        var geometry = g;
         int inPlane = g.Height * g.Width, outPlane = g.PooledHeight * g.PooledWidth;
-        for (int plane = 0; plane < planes; plane++)
+        fixed (float* input = bottom, output = top)
+        fixed (int* mask = argmax)
         {
-            var input = bottom.Slice(plane * inPlane, inPlane);
-            var output = top.Slice(plane * outPlane, outPlane);
-            var mask = argmax.Slice(plane * outPlane, outPlane);
-            for (int ph = 0; ph < g.PooledHeight; ph++)
+            nint source = (nint)input, target = (nint)output, winners = (nint)mask;
+            ParallelWork.For(planes, (long)outPlane * g.KernelH * g.KernelW, (_, first, last) =>
             {
-                int hStart = Math.Max(ph * g.StrideH - g.PadH, 0), hEnd = Math.Min(ph * g.StrideH - g.PadH + g.KernelH, g.Height);
-                for (int pw = 0; pw < g.PooledWidth; pw++)
+                for (int plane = first; plane < last; plane++)
+                    MaxPlane((float*)source + (long)plane * inPlane, (float*)target + (long)plane * outPlane, (int*)winners + (long)plane * outPlane, geometry);
+            });
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void MaxPlane(float* input, float* output, int* mask, in PoolingGeometry g)
+    {
+        int pooledW = g.PooledWidth;
+        // Output columns whose windows lie wholly inside the row: eight at a time with SIMD.
+        int fullFirst = (g.PadW + g.StrideW - 1) / g.StrideW;
+        int fullEnd = Math.Min(pooledW, (g.Width + g.PadW - g.KernelW) / g.StrideW + 1);
+        bool simd = Avx2.IsSupported && fullEnd - fullFirst >= 8;
+        var strideLanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * g.StrideW;
+        for (int ph = 0; ph < g.PooledHeight; ph++)
+        {
+            int hStart = Math.Max(ph * g.StrideH - g.PadH, 0), hEnd = Math.Min(ph * g.StrideH - g.PadH + g.KernelH, g.Height);
+            float* outRow = output + ph * pooledW;
+            int* maskRow = mask + ph * pooledW;
+            int pw = 0;
+            if (simd)
+            {
+                for (; pw < fullFirst; pw++) MaxWindow(input, outRow, maskRow, g, pw, hStart, hEnd);
+                for (; pw < fullEnd; pw += 8)
                 {
-                    int wStart = Math.Max(pw * g.StrideW - g.PadW, 0), wEnd = Math.Min(pw * g.StrideW - g.PadW + g.KernelW, g.Width);
-                    float best = float.MinValue;
-                    int bestIndex = -1;
+                    // The last group overlaps the one before rather than falling back to scalar code.
+                    if (pw + 8 > fullEnd) pw = fullEnd - 8;
+                    Vector256<float> best = default;
+                    Vector256<int> bestIndex = default;
                     for (int h = hStart; h < hEnd; h++)
                     {
-                        for (int w = wStart; w < wEnd; w++)
+                        for (int kw = 0; kw < g.KernelW; kw++)
                         {
-                            int index = h * g.Width + w;
-                            if (input[index] > best || bestIndex < 0) { best = input[index]; bestIndex = index; }
+                            int offset = h * g.Width + pw * g.StrideW - g.PadW + kw;
+                            var value = g.StrideW == 1 ? Avx.LoadVector256(input + offset) : Avx2.GatherVector256(input + offset, strideLanes, 4);
+                            var index = Vector256.Create(offset) + strideLanes;
+                            if (h == hStart && kw == 0) { best = value; bestIndex = index; continue; }
+                            // Strictly greater, so the first of equal maxima wins (and NaN never does), as in the scalar loop.
+                            var greater = Vector256.GreaterThan(value, best);
+                            best = Vector256.ConditionalSelect(greater, value, best);
+                            bestIndex = Vector256.ConditionalSelect(greater.AsInt32(), index, bestIndex);
                         }
                     }
-                    output[ph * g.PooledWidth + pw] = best;
-                    mask[ph * g.PooledWidth + pw] = bestIndex;
+                    best.Store(outRow + pw);
+                    bestIndex.Store(maskRow + pw);
                 }
             }
+            for (; pw < pooledW; pw++) MaxWindow(input, outRow, maskRow, g, pw, hStart, hEnd);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void MaxWindow(float* input, float* outRow, int* maskRow, in PoolingGeometry g, int pw, int hStart, int hEnd)
+    {
+        int wStart = Math.Max(pw * g.StrideW - g.PadW, 0), wEnd = Math.Min(pw * g.StrideW - g.PadW + g.KernelW, g.Width);
+        float best = float.MinValue;
+        int bestIndex = -1;
+        for (int h = hStart; h < hEnd; h++)
+        {
+            for (int w = wStart; w < wEnd; w++)
+            {
+                int index = h * g.Width + w;
+                if (input[index] > best || bestIndex < 0) { best = input[index]; bestIndex = index; }
+            }
+        }
+        outRow[pw] = best;
+        maskRow[pw] = bestIndex;
     }
 
     /// <summary>Routes each top gradient to the input that won its window; the bottom diff is overwritten.</summary>
-    public static void MaxBackward(ReadOnlySpan<float> topDiff, ReadOnlySpan<int> argmax, int planes, in PoolingGeometry g, Span<float> bottomDiff)
+    public static unsafe void MaxBackward(ReadOnlySpan<float> topDiff, ReadOnlySpan<int> argmax, int planes, in PoolingGeometry g, Span<float> bottomDiff)
     {
         g.Check(bottomDiff.Length, topDiff.Length, planes);
         int inPlane = g.Height * g.Width, outPlane = g.PooledHeight * g.PooledWidth;
-        bottomDiff[..(planes * inPlane)].Clear();
-        for (int plane = 0; plane < planes; plane++)
+        if (argmax.Length < (long)planes * outPlane) throw new ArgumentException($"pooling: the argmax buffer holds {argmax.Length} of {(long)planes * outPlane} outputs");
+        fixed (float* gradient = topDiff, target = bottomDiff)
+        fixed (int* mask = argmax)
         {
-            var diff = bottomDiff.Slice(plane * inPlane, inPlane);
-            for (int i = 0; i < outPlane; i++)
+            nint source = (nint)gradient, destination = (nint)target, winners = (nint)mask;
+            ParallelWork.For(planes, inPlane, (_, first, last) =>
             {
-                int index = argmax[plane * outPlane + i];
-                if (index >= 0) diff[index] += topDiff[plane * outPlane + i];
-            }
+                for (int plane = first; plane < last; plane++)
+                    MaxPlaneBackward((float*)source + (long)plane * outPlane, (int*)winners + (long)plane * outPlane, outPlane, (float*)destination + (long)plane * inPlane, inPlane);
+            });
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void MaxPlaneBackward(float* topDiff, int* winner, int outPlane, float* diff, int inPlane)
+    {
+        new Span<float>(diff, inPlane).Clear();
+        for (int i = 0; i < outPlane; i++)
+            if (winner[i] >= 0) diff[winner[i]] += topDiff[i];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AverageForward(ReadOnlySpan<float> bottom, int planes, in PoolingGeometry g, Span<float> top)
     {
         g.Check(bottom.Length, top.Length, planes);
@@ -92,6 +157,7 @@ public static class Pooling
     }
 
     /// <summary>Spreads each top gradient evenly over its window; the bottom diff is overwritten.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AverageBackward(ReadOnlySpan<float> topDiff, int planes, in PoolingGeometry g, Span<float> bottomDiff)
     {
         g.Check(bottomDiff.Length, topDiff.Length, planes);

@@ -76,7 +76,7 @@ public static class Filler
     {
         if (blob.NumAxes < 2) throw new CortadoException($"the sparse gaussian filler needs a blob with at least 2 axes, got {blob.ShapeString}");
         double keep = (double)param.Sparse / blob.Shape[0];
-        var mask = new uint[blob.Count];
+        var mask = new float[blob.Count];
         random.Bernoulli(mask, keep);
         var data = blob.Data;
         for (int i = 0; i < data.Length; i++) data[i] *= mask[i];

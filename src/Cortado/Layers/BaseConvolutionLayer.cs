@@ -10,6 +10,10 @@ namespace Cortado.Layers;
 /// (out, in / group, KH, KW), optional bias per output channel, and the per-image
 /// im2col + GEMM products (a group is a block of channels with its own slice of the weights).
 /// "Input side" and "output side" are swapped by Deconvolution, which is convolution's adjoint.
+/// The images of a batch are split among the compute threads, each with its own column buffer
+/// and single-threaded GEMMs: a per-image product is small enough to stay in cache, and this
+/// scales better than splitting each small GEMM. Parameter gradients are summed per fixed chunk
+/// of images and the chunks added in order, so they do not depend on the thread count.
 /// </summary>
 public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext context) : Layer(param, context)
 {
@@ -21,7 +25,12 @@ public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext co
     protected bool BiasTerm;
     /// <summary>Geometry of the im2col side: the input for Convolution, the output for Deconvolution.</summary>
     protected ConvolutionGeometry ColumnGeometry;
-    private float[] _columns = [], _ones = [];
+    /// <summary>Parameter-gradient chunks are capped at this many floats in all.</summary>
+    private const long PartialBudget = 1 << 22;
+    private const int MaxChunks = 8;
+    private float[][] _columns = [];
+    private float[][] _weightPartials = [], _biasPartials = [];
+    private int _columnLength;
 
     /// <summary>Deconvolution runs im2col on its output side.</summary>
     protected abstract bool Reversed { get; }
@@ -71,16 +80,64 @@ public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext co
         }
         foreach (var t in top) t.Reshape(first.Shape[0], NumOutput, outH, outW);
         int columnChannels = Reversed ? NumOutput : Channels;
-        int columns = columnChannels * Kernel.KernelH * Kernel.KernelW * ColumnGeometry.OutputHeight * ColumnGeometry.OutputWidth;
-        if (_columns.Length < columns) _columns = new float[columns];
-        int spatial = outH * outW;
-        if (BiasTerm && _ones.Length != spatial) { _ones = new float[spatial]; _ones.AsSpan().Fill(1f); }
+        _columnLength = columnChannels * Kernel.KernelH * Kernel.KernelW * ColumnGeometry.OutputHeight * ColumnGeometry.OutputWidth;
+    }
+
+    /// <summary>Multiply-adds of one image's products, to decide whether a batch is worth splitting.</summary>
+    private long WorkPerImage => (long)_columnLength * (Reversed ? Channels : NumOutput) / Group;
+
+    /// <summary>Runs <paramref name="body"/>(columns, n) for each image n, images split among threads.</summary>
+    protected unsafe void ForEachImage(int num, Action<float[], int> body)
+    {
+        EnsureColumns(ParallelWork.PartsFor(num, WorkPerImage));
+        ParallelWork.For(num, WorkPerImage, (part, first, last) =>
+        {
+            for (int n = first; n < last; n++) body(_columns[part], n);
+        });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(columns, weightDiff, biasDiff, n) for each image n, where the two
+    /// diffs are zeroed per-chunk partial sums; then adds the chunks, in order, to the parameter diffs.
+    /// </summary>
+    protected void ForEachImageAccumulating(int num, Action<float[], float[], float[], int> body)
+    {
+        int weightCount = Blobs[0].Count, biasCount = BiasTerm ? Blobs[1].Count : 0;
+        int chunks = (int)Math.Clamp(PartialBudget / Math.Max(1, weightCount), 1, Math.Min(num, MaxChunks));
+        if (_weightPartials.Length < chunks || _weightPartials[0].Length != weightCount)
+        {
+            _weightPartials = Enumerable.Range(0, chunks).Select(_ => new float[weightCount]).ToArray();
+            _biasPartials = Enumerable.Range(0, chunks).Select(_ => new float[biasCount]).ToArray();
+        }
+        long workPerChunk = WorkPerImage * num / chunks;
+        EnsureColumns(ParallelWork.PartsFor(chunks, workPerChunk));
+        ParallelWork.For(chunks, workPerChunk, (part, first, last) =>
+        {
+            for (int chunk = first; chunk < last; chunk++)
+            {
+                Array.Clear(_weightPartials[chunk]);
+                Array.Clear(_biasPartials[chunk]);
+                int start = (int)((long)num * chunk / chunks), end = (int)((long)num * (chunk + 1) / chunks);
+                for (int n = start; n < end; n++) body(_columns[part], _weightPartials[chunk], _biasPartials[chunk], n);
+            }
+        });
+        for (int chunk = 0; chunk < chunks; chunk++)
+        {
+            if (ParamPropagateDown[0]) Backend.Add(Blobs[0].Diff, _weightPartials[chunk], Blobs[0].Diff);
+            if (BiasTerm && ParamPropagateDown[1]) Backend.Add(Blobs[1].Diff, _biasPartials[chunk], Blobs[1].Diff);
+        }
+    }
+
+    private void EnsureColumns(int parts)
+    {
+        if (_columns.Length < parts) Array.Resize(ref _columns, parts);
+        for (int part = 0; part < parts; part++)
+            if (_columns[part] is null || _columns[part].Length < _columnLength) _columns[part] = new float[_columnLength];
     }
 
     /// <summary>output(M x S) = W(M x K) * columns(K x S) for one image, per group: the convolution forward product.</summary>
-    protected void ForwardGemm(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output, int inChannels, int outChannels)
+    protected void ForwardGemm(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output, int inChannels, int outChannels, Span<float> columns)
     {
-        var columns = _columns.AsSpan();
         Backend.Im2Col(input, inChannels, ColumnGeometry, columns);
         int k = inChannels / Group * Kernel.KernelH * Kernel.KernelW;
         int m = outChannels / Group, s = ColumnGeometry.OutputHeight * ColumnGeometry.OutputWidth;
@@ -89,9 +146,8 @@ public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext co
     }
 
     /// <summary>input gradient = col2im(W^T * output gradient) for one image: the convolution backward-data product.</summary>
-    protected void BackwardGemm(ReadOnlySpan<float> outputDiff, ReadOnlySpan<float> weights, Span<float> inputDiff, int inChannels, int outChannels)
+    protected void BackwardGemm(ReadOnlySpan<float> outputDiff, ReadOnlySpan<float> weights, Span<float> inputDiff, int inChannels, int outChannels, Span<float> columns)
     {
-        var columns = _columns.AsSpan();
         int k = inChannels / Group * Kernel.KernelH * Kernel.KernelW;
         int m = outChannels / Group, s = ColumnGeometry.OutputHeight * ColumnGeometry.OutputWidth;
         for (int g = 0; g < Group; g++)
@@ -100,9 +156,8 @@ public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext co
     }
 
     /// <summary>dW += output gradient * columns(input)^T for one image.</summary>
-    protected void WeightGemm(ReadOnlySpan<float> input, ReadOnlySpan<float> outputDiff, Span<float> weightDiff, int inChannels, int outChannels)
+    protected void WeightGemm(ReadOnlySpan<float> input, ReadOnlySpan<float> outputDiff, Span<float> weightDiff, int inChannels, int outChannels, Span<float> columns)
     {
-        var columns = _columns.AsSpan();
         Backend.Im2Col(input, inChannels, ColumnGeometry, columns);
         int k = inChannels / Group * Kernel.KernelH * Kernel.KernelW;
         int m = outChannels / Group, s = ColumnGeometry.OutputHeight * ColumnGeometry.OutputWidth;
@@ -110,9 +165,16 @@ public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext co
             Backend.Gemm(Transpose.No, Transpose.Yes, m, k, s, 1f, outputDiff.Slice(g * m * s, m * s), columns.Slice(g * k * s, k * s), 1f, weightDiff.Slice(g * m * k, m * k));
     }
 
-    protected void AddBias(Span<float> output, int spatial) =>
-        Backend.Gemm(Transpose.No, Transpose.No, NumOutput, spatial, 1, 1f, Blobs[1].Data, _ones.AsSpan(0, spatial), 1f, output);
+    /// <summary>output(o, s) += b(o) for one image.</summary>
+    protected void AddBias(Span<float> output, int spatial)
+    {
+        var bias = Blobs[1].Data;
+        for (int o = 0; o < NumOutput; o++) Elementwise.AddScalar(output.Slice(o * spatial, spatial), bias[o], output.Slice(o * spatial, spatial));
+    }
 
-    protected void BiasGradient(ReadOnlySpan<float> outputDiff, int spatial) =>
-        Backend.Gemv(Transpose.No, NumOutput, spatial, 1f, outputDiff, _ones.AsSpan(0, spatial), 1f, Blobs[1].Diff);
+    /// <summary>db(o) += sum_s dy(o, s) for one image.</summary>
+    protected static void BiasGradient(ReadOnlySpan<float> outputDiff, int spatial, Span<float> biasDiff)
+    {
+        for (int o = 0; o < biasDiff.Length; o++) biasDiff[o] += System.Numerics.Tensors.TensorPrimitives.Sum(outputDiff.Slice(o * spatial, spatial));
+    }
 }

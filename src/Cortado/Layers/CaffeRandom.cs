@@ -34,10 +34,14 @@ public sealed class CaffeRandom(int seed)
         }
     }
 
-    /// <summary>1 with probability p, else 0.</summary>
-    public void Bernoulli(Span<uint> values, double p)
+    /// <summary>
+    /// <paramref name="one"/> with probability p, else 0. One draw from the stream keys the whole
+    /// mask (<see cref="Compute.BernoulliHash"/>), so long masks cost little and repeat exactly.
+    /// </summary>
+    public void Bernoulli(Span<float> values, double p, float one = 1f)
     {
-        for (int i = 0; i < values.Length; i++) values[i] = _random.NextDouble() < p ? 1u : 0u;
+        ulong key = (ulong)_random.NextInt64();
+        Compute.BernoulliHash.Fill(values, p, one, key);
     }
 
     public int Next(int maxExclusive) => _random.Next(maxExclusive);

@@ -14,33 +14,42 @@ public sealed class ConvolutionLayer(LayerParameter param, LayerContext context)
     public override string Type => "Convolution";
     protected override bool Reversed => false;
 
-    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    protected override unsafe void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        var weights = Blobs[0].Data;
         for (int i = 0; i < bottom.Count; i++)
         {
             int num = bottom[i].Shape[0], inDim = bottom[i].CountFrom(1), outDim = top[i].CountFrom(1), spatial = top[i].CountFrom(2);
-            for (int n = 0; n < num; n++)
+            fixed (float* input = bottom[i].Data, output = top[i].Data, weights = Blobs[0].Data)
             {
-                var output = top[i].Data.Slice(n * outDim, outDim);
-                ForwardGemm(bottom[i].Data.Slice(n * inDim, inDim), weights, output, Channels, NumOutput);
-                if (BiasTerm) AddBias(output, spatial);
+                nint x = (nint)input, y = (nint)output, w = (nint)weights;
+                int weightCount = Blobs[0].Count;
+                ForEachImage(num, (columns, n) =>
+                {
+                    var image = new Span<float>((float*)y + (long)n * outDim, outDim);
+                    ForwardGemm(new ReadOnlySpan<float>((float*)x + (long)n * inDim, inDim), new ReadOnlySpan<float>((float*)w, weightCount), image, Channels, NumOutput, columns);
+                    if (BiasTerm) AddBias(image, spatial);
+                });
             }
         }
     }
 
-    protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
+    protected override unsafe void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
-        var weights = Blobs[0].Data;
         for (int i = 0; i < top.Count; i++)
         {
             int num = bottom[i].Shape[0], inDim = bottom[i].CountFrom(1), outDim = top[i].CountFrom(1), spatial = top[i].CountFrom(2);
-            for (int n = 0; n < num; n++)
+            bool weightGradient = ParamPropagateDown[0], biasGradient = BiasTerm && ParamPropagateDown[1], dataGradient = propagateDown[i];
+            fixed (float* input = bottom[i].Data, inputDiff = dataGradient ? bottom[i].Diff : Span<float>.Empty, outputDiff = top[i].Diff, weights = Blobs[0].Data)
             {
-                var outputDiff = top[i].Diff.Slice(n * outDim, outDim);
-                if (BiasTerm && ParamPropagateDown[1]) BiasGradient(outputDiff, spatial);
-                if (ParamPropagateDown[0]) WeightGemm(bottom[i].Data.Slice(n * inDim, inDim), outputDiff, Blobs[0].Diff, Channels, NumOutput);
-                if (propagateDown[i]) BackwardGemm(outputDiff, weights, bottom[i].Diff.Slice(n * inDim, inDim), Channels, NumOutput);
+                nint x = (nint)input, dx = (nint)inputDiff, dy = (nint)outputDiff, w = (nint)weights;
+                int weightCount = Blobs[0].Count;
+                ForEachImageAccumulating(num, (columns, weightDiff, biasDiff, n) =>
+                {
+                    var gradient = new ReadOnlySpan<float>((float*)dy + (long)n * outDim, outDim);
+                    if (biasGradient) BiasGradient(gradient, spatial, biasDiff);
+                    if (weightGradient) WeightGemm(new ReadOnlySpan<float>((float*)x + (long)n * inDim, inDim), gradient, weightDiff, Channels, NumOutput, columns);
+                    if (dataGradient) BackwardGemm(gradient, new ReadOnlySpan<float>((float*)w, weightCount), new Span<float>((float*)dx + (long)n * inDim, inDim), Channels, NumOutput, columns);
+                });
             }
         }
     }

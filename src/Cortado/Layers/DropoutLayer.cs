@@ -11,7 +11,8 @@ namespace Cortado.Layers;
 public sealed class DropoutLayer(LayerParameter param, LayerContext context) : NeuronLayer(param, context)
 {
     public override string Type => "Dropout";
-    private uint[] _mask = [];
+    // Per element: 1 / (1 - ratio) where kept, 0 where dropped.
+    private float[] _mask = [];
     private float _ratio, _scale;
 
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
@@ -24,7 +25,7 @@ public sealed class DropoutLayer(LayerParameter param, LayerContext context) : N
     public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         base.Reshape(bottom, top);
-        if (_mask.Length < bottom[0].Count) _mask = new uint[bottom[0].Count];
+        if (_mask.Length < bottom[0].Count) _mask = new float[bottom[0].Count];
     }
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
@@ -33,8 +34,8 @@ public sealed class DropoutLayer(LayerParameter param, LayerContext context) : N
         var y = top[0].Data;
         if (Phase != Phase.Train) { if (!ReferenceEquals(bottom[0], top[0])) x.CopyTo(y); return; }
         var mask = _mask.AsSpan(0, x.Length);
-        Context.Random.Bernoulli(mask, 1.0 - _ratio);
-        for (int i = 0; i < x.Length; i++) y[i] = x[i] * mask[i] * _scale;
+        Context.Random.Bernoulli(mask, 1.0 - _ratio, _scale);
+        Backend.Mul(x, mask, y);
     }
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
@@ -43,6 +44,6 @@ public sealed class DropoutLayer(LayerParameter param, LayerContext context) : N
         var dy = top[0].Diff;
         var dx = bottom[0].Diff;
         if (Phase != Phase.Train) { if (!ReferenceEquals(bottom[0], top[0])) dy.CopyTo(dx); return; }
-        for (int i = 0; i < dy.Length; i++) dx[i] = dy[i] * _mask[i] * _scale;
+        Backend.Mul(dy, _mask.AsSpan(0, dy.Length), dx);
     }
 }

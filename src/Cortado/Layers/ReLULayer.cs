@@ -12,20 +12,13 @@ public sealed class ReLULayer(LayerParameter param, LayerContext context) : Neur
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        var x = bottom[0].Data;
-        var y = top[0].Data;
-        float slope = Slope;
-        for (int i = 0; i < x.Length; i++) y[i] = x[i] > 0f ? x[i] : slope * x[i];
+        Backend.ReluForward(bottom[0].Data, Slope, top[0].Data);
     }
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
         if (!propagateDown[0]) return;
         // In place, bottom data is the output; its sign is the input's whenever slope >= 0.
-        var x = bottom[0].Data;
-        var dy = top[0].Diff;
-        var dx = bottom[0].Diff;
-        float slope = Slope;
-        for (int i = 0; i < x.Length; i++) dx[i] = x[i] > 0f ? dy[i] : slope * dy[i];
+        Backend.ReluBackward(bottom[0].Data, top[0].Diff, Slope, bottom[0].Diff);
     }
 }

@@ -1,0 +1,68 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Cortado.Compute;
+
+/// <summary>
+/// Bernoulli masks from a counter-based hash: element i is kept when hash(key, i) falls below
+/// p * 2^32. One 64-bit key per mask (drawn from the net's random stream) fixes the whole mask,
+/// so it is vectorised, split across threads, and identical on any thread count. The hash is
+/// two rounds of a 32-bit integer mixer with full avalanche; dropout needs independence between
+/// neighbours, not cryptographic strength.
+/// </summary>
+public static unsafe class BernoulliHash
+{
+    /// <summary>values[i] = <paramref name="one"/> with probability <paramref name="p"/>, else 0.</summary>
+    public static void Fill(Span<float> values, double p, float one, ulong key)
+    {
+        fixed (float* target = values)
+        {
+            nint address = (nint)target;
+            uint threshold = Threshold(p);
+            bool always = p >= 1.0;
+            ParallelWork.For(values.Length, 4, (_, start, end) => FillRange((float*)address, start, end, threshold, always, one, key));
+        }
+    }
+
+    private static uint Threshold(double p) => p <= 0 ? 0u : p >= 1 ? uint.MaxValue : (uint)(p * 4294967296.0);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FillRange(float* values, int start, int end, uint threshold, bool always, float one, ulong key)
+    {
+        uint k0 = (uint)key, k1 = (uint)(key >> 32);
+        int i = start;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var lanes = Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
+            var vk0 = Vector256.Create(k0);
+            var vk1 = Vector256.Create(k1);
+            var vthreshold = Vector256.Create(threshold);
+            var vone = Vector256.Create(one);
+            for (; i <= end - 8; i += 8)
+            {
+                var hash = Mix(Mix(Vector256.Create((uint)i) + lanes + vk0) ^ vk1);
+                var keep = always ? Vector256<uint>.AllBitsSet : Vector256.LessThan(hash, vthreshold);
+                (keep.AsSingle() & vone).Store(values + i);
+            }
+        }
+        for (; i < end; i++)
+            values[i] = always || Mix(Mix((uint)i + k0) ^ k1) < threshold ? one : 0f;
+    }
+
+    // Chris Wellons's "lowbias32" mixer.
+    private static uint Mix(uint x)
+    {
+        x ^= x >> 16; x *= 0x7feb352d;
+        x ^= x >> 15; x *= 0x846ca68b;
+        x ^= x >> 16;
+        return x;
+    }
+
+    private static Vector256<uint> Mix(Vector256<uint> x)
+    {
+        x ^= Vector256.ShiftRightLogical(x, 16); x *= Vector256.Create(0x7feb352du);
+        x ^= Vector256.ShiftRightLogical(x, 15); x *= Vector256.Create(0x846ca68bu);
+        x ^= Vector256.ShiftRightLogical(x, 16);
+        return x;
+    }
+}

@@ -1,0 +1,43 @@
+namespace Cortado.Compute;
+
+/// <summary>
+/// Splits independent work (elements, planes, images) into contiguous parts, one per compute
+/// thread. Every item is computed exactly as it would be alone, so results never depend on the
+/// thread count. Work started inside a part runs on that part's thread (no nested fan-out), so
+/// a layer that splits a batch among threads gets single-threaded GEMMs inside.
+/// </summary>
+public static class ParallelWork
+{
+    /// <summary>Below about this many element operations a split costs more than it saves.</summary>
+    public const long MinimumWork = 1 << 15;
+
+    [ThreadStatic] private static bool _insidePart;
+
+    /// <summary>Threads available to the caller: all compute threads, or 1 inside a part of a split.</summary>
+    public static int AvailableThreads => _insidePart ? 1 : ComputeSettings.Threads;
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(part, start, end) over [0, <paramref name="count"/>) in at most
+    /// <see cref="AvailableThreads"/> contiguous parts; one part when the total work is small.
+    /// </summary>
+    public static void For(int count, long workPerItem, Action<int, int, int> body)
+    {
+        if (count <= 0) return;
+        int parts = PartsFor(count, workPerItem);
+        if (parts == 1) { body(0, 0, count); return; }
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+        {
+            bool outer = _insidePart;
+            _insidePart = true;
+            try { body(part, (int)((long)count * part / parts), (int)((long)count * (part + 1) / parts)); }
+            finally { _insidePart = outer; }
+        });
+    }
+
+    /// <summary>How many parts <see cref="For"/> would use, so callers can size per-part scratch space.</summary>
+    public static int PartsFor(int count, long workPerItem)
+    {
+        if (count <= 1 || (long)count * Math.Max(1, workPerItem) < MinimumWork) return 1;
+        return Math.Min(AvailableThreads, count);
+    }
+}
