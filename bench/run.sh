@@ -2,6 +2,8 @@
 # Runs one of Cortado's benchmarks, installing its reference peers first.
 #   bench/run.sh gemm     sgemm GFLOP/s, Cortado against Debian's OpenBLAS, 1 and 2 threads
 #   bench/run.sh data     Data-layer images/s against the seed net's training step (Fashion-MNIST LMDB)
+#   bench/run.sh perf     the seed net against PyTorch and OpenCV DNN: training, inference, time to
+#                         accuracy, FLOP/s and peak memory, one table (about 10 minutes)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 name="${1:-gemm}"
@@ -20,6 +22,19 @@ case "$name" in
       sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
       $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
     fi ;;
-  *) echo "unknown benchmark '$name'; known: gemm, data" >&2; exit 1 ;;
+  perf)
+    missing=()
+    [[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]] || missing+=(dataset-fashion-mnist)
+    ldconfig -p | grep -q 'liblmdb.so.0' || missing+=(liblmdb0)
+    /usr/bin/python3 -c 'import torch' 2>/dev/null || missing+=(python3-torch)
+    /usr/bin/python3 -c 'import cv2' 2>/dev/null || missing+=(python3-opencv)
+    if (( ${#missing[@]} )); then
+      echo "installing the peers and data: ${missing[*]}..." >&2
+      sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+      $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+    # Build the command whose memory is measured, so the build is not measured with it.
+    "$root/cortado" --help >/dev/null 2>&1 || true ;;
+  *) echo "unknown benchmark '$name'; known: gemm, data, perf" >&2; exit 1 ;;
 esac
 exec dotnet run -c Release --project "$root/bench/Cortado.Bench" -- "$@"

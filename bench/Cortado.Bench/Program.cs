@@ -5,6 +5,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>
 {
     ["gemm"] = GemmBenchmark.Run,
     ["data"] = DataBenchmark.Run,
+    ["perf"] = PerfBenchmark.Run,
 };
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
 {
