@@ -46,26 +46,40 @@ public static class Blas
     /// y of length M from x of length N; op(A) = A^T gives y of length N from x of length M.
     /// When beta is 0, y is not read.
     /// </summary>
-    public static void Gemv(Transpose transA, int m, int n, float alpha, ReadOnlySpan<float> a, ReadOnlySpan<float> x, float beta, Span<float> y)
+    /// <summary>
+    /// y = alpha * op(A) x + beta * y, A m x n row-major. Rows (or, transposed, slices of y) are
+    /// split among threads; each y element is summed the same way on any thread count.
+    /// </summary>
+    public static unsafe void Gemv(Transpose transA, int m, int n, float alpha, ReadOnlySpan<float> a, ReadOnlySpan<float> x, float beta, Span<float> y)
     {
         if ((long)m * n > a.Length) throw new ArgumentException($"gemv: A needs {(long)m * n} elements ({m} x {n}) but has {a.Length}");
         int rows = transA == Transpose.No ? m : n, cols = transA == Transpose.No ? n : m;
         if (x.Length < cols || y.Length < rows)
             throw new ArgumentException($"gemv: x needs {cols} and y {rows} elements, got {x.Length} and {y.Length}");
-        y = y[..rows];
-        if (beta == 0f) y.Clear();
-        else Scal(beta, y);
-        if (transA == Transpose.No)
+        fixed (float* pa = a, px = x, py = y)
         {
-            for (int i = 0; i < m; i++) y[i] += alpha * TensorPrimitives.Dot(a.Slice(i * n, n), x[..n]);
-        }
-        else
-        {
-            for (int i = 0; i < m; i++)
+            nint matrix = (nint)pa, vector = (nint)px, result = (nint)py;
+            bool transposed = transA == Transpose.Yes;
+            ParallelWork.For(rows, cols, (_, first, last) =>
             {
-                float scale = alpha * x[i];
-                if (scale != 0f) TensorPrimitives.MultiplyAdd(a.Slice(i * n, n), scale, y, y);
-            }
+                var target = new Span<float>((float*)result + first, last - first);
+                if (beta == 0f) target.Clear();
+                else if (beta != 1f) TensorPrimitives.Multiply(target, beta, target);
+                if (!transposed)
+                {
+                    for (int i = first; i < last; i++)
+                        target[i - first] += alpha * TensorPrimitives.Dot(new ReadOnlySpan<float>((float*)matrix + (long)i * n, n), new ReadOnlySpan<float>((float*)vector, n));
+                }
+                else
+                {
+                    // y[first..last] += alpha * x[i] * A[i, first..last] for each row i.
+                    for (int i = 0; i < m; i++)
+                    {
+                        float scale = alpha * ((float*)vector)[i];
+                        if (scale != 0f) TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>((float*)matrix + (long)i * n + first, last - first), scale, target, target);
+                    }
+                }
+            });
         }
     }
 

@@ -9,6 +9,8 @@ public sealed class CpuCompute : ICompute
 
     public void Gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, ReadOnlySpan<float> b, float beta, Span<float> c) =>
         Compute.Gemm.Compute(transA, transB, m, n, k, alpha, a, b, beta, c);
+    public void Gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc) =>
+        Compute.Gemm.Compute(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     public void Gemv(Transpose transA, int m, int n, float alpha, ReadOnlySpan<float> a, ReadOnlySpan<float> x, float beta, Span<float> y) =>
         Blas.Gemv(transA, m, n, alpha, a, x, beta, y);
     public void Axpy(float alpha, ReadOnlySpan<float> x, Span<float> y) => Blas.Axpy(alpha, x, y);
@@ -31,8 +33,8 @@ public sealed class CpuCompute : ICompute
     public void ReluForward(ReadOnlySpan<float> x, float slope, Span<float> y) => Rectifier.Forward(x, slope, y);
     public void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float slope, Span<float> dx) => Rectifier.Backward(x, dy, slope, dx);
 
-    public void Im2Col(ReadOnlySpan<float> image, int channels, in ConvolutionGeometry geometry, Span<float> columns) =>
-        Compute.Im2Col.Forward(image, channels, geometry, columns);
+    public void Im2Col(ReadOnlySpan<float> image, int channels, in ConvolutionGeometry geometry, Span<float> columns, int firstRow = 0, int rowCount = -1) =>
+        Compute.Im2Col.Forward(image, channels, geometry, columns, firstRow, rowCount);
     public void Col2Im(ReadOnlySpan<float> columns, int channels, in ConvolutionGeometry geometry, Span<float> image) =>
         Compute.Im2Col.Backward(columns, channels, geometry, image);
 

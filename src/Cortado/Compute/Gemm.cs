@@ -10,8 +10,11 @@ namespace Cortado.Compute;
 /// </summary>
 public static unsafe class Gemm
 {
-    /// <summary>Below this many multiply-adds a product runs on one thread (scheduling costs more).</summary>
-    private const long ParallelThreshold = 1 << 20;
+    /// <summary>
+    /// Below this many multiply-adds a product runs on one thread: a split costs the scheduling and,
+    /// worse, pulls operands written by one core into another's cache.
+    /// </summary>
+    private const long ParallelThreshold = 1 << 23;
 
     /// <summary>With tight leading dimensions, as Caffe's layers call it.</summary>
     public static void Compute(Transpose transA, Transpose transB, int m, int n, int k, float alpha,
@@ -36,11 +39,35 @@ public static unsafe class Gemm
                 ScaleC(pc, m, n, ldc, beta);
                 return;
             }
+            if (kernel is null && TryAsGemv(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)) return;
             var problem = new Problem(kernel ?? GemmKernel.Best, ta, tb, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
             int parts = (long)m * n * k < ParallelThreshold ? 1 : Math.Max(1, threads ?? ParallelWork.AvailableThreads);
             if (parts == 1) problem.Run(0, m, 0, n);
             else problem.RunParallel(parts);
         }
+    }
+
+    /// <summary>
+    /// A product with one row or one column of C is a matrix-vector product: packing a whole
+    /// operand for it (an inner product layer at batch 1) costs more than the product.
+    /// </summary>
+    private static bool TryAsGemv(bool ta, bool tb, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        if (m == 1 && (!ta || lda == 1) && ldb == (tb ? k : n))
+        {
+            // c (1 x n) = a (1 x k) * op(B): rows of B when transposed, else B^T times a.
+            if (tb) Blas.Gemv(Transpose.No, n, k, alpha, b, a[..k], beta, c[..n]);
+            else Blas.Gemv(Transpose.Yes, k, n, alpha, b, a[..k], beta, c[..n]);
+            return true;
+        }
+        if (n == 1 && ldc == 1 && (tb || ldb == 1) && lda == (ta ? m : k))
+        {
+            if (ta) Blas.Gemv(Transpose.Yes, k, m, alpha, a, b[..k], beta, c[..m]);
+            else Blas.Gemv(Transpose.No, m, k, alpha, a, b[..k], beta, c[..m]);
+            return true;
+        }
+        return false;
     }
 
     private static void CheckOperand(string name, int length, int rows, int columns, int ld)
@@ -78,7 +105,7 @@ public static unsafe class Gemm
             bool byColumns = tilesN >= tilesM || tilesM < parts;
             int tiles = byColumns ? tilesN : tilesM, tile = byColumns ? kernel.NR : kernel.MR, size = byColumns ? n : m;
             parts = Math.Min(parts, tiles);
-            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+            ThreadTeam.Shared.Run(parts, part =>
             {
                 int start = Math.Min(size, (int)((long)tiles * part / parts) * tile);
                 int end = Math.Min(size, (int)((long)tiles * (part + 1) / parts) * tile);

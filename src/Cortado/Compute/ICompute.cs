@@ -10,6 +10,8 @@ public interface ICompute
     string Name { get; }
 
     void Gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, ReadOnlySpan<float> b, float beta, Span<float> c);
+    /// <summary>Gemm with explicit leading dimensions, for products on sub-blocks of a matrix.</summary>
+    void Gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc);
     void Gemv(Transpose transA, int m, int n, float alpha, ReadOnlySpan<float> a, ReadOnlySpan<float> x, float beta, Span<float> y);
     void Axpy(float alpha, ReadOnlySpan<float> x, Span<float> y);
     void Axpby(float alpha, ReadOnlySpan<float> x, float beta, Span<float> y);
@@ -33,7 +35,8 @@ public interface ICompute
     /// <summary>dx = x &gt; 0 ? dy : slope * dy.</summary>
     void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float slope, Span<float> dx);
 
-    void Im2Col(ReadOnlySpan<float> image, int channels, in ConvolutionGeometry geometry, Span<float> columns);
+    /// <summary>The columns of all output rows, or of rowCount rows from firstRow.</summary>
+    void Im2Col(ReadOnlySpan<float> image, int channels, in ConvolutionGeometry geometry, Span<float> columns, int firstRow = 0, int rowCount = -1);
     void Col2Im(ReadOnlySpan<float> columns, int channels, in ConvolutionGeometry geometry, Span<float> image);
 
     void MaxPoolForward(ReadOnlySpan<float> bottom, int planes, in PoolingGeometry geometry, Span<float> top, Span<int> argmax);

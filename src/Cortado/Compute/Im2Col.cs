@@ -11,9 +11,16 @@ namespace Cortado.Compute;
 public static class Im2Col
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Forward(ReadOnlySpan<float> image, int channels, in ConvolutionGeometry g, Span<float> columns)
+    /// <remarks>
+    /// With <paramref name="firstRow"/> and <paramref name="rowCount"/>, only the columns of those
+    /// output rows: a (C*KH*KW) x (rowCount*OW) matrix, so one image can be split among threads.
+    /// </remarks>
+    public static unsafe void Forward(ReadOnlySpan<float> image, int channels, in ConvolutionGeometry g, Span<float> columns, int firstRow = 0, int rowCount = -1)
     {
-        Check(image.Length, columns.Length, channels, g);
+        if (rowCount < 0) rowCount = Math.Max(0, g.OutputHeight - firstRow);
+        Check(image.Length, columns.Length, channels, g, rowCount);
+        if (firstRow < 0 || firstRow + rowCount > g.OutputHeight)
+            throw new ArgumentException($"im2col: output rows {firstRow}..{firstRow + rowCount} are outside the {g.OutputHeight} rows");
         // Geometry in locals: the stores below could alias the struct as far as the JIT knows.
         int height = g.Height, width = g.Width, outH = g.OutputHeight, outW = g.OutputWidth, plane = height * width;
         int strideH = g.StrideH, strideW = g.StrideW;
@@ -31,7 +38,7 @@ public static class Im2Col
                         // Output columns whose input lies inside the row (the rest read the zero padding).
                         int first = Math.Clamp((-colOffset + strideW - 1) / strideW, 0, outW);
                         int last = Math.Clamp((width - colOffset + strideW - 1) / strideW, first, outW);
-                        for (int oh = 0; oh < outH; oh++, dst += outW)
+                        for (int oh = firstRow; oh < firstRow + rowCount; oh++, dst += outW)
                         {
                             int ih = rowOffset + oh * strideH;
                             if ((uint)ih >= (uint)height) { new Span<float>(dst, outW).Clear(); continue; }
@@ -51,7 +58,7 @@ public static class Im2Col
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Backward(ReadOnlySpan<float> columns, int channels, in ConvolutionGeometry g, Span<float> image)
     {
-        Check(image.Length, columns.Length, channels, g);
+        Check(image.Length, columns.Length, channels, g, g.OutputHeight);
         int height = g.Height, width = g.Width, outH = g.OutputHeight, outW = g.OutputWidth, plane = height * width;
         int strideH = g.StrideH, strideW = g.StrideW;
         image[..(channels * plane)].Clear();
@@ -105,12 +112,12 @@ public static class Im2Col
         for (; i < n; i++) dst[i] += src[i];
     }
 
-    private static void Check(int imageLength, int columnsLength, int channels, in ConvolutionGeometry g)
+    private static void Check(int imageLength, int columnsLength, int channels, in ConvolutionGeometry g, int rows)
     {
         if (g.OutputHeight <= 0 || g.OutputWidth <= 0)
             throw new ArgumentException($"im2col: a {g.KernelH}x{g.KernelW} kernel (dilation {g.DilationH}x{g.DilationW}) does not fit a {g.Height}x{g.Width} input padded by {g.PadH}x{g.PadW}");
         long needImage = (long)channels * g.Height * g.Width;
-        long needColumns = (long)channels * g.KernelH * g.KernelW * g.OutputHeight * g.OutputWidth;
+        long needColumns = (long)channels * g.KernelH * g.KernelW * rows * g.OutputWidth;
         if (imageLength < needImage || columnsLength < needColumns)
             throw new ArgumentException($"im2col: image needs {needImage} and columns {needColumns} elements, got {imageLength} and {columnsLength}");
     }

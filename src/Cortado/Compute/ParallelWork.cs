@@ -9,7 +9,7 @@ namespace Cortado.Compute;
 public static class ParallelWork
 {
     /// <summary>Below about this many element operations a split costs more than it saves.</summary>
-    public const long MinimumWork = 1 << 15;
+    public const long MinimumWork = 1 << 18;
 
     [ThreadStatic] private static bool _insidePart;
 
@@ -25,7 +25,7 @@ public static class ParallelWork
         if (count <= 0) return;
         int parts = PartsFor(count, workPerItem);
         if (parts == 1) { body(0, 0, count); return; }
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+        ThreadTeam.Shared.Run(parts, part =>
         {
             bool outer = _insidePart;
             _insidePart = true;

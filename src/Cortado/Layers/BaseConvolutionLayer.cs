@@ -136,14 +136,36 @@ public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext co
     }
 
     /// <summary>output(M x S) = W(M x K) * columns(K x S) for one image, per group: the convolution forward product.</summary>
-    protected void ForwardGemm(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output, int inChannels, int outChannels, Span<float> columns)
+    protected void ForwardGemm(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output, int inChannels, int outChannels, Span<float> columns) =>
+        ForwardRows(input, weights, output, inChannels, outChannels, columns, 0, ColumnGeometry.OutputHeight);
+
+    /// <summary>The forward product for output rows [firstRow, firstRow + rowCount) of one image only.</summary>
+    protected void ForwardRows(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output, int inChannels, int outChannels, Span<float> columns, int firstRow, int rowCount)
     {
-        Backend.Im2Col(input, inChannels, ColumnGeometry, columns);
+        Backend.Im2Col(input, inChannels, ColumnGeometry, columns, firstRow, rowCount);
         int k = inChannels / Group * Kernel.KernelH * Kernel.KernelW;
         int m = outChannels / Group, s = ColumnGeometry.OutputHeight * ColumnGeometry.OutputWidth;
+        int first = firstRow * ColumnGeometry.OutputWidth, width = rowCount * ColumnGeometry.OutputWidth;
         for (int g = 0; g < Group; g++)
-            Backend.Gemm(Transpose.No, Transpose.No, m, s, k, 1f, weights.Slice(g * m * k, m * k), columns.Slice(g * k * s, k * s), 0f, output.Slice(g * m * s, m * s));
+            Backend.Gemm(Transpose.No, Transpose.No, m, width, k, 1f, weights.Slice(g * m * k, m * k), k, columns.Slice(g * k * width, k * width), width,
+                0f, output.Slice(g * m * s + first, (m - 1) * s + width), s);
     }
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(columns, firstRow, rowCount) over the output rows of one image,
+    /// split among threads: the forward pass of a batch smaller than the thread count (inference
+    /// at batch 1). Each thread builds and multiplies its own columns, so no data crosses cores.
+    /// </summary>
+    protected void ForEachRowBlock(Action<float[], int, int> body)
+    {
+        int rows = ColumnGeometry.OutputHeight;
+        long workPerRow = WorkPerImage / Math.Max(1, rows);
+        EnsureColumns(ParallelWork.PartsFor(rows, workPerRow));
+        ParallelWork.For(rows, workPerRow, (part, first, last) => body(_columns[part], first, last - first));
+    }
+
+    /// <summary>Whether a forward pass should split images by rows rather than the batch by images.</summary>
+    protected bool SplitRows(int num) => num < ParallelWork.AvailableThreads && ColumnGeometry.OutputHeight > 1;
 
     /// <summary>input gradient = col2im(W^T * output gradient) for one image: the convolution backward-data product.</summary>
     protected void BackwardGemm(ReadOnlySpan<float> outputDiff, ReadOnlySpan<float> weights, Span<float> inputDiff, int inChannels, int outChannels, Span<float> columns)
@@ -165,11 +187,16 @@ public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext co
             Backend.Gemm(Transpose.No, Transpose.Yes, m, k, s, 1f, outputDiff.Slice(g * m * s, m * s), columns.Slice(g * k * s, k * s), 1f, weightDiff.Slice(g * m * k, m * k));
     }
 
-    /// <summary>output(o, s) += b(o) for one image.</summary>
-    protected void AddBias(Span<float> output, int spatial)
+    /// <summary>output(o, s) += b(o) for one image, for s in [first, first + count) (all of it by default).</summary>
+    protected void AddBias(Span<float> output, int spatial, int first = 0, int count = -1)
     {
+        if (count < 0) count = spatial - first;
         var bias = Blobs[1].Data;
-        for (int o = 0; o < NumOutput; o++) Elementwise.AddScalar(output.Slice(o * spatial, spatial), bias[o], output.Slice(o * spatial, spatial));
+        for (int o = 0; o < NumOutput; o++)
+        {
+            var run = output.Slice(o * spatial + first, count);
+            Elementwise.AddScalar(run, bias[o], run);
+        }
     }
 
     /// <summary>db(o) += sum_s dy(o, s) for one image.</summary>

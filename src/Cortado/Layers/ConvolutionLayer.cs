@@ -23,6 +23,21 @@ public sealed class ConvolutionLayer(LayerParameter param, LayerContext context)
             {
                 nint x = (nint)input, y = (nint)output, w = (nint)weights;
                 int weightCount = Blobs[0].Count;
+                if (SplitRows(num))
+                {
+                    int width = ColumnGeometry.OutputWidth;
+                    for (int n = 0; n < num; n++)
+                    {
+                        int image = n;
+                        ForEachRowBlock((columns, firstRow, rowCount) =>
+                        {
+                            var target = new Span<float>((float*)y + (long)image * outDim, outDim);
+                            ForwardRows(new ReadOnlySpan<float>((float*)x + (long)image * inDim, inDim), new ReadOnlySpan<float>((float*)w, weightCount), target, Channels, NumOutput, columns, firstRow, rowCount);
+                            if (BiasTerm) AddBias(target, spatial, firstRow * width, rowCount * width);
+                        });
+                    }
+                    continue;
+                }
                 ForEachImage(num, (columns, n) =>
                 {
                     var image = new Span<float>((float*)y + (long)n * outDim, outDim);

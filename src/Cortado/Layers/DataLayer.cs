@@ -23,6 +23,8 @@ public sealed class DataLayer(LayerParameter param, LayerContext context) : Laye
     private sealed record Batch(float[] Data, float[] Labels, Exception? Error);
 
     private BlockingCollection<Batch>? _queue;
+    // Filled batches go back here once copied out, so the loop allocates nothing (Caffe's prefetch_free_).
+    private readonly ConcurrentQueue<Batch> _free = new();
     private CancellationTokenSource? _stop;
     private Thread? _reader;
     private int _batch, _channels, _height, _width;
@@ -70,6 +72,7 @@ public sealed class DataLayer(LayerParameter param, LayerContext context) : Laye
         if (batch.Error != null) throw batch.Error is LayerException ? batch.Error : Error(batch.Error.Message);
         batch.Data.CopyTo(top[0].Data);
         if (top.Count > 1) batch.Labels.CopyTo(top[1].Data);
+        _free.Enqueue(batch);
     }
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom) { }
@@ -84,8 +87,8 @@ public sealed class DataLayer(LayerParameter param, LayerContext context) : Laye
             var image = new float[inputSize];
             while (!stop.IsCancellationRequested)
             {
-                var data = new float[_batch * outputSize];
-                var labels = new float[_batch];
+                if (!_free.TryDequeue(out var recycled)) recycled = new Batch(new float[_batch * outputSize], new float[_batch], null);
+                var (data, labels) = (recycled.Data, recycled.Labels);
                 for (int n = 0; n < _batch; n++)
                 {
                     var (key, value) = reader.Next();
@@ -97,7 +100,7 @@ public sealed class DataLayer(LayerParameter param, LayerContext context) : Laye
                     transformer.Transform(image, _channels, _height, _width, data.AsSpan(n * outputSize, outputSize));
                     labels[n] = datum.Label;
                 }
-                _queue!.Add(new Batch(data, labels, null), stop);
+                _queue!.Add(recycled, stop);
             }
         }
         catch (OperationCanceledException) { }

@@ -25,7 +25,8 @@ public sealed class DropoutLayer(LayerParameter param, LayerContext context) : N
     public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         base.Reshape(bottom, top);
-        if (_mask.Length < bottom[0].Count) _mask = new float[bottom[0].Count];
+        // Only training draws masks; a test net does not carry one.
+        if (Phase == Phase.Train && _mask.Length < bottom[0].Count) _mask = new float[bottom[0].Count];
     }
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)

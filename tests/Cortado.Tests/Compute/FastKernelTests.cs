@@ -162,3 +162,36 @@ internal sealed class ThreadCount : IDisposable
     public ThreadCount(int threads) => ComputeSettings.Threads = threads;
     public void Dispose() => ComputeSettings.Threads = _previous;
 }
+
+public class ThreadTeamTests
+{
+    [Fact]
+    public void EveryPartRunsOnceAndFailuresReachTheCaller()
+    {
+        var team = new ThreadTeam();
+        for (int round = 0; round < 200; round++)
+        {
+            var hits = new int[3];
+            team.Run(3, part => Interlocked.Increment(ref hits[part]));
+            Assert.Equal([1, 1, 1], hits);
+        }
+        var error = Assert.Throws<InvalidOperationException>(() => team.Run(2, part => { if (part == 1) throw new InvalidOperationException("part 1 failed"); }));
+        Assert.Equal("part 1 failed", error.Message);
+        var after = new int[2];
+        team.Run(2, part => after[part] = part + 1);
+        Assert.Equal([1, 2], after);
+    }
+
+    [Fact]
+    public void ConcurrentCallersAllFinish()
+    {
+        var team = new ThreadTeam();
+        var totals = new long[4];
+        Parallel.For(0, 4, caller =>
+        {
+            for (int round = 0; round < 300; round++)
+                team.Run(2, part => Interlocked.Add(ref totals[caller], part + 1));
+        });
+        Assert.All(totals, total => Assert.Equal(300 * 3, total));
+    }
+}

@@ -8,7 +8,7 @@ public class GemmTests
 
     private static GemmKernel Kernel(string name) => GemmKernel.Available.Single(k => k.Name == name);
 
-    private static void Check(GemmKernel kernel, bool ta, bool tb, int m, int n, int k, float alpha = 1f, float beta = 0f,
+    private static void Check(GemmKernel? kernel, bool ta, bool tb, int m, int n, int k, float alpha = 1f, float beta = 0f,
         int padA = 0, int padB = 0, int padC = 0, int threads = 1)
     {
         int lda = (ta ? m : k) + padA, ldb = (tb ? k : n) + padB, ldc = n + padC;
@@ -24,7 +24,7 @@ public class GemmTests
             {
                 double tolerance = 1e-5 * magnitude[i * n + j] + 1e-6;
                 Assert.True(Math.Abs(c[i * ldc + j] - expected[i * n + j]) <= tolerance,
-                    $"{kernel.Name} ta={ta} tb={tb} M={m} N={n} K={k}: C[{i},{j}] = {c[i * ldc + j]}, expected {expected[i * n + j]}");
+                    $"{kernel?.Name ?? "default"} ta={ta} tb={tb} M={m} N={n} K={k}: C[{i},{j}] = {c[i * ldc + j]}, expected {expected[i * n + j]}");
             }
             for (int j = n; j < ldc; j++) Assert.Equal(before[i * ldc + j], c[i * ldc + j]); // padding untouched
         }
@@ -45,6 +45,21 @@ public class GemmTests
                             if (m * n * k > 33 * 257 * 257) continue; // the largest cube alone is covered below
                             Check(kernel, ta, tb, m, n, k);
                         }
+    }
+
+    [Fact]
+    public void OneRowOrOneColumnRunsAsAMatrixVectorProduct()
+    {
+        // Without a kernel given, these take the gemv path (an inner product layer at batch 1);
+        // padded leading dimensions fall back to the packed path. Both must give the product.
+        foreach (bool ta in new[] { false, true })
+            foreach (bool tb in new[] { false, true })
+                foreach (var (m, n, k) in new[] { (1, 37, 50), (29, 1, 50), (1, 1, 7), (1, 300, 4700) })
+                    foreach (float beta in new[] { 0f, 0.7f })
+                    {
+                        Check(null, ta, tb, m, n, k, alpha: 0.5f, beta: beta, threads: 2);
+                        Check(null, ta, tb, m, n, k, alpha: 0.5f, beta: beta, padA: 2, padB: 3);
+                    }
     }
 
     [Theory]

@@ -31,6 +31,26 @@ public class Im2ColTests
 
     [Theory]
     [MemberData(nameof(Geometries))]
+    public void ARangeOfOutputRowsGivesThoseColumnsOfTheFullMatrix(ConvolutionGeometry g)
+    {
+        const int channels = 2;
+        var image = Reference.Random(channels * g.Height * g.Width, 4);
+        int rows = channels * g.KernelH * g.KernelW, outW = g.OutputWidth, spatial = g.OutputHeight * outW;
+        var full = new float[rows * spatial];
+        Im2Col.Forward(image, channels, g, full);
+        for (int first = 0; first < g.OutputHeight; first++)
+        {
+            int count = Math.Min(2, g.OutputHeight - first);
+            var part = new float[rows * count * outW];
+            Im2Col.Forward(image, channels, g, part, first, count);
+            for (int r = 0; r < rows; r++)
+                Assert.Equal(full.AsSpan(r * spatial + first * outW, count * outW).ToArray(), part.AsSpan(r * count * outW, count * outW).ToArray());
+        }
+        Assert.Throws<ArgumentException>(() => Im2Col.Forward(image, channels, g, full, g.OutputHeight - 1, 2));
+    }
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
     public void Col2ImIsTheAdjointOfIm2Col(ConvolutionGeometry g)
     {
         // <im2col(x), y> must equal <x, col2im(y)> for any x and y.
