@@ -9,7 +9,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 name="${1:-gemm}"
 case "$name" in
   gemm)
-    if ! ldconfig -p | grep -q 'libopenblas.so.0'; then
+    if ! ldconfig -p | grep 'libopenblas.so.0' >/dev/null; then
       echo "installing Debian's OpenBLAS (libopenblas0-pthread) as the reference..." >&2
       if [[ $(id -u) -eq 0 ]]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas0-pthread >/dev/null
       else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas0-pthread >/dev/null; fi
@@ -17,7 +17,7 @@ case "$name" in
   data)
     missing=()
     [[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]] || missing+=(dataset-fashion-mnist)
-    ldconfig -p | grep -q 'liblmdb.so.0' || missing+=(liblmdb0)
+    ldconfig -p | grep 'liblmdb.so.0' >/dev/null || missing+=(liblmdb0)
     if (( ${#missing[@]} )); then
       sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
       $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
@@ -25,7 +25,7 @@ case "$name" in
   perf)
     missing=()
     [[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]] || missing+=(dataset-fashion-mnist)
-    ldconfig -p | grep -q 'liblmdb.so.0' || missing+=(liblmdb0)
+    ldconfig -p | grep 'liblmdb.so.0' >/dev/null || missing+=(liblmdb0)
     /usr/bin/python3 -c 'import torch' 2>/dev/null || missing+=(python3-torch)
     /usr/bin/python3 -c 'import cv2' 2>/dev/null || missing+=(python3-opencv)
     if (( ${#missing[@]} )); then

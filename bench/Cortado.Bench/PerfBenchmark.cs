@@ -25,8 +25,13 @@ internal static class PerfBenchmark
     public static int Run(string[] args)
     {
         int rounds = ArgValue(args, "--rounds", 3);
+        // --only training|reach|inference|memory runs one section (reach also feeds inference).
+        string only = ArgValue(args, "--only", "all");
+        bool Section(string name) => only == "all" || only == name || (name == "reach" && only == "inference");
         double seconds = ArgValue(args, "--seconds", 3.0);
-        bool torch = Peers.Has("torch"), opencv = Peers.Has("cv2");
+        // --no-peers measures Cortado alone (quick checks while working on it).
+        bool peers = !args.Contains("--no-peers");
+        bool torch = peers && Peers.Has("torch"), opencv = peers && Peers.Has("cv2");
         var (trainDb, testDb) = SeedNet.Databases();
         string work = Directory.CreateTempSubdirectory("cortado-perf-").FullName;
 
@@ -36,6 +41,27 @@ internal static class PerfBenchmark
         Line("");
 
         // Training throughput.
+        if (Section("training")) TrainingRows(trainDb, rounds, seconds, torch, peak);
+
+        // Time to accuracy; it also leaves the trained stride-2 net for the inference rows.
+        string model = "";
+        if (Section("reach")) model = ReachRows(trainDb, testDb, work, torch);
+        if (Section("inference")) InferenceRows(model, work, rounds, seconds, torch, opencv);
+
+        // Peak resident memory of the real command.
+        if (Section("memory"))
+            foreach (int stride in new[] { 1, 2 })
+                Line($"peak resident memory of `cortado train`, stride {stride}, batch 128 with a test net: {PeakResidentMegabytes(trainDb, testDb, work, stride):F0} MB (target < 300 MB)");
+
+        Directory.Delete(work, recursive: true);
+        Console.WriteLine();
+        Console.WriteLine("==== summary ====");
+        foreach (var line in Report) Console.WriteLine(line);
+        return 0;
+    }
+
+    private static void TrainingRows(string trainDb, int rounds, double seconds, bool torch, double[] peak)
+    {
         Line($"training, batch {Batch}, SGD momentum 0.9        {"thr",3} {"Cortado",8} {"PyTorch",8} {"ratio",6} {"target",6} {"GFLOP/s",8} {"% peak",6}");
         var cortadoRates = new Dictionary<(int, int), double>();
         foreach (int stride in new[] { 1, 2 })
@@ -59,8 +85,10 @@ internal static class PerfBenchmark
             Line($"  2-thread scaling, stride {stride}: {cortadoRates[(stride, 2)] / cortadoRates[(stride, 1)]:F2}x (target >= 1.8x)");
         Line($"  FLOPs per training image: {TrainingFlopsPerImage(1) / 1e6:F1} M (stride 1), {TrainingFlopsPerImage(2) / 1e6:F1} M (stride 2); % peak against the same thread count");
         Line("");
+    }
 
-        // Time to accuracy; it also leaves the trained stride-2 net for the inference rows.
+    private static string ReachRows(string trainDb, string testDb, string work, bool torch)
+    {
         var (reachSeconds, reachIter, reachAccuracy, model) = CortadoReach(trainDb, testDb, work, threads: 2);
         JsonElement? torchReach = torch ? Peers.Run("seed_torch.py", "reach", 2, 2, 0.88, 4690, 100) : null;
         Line($"time to 88% test accuracy, stride 2, 2 threads (SGD 0.01, momentum 0.9, decay 5e-4, poly 0.5 over 10 epochs; tested every 100 iterations, test time excluded)");
@@ -68,8 +96,11 @@ internal static class PerfBenchmark
         if (torchReach is { } r)
             Line($"  PyTorch: {Seconds(r.GetProperty("seconds").ValueKind == JsonValueKind.Null ? null : r.GetProperty("seconds").GetDouble())} (iteration {r.GetProperty("iterations").GetInt32()}, {r.GetProperty("accuracy").GetDouble():P1})");
         Line("");
+        return model;
+    }
 
-        // Inference on the trained net.
+    private static void InferenceRows(string model, string work, int rounds, double seconds, bool torch, bool opencv)
+    {
         string deploy = Path.Combine(work, "deploy.prototxt");
         File.WriteAllText(deploy, "name: \"seed\"\n" + SeedNet.Input(1) + SeedNet.Layers(2) + SeedNet.Probabilities);
         Line($"inference, trained stride-2 net            {"thr",3} {"Cortado",8} {"OpenCV",8} {"PyTorch",8} {"vs OpenCV",9}");
@@ -91,16 +122,6 @@ internal static class PerfBenchmark
             }
         }
         Line("");
-
-        // Peak resident memory of the real command.
-        foreach (int stride in new[] { 1, 2 })
-            Line($"peak resident memory of `cortado train`, stride {stride}, batch 128 with a test net: {PeakResidentMegabytes(trainDb, testDb, work, stride):F0} MB (target < 300 MB)");
-
-        Directory.Delete(work, recursive: true);
-        Console.WriteLine();
-        Console.WriteLine("==== summary ====");
-        foreach (var line in Report) Console.WriteLine(line);
-        return 0;
     }
 
     private static void Line(string text)
@@ -148,7 +169,8 @@ internal static class PerfBenchmark
     {
         ComputeSettings.Threads = threads;
         using var solver = TrainingSolver(db, stride);
-        solver.Step(10);
+        // A second of warm-up: the JIT's second tier and the data prefetch settle first.
+        for (var warm = Stopwatch.StartNew(); warm.Elapsed.TotalSeconds < 1;) solver.Step(1);
         var watch = Stopwatch.StartNew();
         int steps = 0;
         while (watch.Elapsed.TotalSeconds < seconds) { solver.Step(1); steps++; }

@@ -72,13 +72,20 @@ internal sealed class ThreadTeam
 
     private void Loop(Worker worker, int part)
     {
-        int seen = 0;
+        int seen = 0, spins = 0;
         while (true)
         {
             long idleSince = System.Diagnostics.Stopwatch.GetTimestamp();
             while (Volatile.Read(ref worker.Generation) == seen)
             {
-                if (System.Diagnostics.Stopwatch.GetTimestamp() - idleSince < SpinTicks) { Thread.SpinWait(20); continue; }
+                if (System.Diagnostics.Stopwatch.GetTimestamp() - idleSince < SpinTicks)
+                {
+                    // Yield now and then: on a machine with as many threads as cores, another
+                    // runnable thread (the Data layer's reader) must not wait for the spin to end.
+                    if (++spins % 16 == 0) Thread.Yield();
+                    else Thread.SpinWait(20);
+                    continue;
+                }
                 // Announce the sleep, then check once more: a job published in between either
                 // sees the flag (and releases us) or is seen here.
                 Interlocked.Exchange(ref worker.Sleeping, 1);
