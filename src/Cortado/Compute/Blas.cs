@@ -13,23 +13,30 @@ public static class Blas
     public static void Axpy(float alpha, ReadOnlySpan<float> x, Span<float> y)
     {
         CheckSameLength(x.Length, y.Length, nameof(Axpy));
-        TensorPrimitives.MultiplyAdd(x, alpha, y, y);
+        ParallelWork.ForRanges(x, y, (_, xs, ys) => TensorPrimitives.MultiplyAdd(xs, alpha, ys, ys));
     }
 
     /// <summary>y = alpha * x + beta * y.</summary>
     public static void Axpby(float alpha, ReadOnlySpan<float> x, float beta, Span<float> y)
     {
         CheckSameLength(x.Length, y.Length, nameof(Axpby));
-        Scal(beta, y);
-        TensorPrimitives.MultiplyAdd(x, alpha, y, y);
+        ParallelWork.ForRanges(x, y, (_, xs, ys) =>
+        {
+            if (beta == 0f) ys.Clear();
+            else if (beta != 1f) TensorPrimitives.Multiply(ys, beta, ys);
+            TensorPrimitives.MultiplyAdd(xs, alpha, ys, ys);
+        });
     }
 
     /// <summary>x = alpha * x.</summary>
     public static void Scal(float alpha, Span<float> x)
     {
         if (alpha == 1f) return;
-        if (alpha == 0f) x.Clear();
-        else TensorPrimitives.Multiply(x, alpha, x);
+        ParallelWork.ForRanges(x, x, (_, _, xs) =>
+        {
+            if (alpha == 0f) xs.Clear();
+            else TensorPrimitives.Multiply(xs, alpha, xs);
+        });
     }
 
     public static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)

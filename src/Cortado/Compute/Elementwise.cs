@@ -10,9 +10,25 @@ namespace Cortado.Compute;
 public static class Elementwise
 {
     public static void Set(float value, Span<float> y) => y.Fill(value);
-    public static void Add(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) { Check(a, b, y); TensorPrimitives.Add(a, b, y); }
+    public static unsafe void Add(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    {
+        Check(a, b, y);
+        fixed (float* pb = b)
+        {
+            nint second = (nint)pb;
+            ParallelWork.ForRanges(a, y, (start, first, result) => TensorPrimitives.Add(first, new ReadOnlySpan<float>((float*)second + start, first.Length), result));
+        }
+    }
     public static void Sub(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) { Check(a, b, y); TensorPrimitives.Subtract(a, b, y); }
-    public static void Mul(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) { Check(a, b, y); TensorPrimitives.Multiply(a, b, y); }
+    public static unsafe void Mul(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    {
+        Check(a, b, y);
+        fixed (float* pb = b)
+        {
+            nint second = (nint)pb;
+            ParallelWork.ForRanges(a, y, (start, first, result) => TensorPrimitives.Multiply(first, new ReadOnlySpan<float>((float*)second + start, first.Length), result));
+        }
+    }
     public static void Div(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) { Check(a, b, y); TensorPrimitives.Divide(a, b, y); }
     /// <summary>Elementwise maximum of two spans.</summary>
     public static void Max(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) { Check(a, b, y); TensorPrimitives.Max(a, b, y); }

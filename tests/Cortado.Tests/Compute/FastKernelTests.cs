@@ -102,6 +102,35 @@ public class FastKernelTests
     }
 
     [Fact]
+    public void LongBlasAndElementwisePassesSplitWithoutChangingABit()
+    {
+        const int length = 1_000_003; // long enough to split, odd so the halves differ
+        var x = Reference.Random(length, 11);
+        var b = Reference.Random(length, 12);
+        float[] Run(int threads, Action<float[]> operation)
+        {
+            using var _ = new ThreadCount(threads);
+            var y = Reference.Random(length, 13);
+            operation(y);
+            return y;
+        }
+        var operations = new Action<float[]>[]
+        {
+            y => Blas.Axpy(0.3f, x, y),
+            y => Blas.Axpby(0.3f, x, 0.9f, y),
+            y => Blas.Scal(-1.7f, y),
+            y => Elementwise.Mul(x, b, y),
+            y => Elementwise.Add(x, b, y),
+        };
+        foreach (var operation in operations)
+            Assert.Equal(Run(1, operation), Run(2, operation));
+        // And the split result is the plain vectorised one.
+        var expected = Reference.Random(length, 13);
+        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(x, 0.3f, expected, expected);
+        Assert.Equal(expected, Run(2, operations[0]));
+    }
+
+    [Fact]
     public void RectifierKeepsNaNVisible()
     {
         var y = new float[1];
