@@ -14,7 +14,7 @@ internal sealed class ThreadTeam
 
     public static ThreadTeam Shared { get; } = new();
 
-    private readonly object _busy = new();
+    private int _running;   // 1 while a job is out; not a Monitor, which would let its own thread re-enter
     private readonly List<Worker> _workers = [];
     private Action<int>? _job;
     private int _parts;
@@ -31,7 +31,7 @@ internal sealed class ThreadTeam
     /// <summary>Runs body(part) for part in [0, parts), in parallel where the team is free.</summary>
     public void Run(int parts, Action<int> body)
     {
-        if (parts <= 1 || !Monitor.TryEnter(_busy))
+        if (parts <= 1 || Interlocked.CompareExchange(ref _running, 1, 0) != 0)
         {
             for (int part = 0; part < parts; part++) body(part);
             return;
@@ -60,7 +60,7 @@ internal sealed class ThreadTeam
             _job = null;
             if (_failure is { } failure) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         }
-        finally { Monitor.Exit(_busy); }
+        finally { Volatile.Write(ref _running, 0); }
     }
 
     private void EnsureWorkers(int count)

@@ -212,6 +212,15 @@ public class ThreadTeamTests
     }
 
     [Fact]
+    public void AJobStartedFromInsideAPartRunsInline()
+    {
+        var team = new ThreadTeam();
+        var inner = new int[2, 2];
+        team.Run(2, outer => team.Run(2, part => inner[outer, part]++));
+        Assert.Equal(new[,] { { 1, 1 }, { 1, 1 } }, inner);
+    }
+
+    [Fact]
     public void ConcurrentCallersAllFinish()
     {
         var team = new ThreadTeam();
