@@ -86,8 +86,84 @@ public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext co
     /// <summary>Multiply-adds of one image's products, to decide whether a batch is worth splitting.</summary>
     private long WorkPerImage => (long)_columnLength * (Reversed ? Channels : NumOutput) / Group;
 
+    /// <summary>One image's forward product: output from input and weights, with a column buffer of its own.</summary>
+    protected delegate void ImageForward(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output, Span<float> columns);
+
+    /// <summary>
+    /// One image's gradients: accumulate into <paramref name="weightDiff"/> and overwrite
+    /// <paramref name="inputDiff"/>; each is empty when that gradient is not wanted.
+    /// </summary>
+    protected delegate void ImageBackward(ReadOnlySpan<float> input, ReadOnlySpan<float> outputDiff, ReadOnlySpan<float> weights,
+        Span<float> inputDiff, Span<float> weightDiff, Span<float> columns);
+
+    /// <summary>
+    /// The forward pass over every bottom/top pair: <paramref name="product"/> per image, then the
+    /// bias. Images are split among threads; a convolution given fewer images than threads
+    /// (inference at batch 1) splits each image by output rows instead.
+    /// </summary>
+    protected unsafe void ForwardImages(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top, ImageForward product)
+    {
+        for (int i = 0; i < bottom.Count; i++)
+        {
+            int num = bottom[i].Shape[0], inDim = bottom[i].CountFrom(1), outDim = top[i].CountFrom(1), spatial = top[i].CountFrom(2);
+            int weightCount = Blobs[0].Count;
+            fixed (float* input = bottom[i].Data, output = top[i].Data, weights = Blobs[0].Data)
+            {
+                nint x = (nint)input, y = (nint)output, w = (nint)weights;
+                // Convolution's product can be cut by output rows; deconvolution's (a col2im) cannot.
+                if (!Reversed && num < ParallelWork.AvailableThreads && ColumnGeometry.OutputHeight > 1)
+                {
+                    for (int n = 0; n < num; n++)
+                    {
+                        int image = n;
+                        ForEachRowBlock((columns, firstRow, rowCount) =>
+                        {
+                            var target = new Span<float>((float*)y + (long)image * outDim, outDim);
+                            ForwardRows(new ReadOnlySpan<float>((float*)x + (long)image * inDim, inDim), new ReadOnlySpan<float>((float*)w, weightCount), target, Channels, NumOutput, columns, firstRow, rowCount);
+                            int width = ColumnGeometry.OutputWidth;
+                            if (BiasTerm) AddBias(target, spatial, firstRow * width, rowCount * width);
+                        });
+                    }
+                    continue;
+                }
+                ForEachImage(num, (columns, n) =>
+                {
+                    var image = new Span<float>((float*)y + (long)n * outDim, outDim);
+                    product(new ReadOnlySpan<float>((float*)x + (long)n * inDim, inDim), new ReadOnlySpan<float>((float*)w, weightCount), image, columns);
+                    if (BiasTerm) AddBias(image, spatial);
+                });
+            }
+        }
+    }
+
+    /// <summary>
+    /// The backward pass over every bottom/top pair: the bias gradient, then
+    /// <paramref name="gradients"/> per image, with parameter gradients summed per fixed chunk.
+    /// </summary>
+    protected unsafe void BackwardImages(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom, ImageBackward gradients)
+    {
+        for (int i = 0; i < top.Count; i++)
+        {
+            int num = bottom[i].Shape[0], inDim = bottom[i].CountFrom(1), outDim = top[i].CountFrom(1), spatial = top[i].CountFrom(2);
+            bool weightGradient = ParamPropagateDown[0], biasGradient = BiasTerm && ParamPropagateDown[1], dataGradient = propagateDown[i];
+            int weightCount = Blobs[0].Count;
+            fixed (float* input = bottom[i].Data, inputDiff = dataGradient ? bottom[i].Diff : Span<float>.Empty, outputDiff = top[i].Diff, weights = Blobs[0].Data)
+            {
+                nint x = (nint)input, dx = (nint)inputDiff, dy = (nint)outputDiff, w = (nint)weights;
+                ForEachImageAccumulating(num, (columns, weightDiff, biasDiff, n) =>
+                {
+                    var gradient = new ReadOnlySpan<float>((float*)dy + (long)n * outDim, outDim);
+                    if (biasGradient) BiasGradient(gradient, spatial, biasDiff);
+                    gradients(new ReadOnlySpan<float>((float*)x + (long)n * inDim, inDim), gradient, new ReadOnlySpan<float>((float*)w, weightCount),
+                        dataGradient ? new Span<float>((float*)dx + (long)n * inDim, inDim) : Span<float>.Empty,
+                        weightGradient ? weightDiff : Span<float>.Empty, columns);
+                });
+            }
+        }
+    }
+
     /// <summary>Runs <paramref name="body"/>(columns, n) for each image n, images split among threads.</summary>
-    protected unsafe void ForEachImage(int num, Action<float[], int> body)
+    private void ForEachImage(int num, Action<float[], int> body)
     {
         EnsureColumns(ParallelWork.PartsFor(num, WorkPerImage));
         ParallelWork.For(num, WorkPerImage, (part, first, last) =>
@@ -100,7 +176,7 @@ public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext co
     /// Runs <paramref name="body"/>(columns, weightDiff, biasDiff, n) for each image n, where the two
     /// diffs are zeroed per-chunk partial sums; then adds the chunks, in order, to the parameter diffs.
     /// </summary>
-    protected void ForEachImageAccumulating(int num, Action<float[], float[], float[], int> body)
+    private void ForEachImageAccumulating(int num, Action<float[], float[], float[], int> body)
     {
         int weightCount = Blobs[0].Count, biasCount = BiasTerm ? Blobs[1].Count : 0;
         int chunks = (int)Math.Clamp(PartialBudget / Math.Max(1, weightCount), 1, Math.Min(num, MaxChunks));
@@ -140,7 +216,7 @@ public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext co
         ForwardRows(input, weights, output, inChannels, outChannels, columns, 0, ColumnGeometry.OutputHeight);
 
     /// <summary>The forward product for output rows [firstRow, firstRow + rowCount) of one image only.</summary>
-    protected void ForwardRows(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output, int inChannels, int outChannels, Span<float> columns, int firstRow, int rowCount)
+    private void ForwardRows(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output, int inChannels, int outChannels, Span<float> columns, int firstRow, int rowCount)
     {
         Backend.Im2Col(input, inChannels, ColumnGeometry, columns, firstRow, rowCount);
         int k = inChannels / Group * Kernel.KernelH * Kernel.KernelW;
@@ -156,16 +232,13 @@ public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext co
     /// split among threads: the forward pass of a batch smaller than the thread count (inference
     /// at batch 1). Each thread builds and multiplies its own columns, so no data crosses cores.
     /// </summary>
-    protected void ForEachRowBlock(Action<float[], int, int> body)
+    private void ForEachRowBlock(Action<float[], int, int> body)
     {
         int rows = ColumnGeometry.OutputHeight;
         long workPerRow = WorkPerImage / Math.Max(1, rows);
         EnsureColumns(ParallelWork.PartsFor(rows, workPerRow));
         ParallelWork.For(rows, workPerRow, (part, first, last) => body(_columns[part], first, last - first));
     }
-
-    /// <summary>Whether a forward pass should split images by rows rather than the batch by images.</summary>
-    protected bool SplitRows(int num) => num < ParallelWork.AvailableThreads && ColumnGeometry.OutputHeight > 1;
 
     /// <summary>input gradient = col2im(W^T * output gradient) for one image: the convolution backward-data product.</summary>
     protected void BackwardGemm(ReadOnlySpan<float> outputDiff, ReadOnlySpan<float> weights, Span<float> inputDiff, int inChannels, int outChannels, Span<float> columns)
@@ -188,7 +261,7 @@ public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext co
     }
 
     /// <summary>output(o, s) += b(o) for one image, for s in [first, first + count) (all of it by default).</summary>
-    protected void AddBias(Span<float> output, int spatial, int first = 0, int count = -1)
+    private void AddBias(Span<float> output, int spatial, int first = 0, int count = -1)
     {
         if (count < 0) count = spatial - first;
         var bias = Blobs[1].Data;
@@ -200,7 +273,7 @@ public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext co
     }
 
     /// <summary>db(o) += sum_s dy(o, s) for one image.</summary>
-    protected static void BiasGradient(ReadOnlySpan<float> outputDiff, int spatial, Span<float> biasDiff)
+    private static void BiasGradient(ReadOnlySpan<float> outputDiff, int spatial, Span<float> biasDiff)
     {
         for (int o = 0; o < biasDiff.Length; o++) biasDiff[o] += System.Numerics.Tensors.TensorPrimitives.Sum(outputDiff.Slice(o * spatial, spatial));
     }

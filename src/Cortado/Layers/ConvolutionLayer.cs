@@ -14,58 +14,13 @@ public sealed class ConvolutionLayer(LayerParameter param, LayerContext context)
     public override string Type => "Convolution";
     protected override bool Reversed => false;
 
-    protected override unsafe void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        for (int i = 0; i < bottom.Count; i++)
-        {
-            int num = bottom[i].Shape[0], inDim = bottom[i].CountFrom(1), outDim = top[i].CountFrom(1), spatial = top[i].CountFrom(2);
-            fixed (float* input = bottom[i].Data, output = top[i].Data, weights = Blobs[0].Data)
-            {
-                nint x = (nint)input, y = (nint)output, w = (nint)weights;
-                int weightCount = Blobs[0].Count;
-                if (SplitRows(num))
-                {
-                    int width = ColumnGeometry.OutputWidth;
-                    for (int n = 0; n < num; n++)
-                    {
-                        int image = n;
-                        ForEachRowBlock((columns, firstRow, rowCount) =>
-                        {
-                            var target = new Span<float>((float*)y + (long)image * outDim, outDim);
-                            ForwardRows(new ReadOnlySpan<float>((float*)x + (long)image * inDim, inDim), new ReadOnlySpan<float>((float*)w, weightCount), target, Channels, NumOutput, columns, firstRow, rowCount);
-                            if (BiasTerm) AddBias(target, spatial, firstRow * width, rowCount * width);
-                        });
-                    }
-                    continue;
-                }
-                ForEachImage(num, (columns, n) =>
-                {
-                    var image = new Span<float>((float*)y + (long)n * outDim, outDim);
-                    ForwardGemm(new ReadOnlySpan<float>((float*)x + (long)n * inDim, inDim), new ReadOnlySpan<float>((float*)w, weightCount), image, Channels, NumOutput, columns);
-                    if (BiasTerm) AddBias(image, spatial);
-                });
-            }
-        }
-    }
+    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
+        ForwardImages(bottom, top, (input, weights, output, columns) => ForwardGemm(input, weights, output, Channels, NumOutput, columns));
 
-    protected override unsafe void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
-    {
-        for (int i = 0; i < top.Count; i++)
+    protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom) =>
+        BackwardImages(top, propagateDown, bottom, (input, outputDiff, weights, inputDiff, weightDiff, columns) =>
         {
-            int num = bottom[i].Shape[0], inDim = bottom[i].CountFrom(1), outDim = top[i].CountFrom(1), spatial = top[i].CountFrom(2);
-            bool weightGradient = ParamPropagateDown[0], biasGradient = BiasTerm && ParamPropagateDown[1], dataGradient = propagateDown[i];
-            fixed (float* input = bottom[i].Data, inputDiff = dataGradient ? bottom[i].Diff : Span<float>.Empty, outputDiff = top[i].Diff, weights = Blobs[0].Data)
-            {
-                nint x = (nint)input, dx = (nint)inputDiff, dy = (nint)outputDiff, w = (nint)weights;
-                int weightCount = Blobs[0].Count;
-                ForEachImageAccumulating(num, (columns, weightDiff, biasDiff, n) =>
-                {
-                    var gradient = new ReadOnlySpan<float>((float*)dy + (long)n * outDim, outDim);
-                    if (biasGradient) BiasGradient(gradient, spatial, biasDiff);
-                    if (weightGradient) WeightGemm(new ReadOnlySpan<float>((float*)x + (long)n * inDim, inDim), gradient, weightDiff, Channels, NumOutput, columns);
-                    if (dataGradient) BackwardGemm(gradient, new ReadOnlySpan<float>((float*)w, weightCount), new Span<float>((float*)dx + (long)n * inDim, inDim), Channels, NumOutput, columns);
-                });
-            }
-        }
-    }
+            if (!weightDiff.IsEmpty) WeightGemm(input, outputDiff, weightDiff, Channels, NumOutput, columns);
+            if (!inputDiff.IsEmpty) BackwardGemm(outputDiff, weights, inputDiff, Channels, NumOutput, columns);
+        });
 }
