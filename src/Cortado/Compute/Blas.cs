@@ -13,14 +13,14 @@ public static class Blas
     public static void Axpy(float alpha, ReadOnlySpan<float> x, Span<float> y)
     {
         CheckSameLength(x.Length, y.Length, nameof(Axpy));
-        ParallelWork.ForRanges(x, y, (_, xs, ys) => TensorPrimitives.MultiplyAdd(xs, alpha, ys, ys));
+        ParallelWork.ForRanges(x, y, (xs, ys) => TensorPrimitives.MultiplyAdd(xs, alpha, ys, ys));
     }
 
     /// <summary>y = alpha * x + beta * y.</summary>
     public static void Axpby(float alpha, ReadOnlySpan<float> x, float beta, Span<float> y)
     {
         CheckSameLength(x.Length, y.Length, nameof(Axpby));
-        ParallelWork.ForRanges(x, y, (_, xs, ys) =>
+        ParallelWork.ForRanges(x, y, (xs, ys) =>
         {
             if (beta == 0f) ys.Clear();
             else if (beta != 1f) TensorPrimitives.Multiply(ys, beta, ys);
@@ -32,7 +32,7 @@ public static class Blas
     public static void Scal(float alpha, Span<float> x)
     {
         if (alpha == 1f) return;
-        ParallelWork.ForRanges(x, x, (_, _, xs) =>
+        ParallelWork.ForRanges(x, x, (_, xs) =>
         {
             if (alpha == 0f) xs.Clear();
             else TensorPrimitives.Multiply(xs, alpha, xs);

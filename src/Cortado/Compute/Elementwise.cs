@@ -10,24 +10,16 @@ namespace Cortado.Compute;
 public static class Elementwise
 {
     public static void Set(float value, Span<float> y) => y.Fill(value);
-    public static unsafe void Add(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    public static void Add(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
     {
         Check(a, b, y);
-        fixed (float* pb = b)
-        {
-            nint second = (nint)pb;
-            ParallelWork.ForRanges(a, y, (start, first, result) => TensorPrimitives.Add(first, new ReadOnlySpan<float>((float*)second + start, first.Length), result));
-        }
+        ParallelWork.ForRanges(a, b, y, TensorPrimitives.Add);
     }
     public static void Sub(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) { Check(a, b, y); TensorPrimitives.Subtract(a, b, y); }
-    public static unsafe void Mul(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
+    public static void Mul(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y)
     {
         Check(a, b, y);
-        fixed (float* pb = b)
-        {
-            nint second = (nint)pb;
-            ParallelWork.ForRanges(a, y, (start, first, result) => TensorPrimitives.Multiply(first, new ReadOnlySpan<float>((float*)second + start, first.Length), result));
-        }
+        ParallelWork.ForRanges(a, b, y, TensorPrimitives.Multiply);
     }
     public static void Div(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) { Check(a, b, y); TensorPrimitives.Divide(a, b, y); }
     /// <summary>Elementwise maximum of two spans.</summary>

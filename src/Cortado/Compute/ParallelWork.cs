@@ -34,23 +34,32 @@ public static class ParallelWork
         });
     }
 
-    /// <summary>An elementwise operation on matching slices, starting at <paramref name="start"/>, of an input and an output span.</summary>
-    public delegate void RangeOperation(int start, ReadOnlySpan<float> input, Span<float> output);
+    /// <summary>An elementwise operation on matching slices of an input and an output span.</summary>
+    public delegate void UnaryRange(ReadOnlySpan<float> input, Span<float> output);
+
+    /// <summary>An elementwise operation on matching slices of two inputs and an output span.</summary>
+    public delegate void BinaryRange(ReadOnlySpan<float> first, ReadOnlySpan<float> second, Span<float> output);
 
     /// <summary>
     /// Applies <paramref name="operation"/> to matching contiguous slices of <paramref name="input"/>
     /// and <paramref name="output"/> (same length; they may be the same memory), split among
     /// threads when long: a memory-bound pass over millions of floats runs at two cores' bandwidth.
     /// </summary>
-    public static unsafe void ForRanges(ReadOnlySpan<float> input, Span<float> output, RangeOperation operation)
+    public static void ForRanges(ReadOnlySpan<float> input, Span<float> output, UnaryRange operation) =>
+        ForRanges(input, input, output, (x, _, y) => operation(x, y));
+
+    /// <summary>As above, with two inputs of the output's length.</summary>
+    public static unsafe void ForRanges(ReadOnlySpan<float> first, ReadOnlySpan<float> second, Span<float> output, BinaryRange operation)
     {
         int length = output.Length;
-        if (PartsFor(length, 1) == 1) { operation(0, input, output); return; }
-        fixed (float* source = input, target = output)
+        if (PartsFor(length, 1) == 1) { operation(first, second, output); return; }
+        fixed (float* a = first, b = second, y = output)
         {
-            nint from = (nint)source, to = (nint)target;
-            For(length, 1, (_, start, end) =>
-                operation(start, new ReadOnlySpan<float>((float*)from + start, end - start), new Span<float>((float*)to + start, end - start)));
+            nint pa = (nint)a, pb = (nint)b, py = (nint)y;
+            For(length, 1, (_, start, end) => operation(
+                new ReadOnlySpan<float>((float*)pa + start, end - start),
+                new ReadOnlySpan<float>((float*)pb + start, end - start),
+                new Span<float>((float*)py + start, end - start)));
         }
     }
 

@@ -13,26 +13,22 @@ public static unsafe class Rectifier
     public static void Forward(ReadOnlySpan<float> x, float slope, Span<float> y)
     {
         Check(x.Length, y.Length, x.Length);
-        fixed (float* px = x, py = y)
+        ParallelWork.ForRanges(x, y, (input, output) =>
         {
-            nint source = (nint)px, target = (nint)py;
-            ParallelWork.For(x.Length, 1, (_, start, end) => ForwardRange((float*)source + start, (float*)target + start, end - start, slope));
-        }
+            fixed (float* px = input, py = output) ForwardRange(px, py, output.Length, slope);
+        });
     }
 
     /// <summary>dx = dy where x &gt; 0, else slope * dy; <paramref name="x"/> may be the output (same sign when slope &gt;= 0).</summary>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float slope, Span<float> dx)
     {
         Check(x.Length, dx.Length, dy.Length);
-        fixed (float* px = x, pdy = dy, pdx = dx)
+        ParallelWork.ForRanges(x, dy, dx, (input, gradient, output) =>
         {
-            nint input = (nint)px, gradient = (nint)pdy, target = (nint)pdx;
-            ParallelWork.For(x.Length, 1, (_, start, end) =>
-                BackwardRange((float*)input + start, (float*)gradient + start, (float*)target + start, end - start, slope));
-        }
+            fixed (float* px = input, pdy = gradient, pdx = output) BackwardRange(px, pdy, pdx, output.Length, slope);
+        });
     }
 
-    /// <summary>One contiguous run, on the calling thread (used inside fused layer loops).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardRange(float* x, float* y, int length, float slope)
     {
