@@ -22,8 +22,7 @@ public static class Blas
         CheckSameLength(x.Length, y.Length, nameof(Axpby));
         ParallelWork.ForRanges(x, y, (xs, ys) =>
         {
-            if (beta == 0f) ys.Clear();
-            else if (beta != 1f) TensorPrimitives.Multiply(ys, beta, ys);
+            ScaleInPlace(beta, ys);
             TensorPrimitives.MultiplyAdd(xs, alpha, ys, ys);
         });
     }
@@ -32,11 +31,14 @@ public static class Blas
     public static void Scal(float alpha, Span<float> x)
     {
         if (alpha == 1f) return;
-        ParallelWork.ForRanges(x, x, (_, xs) =>
-        {
-            if (alpha == 0f) xs.Clear();
-            else TensorPrimitives.Multiply(xs, alpha, xs);
-        });
+        ParallelWork.ForRanges(x, x, (_, xs) => ScaleInPlace(alpha, xs));
+    }
+
+    /// <summary>x = alpha * x on the calling thread; alpha 0 clears (so NaN and garbage in x are not read).</summary>
+    internal static void ScaleInPlace(float alpha, Span<float> x)
+    {
+        if (alpha == 0f) x.Clear();
+        else if (alpha != 1f) TensorPrimitives.Multiply(x, alpha, x);
     }
 
     public static float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
@@ -51,11 +53,8 @@ public static class Blas
     /// <summary>
     /// y = alpha * op(A) * x + beta * y, with A an M x N row-major matrix: op(A) = A gives
     /// y of length M from x of length N; op(A) = A^T gives y of length N from x of length M.
-    /// When beta is 0, y is not read.
-    /// </summary>
-    /// <summary>
-    /// y = alpha * op(A) x + beta * y, A m x n row-major. Rows (or, transposed, slices of y) are
-    /// split among threads; each y element is summed the same way on any thread count.
+    /// When beta is 0, y is not read. Rows (or, transposed, slices of y) are split among threads;
+    /// each y element is summed the same way on any thread count.
     /// </summary>
     public static unsafe void Gemv(Transpose transA, int m, int n, float alpha, ReadOnlySpan<float> a, ReadOnlySpan<float> x, float beta, Span<float> y)
     {
@@ -70,8 +69,7 @@ public static class Blas
             ParallelWork.For(rows, cols, (_, first, last) =>
             {
                 var target = new Span<float>((float*)result + first, last - first);
-                if (beta == 0f) target.Clear();
-                else if (beta != 1f) TensorPrimitives.Multiply(target, beta, target);
+                ScaleInPlace(beta, target);
                 if (!transposed)
                 {
                     for (int i = first; i < last; i++)

@@ -81,12 +81,7 @@ public static unsafe class Gemm
 
     private static void ScaleC(float* c, int m, int n, int ldc, float beta)
     {
-        for (int i = 0; i < m; i++)
-        {
-            var row = new Span<float>(c + (long)i * ldc, n);
-            if (beta == 0f) row.Clear();
-            else if (beta != 1f) System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
-        }
+        for (int i = 0; i < m; i++) Blas.ScaleInPlace(beta, new Span<float>(c + (long)i * ldc, n));
     }
 
     /// <summary>One product, with raw pointers so that worker threads can share it.</summary>

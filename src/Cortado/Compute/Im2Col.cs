@@ -10,11 +10,11 @@ namespace Cortado.Compute;
 /// </summary>
 public static class Im2Col
 {
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     /// <remarks>
     /// With <paramref name="firstRow"/> and <paramref name="rowCount"/>, only the columns of those
     /// output rows: a (C*KH*KW) x (rowCount*OW) matrix, so one image can be split among threads.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Forward(ReadOnlySpan<float> image, int channels, in ConvolutionGeometry g, Span<float> columns, int firstRow = 0, int rowCount = -1)
     {
         if (rowCount < 0) rowCount = Math.Max(0, g.OutputHeight - firstRow);
@@ -22,7 +22,7 @@ public static class Im2Col
         if (firstRow < 0 || firstRow + rowCount > g.OutputHeight)
             throw new ArgumentException($"im2col: output rows {firstRow}..{firstRow + rowCount} are outside the {g.OutputHeight} rows");
         // Geometry in locals: the stores below could alias the struct as far as the JIT knows.
-        int height = g.Height, width = g.Width, outH = g.OutputHeight, outW = g.OutputWidth, plane = height * width;
+        int height = g.Height, width = g.Width, outW = g.OutputWidth, plane = height * width;
         int strideH = g.StrideH, strideW = g.StrideW;
         fixed (float* imageStart = image, columnStart = columns)
         {
@@ -35,9 +35,7 @@ public static class Im2Col
                     for (int kw = 0; kw < g.KernelW; kw++)
                     {
                         int rowOffset = kh * g.DilationH - g.PadH, colOffset = kw * g.DilationW - g.PadW;
-                        // Output columns whose input lies inside the row (the rest read the zero padding).
-                        int first = Math.Clamp((-colOffset + strideW - 1) / strideW, 0, outW);
-                        int last = Math.Clamp((width - colOffset + strideW - 1) / strideW, first, outW);
+                        var (first, last) = InsideColumns(colOffset, strideW, width, outW);
                         for (int oh = firstRow; oh < firstRow + rowCount; oh++, dst += outW)
                         {
                             int ih = rowOffset + oh * strideH;
@@ -73,8 +71,7 @@ public static class Im2Col
                     for (int kw = 0; kw < g.KernelW; kw++)
                     {
                         int rowOffset = kh * g.DilationH - g.PadH, colOffset = kw * g.DilationW - g.PadW;
-                        int first = Math.Clamp((-colOffset + strideW - 1) / strideW, 0, outW);
-                        int last = Math.Clamp((width - colOffset + strideW - 1) / strideW, first, outW);
+                        var (first, last) = InsideColumns(colOffset, strideW, width, outW);
                         for (int oh = 0; oh < outH; oh++, src += outW)
                         {
                             int ih = rowOffset + oh * strideH;
@@ -87,6 +84,13 @@ public static class Im2Col
                 }
             }
         }
+    }
+
+    /// <summary>The output columns [first, last) whose input, colOffset + ow * stride, lies inside the row; the rest read the zero padding.</summary>
+    private static (int First, int Last) InsideColumns(int colOffset, int stride, int width, int outW)
+    {
+        int first = Math.Clamp((-colOffset + stride - 1) / stride, 0, outW);
+        return (first, Math.Clamp((width - colOffset + stride - 1) / stride, first, outW));
     }
 
     // Short runs (one output row) are moved with inline vector code: a library call per row costs more than the copy.
