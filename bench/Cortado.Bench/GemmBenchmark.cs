@@ -9,7 +9,7 @@ namespace Cortado.Bench;
 /// </summary>
 internal static class GemmBenchmark
 {
-    private sealed record Shape(string Name, bool TA, bool TB, int M, int N, int K);
+    internal sealed record Shape(string Name, bool TA, bool TB, int M, int N, int K);
 
     private static readonly Shape[] Shapes =
     [
@@ -47,7 +47,7 @@ internal static class GemmBenchmark
         return 0;
     }
 
-    private static (double Cortado, double OpenBlas) Measure(Shape s, int threads, bool withOpenBlas)
+    internal static (double Cortado, double OpenBlas) Measure(Shape s, int threads, bool withOpenBlas, int rounds = 5)
     {
         var random = new Random(1);
         var a = Enumerable.Range(0, s.M * s.K).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
@@ -62,7 +62,7 @@ internal static class GemmBenchmark
         double flops = 2.0 * s.M * s.N * s.K;
         double bestOurs = double.MaxValue, bestTheirs = double.MaxValue;
         ours(); if (withOpenBlas) theirs();
-        for (int round = 0; round < 5; round++)
+        for (int round = 0; round < rounds; round++)
         {
             bestOurs = Math.Min(bestOurs, Time(ours, flops));
             if (withOpenBlas) bestTheirs = Math.Min(bestTheirs, Time(theirs, flops));

@@ -35,7 +35,9 @@ internal static class PerfBenchmark
         var (trainDb, testDb) = SeedNet.Databases();
         string work = Directory.CreateTempSubdirectory("cortado-perf-").FullName;
 
-        Line($"machine: {Environment.ProcessorCount} cores, {GemmKernel.Best.Name} GEMM kernel; peers: {(torch ? "PyTorch " + Peers.Run("seed_torch.py", "infer", 2, 1, 1, 0.1).GetProperty("torch").GetString() : "PyTorch missing")}, {(opencv ? "OpenCV DNN" : "OpenCV missing")}");
+        string peerNames = !peers ? "not run (--no-peers)"
+            : $"{(torch ? "PyTorch " + Peers.Run("seed_torch.py", "infer", 2, 1, 1, 0.1).GetProperty("torch").GetString() : "PyTorch missing")}, {(opencv ? "OpenCV DNN" : "OpenCV missing")}";
+        Line($"machine: {Environment.ProcessorCount} cores, {GemmKernel.Best.Name} GEMM kernel; peers: {peerNames}");
         var peak = new[] { 0.0, GemmPeak(1), GemmPeak(2) };
         Line($"machine peak (Cortado GEMM, 2048^3): {peak[1]:F0} GFLOP/s on 1 thread, {peak[2]:F0} on 2");
         Line("");
@@ -144,23 +146,9 @@ internal static class PerfBenchmark
         return i >= 0 && i + 1 < args.Length ? T.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
     }
 
-    private static double GemmPeak(int threads)
-    {
-        const int n = 2048;
-        var random = new Random(1);
-        var a = Enumerable.Range(0, n * n).Select(_ => (float)random.NextDouble()).ToArray();
-        var b = Enumerable.Range(0, n * n).Select(_ => (float)random.NextDouble()).ToArray();
-        var c = new float[n * n];
-        double best = double.MaxValue;
-        // Best of many: on a shared machine a slow moment would understate the peak (and flatter the % column).
-        for (int round = 0; round < 12; round++)
-        {
-            var watch = Stopwatch.StartNew();
-            Gemm.Compute(Transpose.No, Transpose.No, n, n, n, 1f, a, n, b, n, 0f, c, n, threads: threads);
-            best = Math.Min(best, watch.Elapsed.TotalSeconds);
-        }
-        return 2.0 * n * n * n / best / 1e9;
-    }
+    // Best of many: on a shared machine a slow moment would understate the peak (and flatter the % column).
+    private static double GemmPeak(int threads) =>
+        GemmBenchmark.Measure(new GemmBenchmark.Shape("square 2048^3", false, false, 2048, 2048, 2048), threads, withOpenBlas: false, rounds: 12).Cortado;
 
     private static Solver TrainingSolver(string db, int stride, string policy = "fixed", int maxIter = 1_000_000, string extra = "", string test = "") =>
         SolverFactory.Create(TextFormat.Parse<SolverParameter>(
