@@ -20,7 +20,7 @@ public sealed class LmdbReader : IDisposable
     {
         Path = path;
         CheckIsLmdb(path);
-        LmdbNative.Register();
+        LmdbNative.EnsureLoaded();
         try
         {
             _environment = new LightningEnvironment(path, new EnvironmentConfiguration { MapSize = 1L << 40 });

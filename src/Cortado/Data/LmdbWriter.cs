@@ -21,6 +21,7 @@ public sealed class LmdbWriter : IDisposable
 
     public LmdbWriter(string path, bool overwrite = false)
     {
+        LmdbNative.EnsureLoaded();
         _path = System.IO.Path.GetFullPath(path);
         _overwrite = overwrite;
         if (!overwrite && (Directory.Exists(_path) || File.Exists(_path)))
@@ -29,7 +30,6 @@ public sealed class LmdbWriter : IDisposable
         Directory.CreateDirectory(parent);
         _temporary = System.IO.Path.Combine(parent, $".{System.IO.Path.GetFileName(_path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         Directory.CreateDirectory(_temporary);
-        LmdbNative.Register();
         _environment = new LightningEnvironment(_temporary, new EnvironmentConfiguration { MapSize = 1L << 40 });
         _environment.Open();
         Begin();

@@ -48,7 +48,7 @@ public class LmdbDataTests
         Directory.CreateDirectory(db);
         // Datum { channels: 1 height: 2 width: 2 data: [0, 64, 128, 255] label: 7 }, encoded by hand.
         byte[] record = [0x08, 1, 0x10, 2, 0x18, 2, 0x22, 4, 0, 64, 128, 255, 0x28, 7];
-        LmdbNative.Register();
+        LmdbNative.EnsureLoaded();
         using (var env = new LightningEnvironment(db, new EnvironmentConfiguration { MapSize = 1 << 20 }))
         {
             env.Open();
