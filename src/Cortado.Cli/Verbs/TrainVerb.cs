@@ -16,12 +16,13 @@ public sealed class TrainVerb : IVerb
 {
     public string Name => "train";
     public string Summary => "train a net from a solver prototxt (as 'caffe train')";
-    public string Usage => "--solver S.prototxt [--weights A.caffemodel[,B.caffemodel]] [--snapshot S.solverstate] [--threads T]";
+    public string Usage => "--solver S.prototxt [--weights A.caffemodel[,B.caffemodel]] [--snapshot S.solverstate] [--stop_at N] [--threads T]";
     public IReadOnlyList<Flag> Flags =>
     [
         new("solver", "the solver prototxt"),
         new("weights", "comma-separated .caffemodel files to start from (fine-tuning)"),
         new("snapshot", "a .solverstate to resume from"),
+        new("stop_at", "stop at iteration N with a snapshot, as a SIGINT would; the learning-rate schedule stays the solver's (a look at a long run)"),
         new("threads", "compute threads (default: all cores)"),
         new("sigint_effect", "stop (default), snapshot or none: what SIGINT/SIGTERM do"),
         new("sighup_effect", "snapshot (default), stop or none: what SIGHUP does"),
@@ -58,7 +59,7 @@ public sealed class TrainVerb : IVerb
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; solver.Request(onInterrupt); });
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; solver.Request(onInterrupt); });
         using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; solver.Request(onHangup); });
-        solver.Solve(snapshot);
+        solver.Solve(snapshot, arguments.Get("stop_at") != null ? arguments.GetInt("stop_at", 0) : null);
         return 0;
     }
 

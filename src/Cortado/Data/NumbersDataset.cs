@@ -39,10 +39,17 @@ public static class NumbersDataset
     // Segments a (top), b (top right), c (bottom right), d (bottom), e (bottom left), f (top left), g (middle).
     private static readonly string[] Segments = ["abcdef", "bc", "abdeg", "abcdg", "bcfg", "acdfg", "acdefg", "abc", "abcdefg", "abcdfg"];
 
-    /// <summary>Writes OUT/numbers_train_lmdb and OUT/numbers_val_lmdb; returns their paths.</summary>
-    public static (string Train, string Validation) Write(string folder, int trainPerClass = 1000, int validationPerClass = 200, int seed = 1, bool overwrite = false)
+    /// <summary>
+    /// Writes FOLDER/PREFIX_train_lmdb and FOLDER/PREFIX_val_lmdb and returns their paths. The prefix
+    /// defaults to the folder's name, as Caffe's examples name theirs (examples/mnist/mnist_train_lmdb),
+    /// so examples/fneishnet_numbers gets the fneishnet_numbers_*_lmdb its prototxt reads.
+    /// </summary>
+    public static (string Train, string Validation) Write(string folder, int trainPerClass = 1000, int validationPerClass = 200, int seed = 1,
+        bool overwrite = false, string? prefix = null)
     {
-        string train = Path.Combine(folder, "numbers_train_lmdb"), validation = Path.Combine(folder, "numbers_val_lmdb");
+        prefix ??= Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
+        if (prefix.Length == 0) prefix = "numbers";
+        string train = Path.Combine(folder, $"{prefix}_train_lmdb"), validation = Path.Combine(folder, $"{prefix}_val_lmdb");
         WriteSet(train, trainPerClass, seed, overwrite);
         WriteSet(validation, validationPerClass, seed + 1000003, overwrite);
         return (train, validation);

@@ -90,15 +90,27 @@ public abstract class Solver : IDisposable
 
     protected virtual void ValidateRule(SolverParameter param) { }
 
-    /// <summary>Trains to max_iter (resuming from a .solverstate when given), then snapshots and reports as Caffe does.</summary>
-    public void Solve(string? resumeFile = null)
+    /// <summary>
+    /// Trains to max_iter (resuming from a .solverstate when given), then snapshots and reports as Caffe does.
+    /// With <paramref name="stopAt"/> before max_iter it stops there as a stop request would, with a snapshot.
+    /// </summary>
+    public void Solve(string? resumeFile = null, int? stopAt = null)
     {
+        if (stopAt is <= 0) throw new CortadoException($"stop_at must be a positive iteration, got {stopAt}");
         _log.Info("solver.cs", $"Solving {Net.Name}");
         _log.Info("solver.cs", $"Learning Rate Policy: {Param.LrPolicy}");
         if (resumeFile != null)
         {
             _log.Info("solver.cs", $"Restoring previous solver status from {resumeFile}");
             Restore(resumeFile);
+        }
+        if (stopAt < Param.MaxIter)
+        {
+            Step(Math.Max(0, stopAt.Value - Iter));
+            bool snapshotted = _requested == SolverAction.Stop || (Param.Snapshot > 0 && Iter % Param.Snapshot == 0);
+            if (!snapshotted) Snapshot();
+            _log.Info("solver.cs", $"Optimization stopped early{(_requested == SolverAction.Stop ? "" : $" at iteration {Iter} (--stop_at)")}.");
+            return;
         }
         Step(Param.MaxIter - Iter);
         if (_requested == SolverAction.Stop) { _log.Info("solver.cs", "Optimization stopped early."); return; }
