@@ -20,13 +20,20 @@ public static class DiagnosisReport
             .Append("body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}.f{border-left:6px solid #999;padding:.4em 1em;margin:1em 0;background:#f7f7f7}")
             .Append(".Error{border-color:#c0392b}.Warning{border-color:#e67e22}.Info{border-color:#2980b9}code{background:#eee;padding:0 .2em}img{max-width:100%}")
             .Append("</style></head><body>");
-        html.Append($"<h1>Why it does (not) learn</h1><p>{Encode(report.Solver)}: static checks, then a probe of {report.Iterations} training iterations.</p>");
+        html.Append($"<h1>Why it does (not) learn</h1><p>{Encode(report.Solver)}: static checks, " +
+            (report.Skipped.Count == 0 ? $"then a probe of {report.Iterations} training iterations.</p>" : $"of the prototxts only ({Encode(string.Join(", ", report.MissingData))} not found).</p>"));
         foreach (var f in report.Findings)
         {
             html.Append($"<div class=\"f {f.Severity}\"><h3>{f.Severity}: {Encode(f.Title)} <small>({f.Code})</small></h3>")
                 .Append($"<p><b>Evidence:</b> {Encode(f.Evidence)}</p><p><b>Why:</b> {Encode(f.Explanation)}</p>");
             if (f.Fix != null) html.Append($"<p><b>Fix:</b> <code>{Encode(f.Fix)}</code></p>");
             html.Append("</div>");
+        }
+        if (report.Skipped.Count > 0)
+        {
+            html.Append("<h2>Skipped checks</h2><ul>");
+            foreach (var skipped in report.Skipped) html.Append($"<li>{Encode(skipped.Check)}: {Encode(skipped.Reason)}</li>");
+            html.Append("</ul>");
         }
         html.Append("<h2>Probe</h2>");
         html.Append(Image(plot =>

@@ -37,7 +37,8 @@ public sealed class DiagnoseVerb : IVerb
             if (arguments.Has("verify")) return Verify(fixedSolver, arguments.GetInt("verify_iterations", 300), console.Out);
         }
         else if (arguments.Has("verify")) throw new Errors.CortadoException("diagnose: --verify trains the corrected configuration; give --fix OUT_DIR too");
-        return 0;
+        // A diagnosis with checks left out is not a clean bill of health.
+        return report.Skipped.Count > 0 ? 1 : 0;
     }
 
     /// <summary>Trains the corrected configuration for a while: the loss should fall well below where it started.</summary>
@@ -67,7 +68,9 @@ public sealed class DiagnoseVerb : IVerb
 
     public static void Print(Diagnosis.Report report, TextWriter output)
     {
-        output.WriteLine($"Diagnosis of {report.Solver} (static checks, then a probe of {report.Iterations} training iterations)");
+        output.WriteLine(report.Skipped.Count == 0
+            ? $"Diagnosis of {report.Solver} (static checks, then a probe of {report.Iterations} training iterations)"
+            : $"Diagnosis of {report.Solver} (checks of the prototxts only: {string.Join(", ", report.MissingData)} not found)");
         output.WriteLine();
         foreach (var finding in report.Findings)
         {
@@ -78,8 +81,16 @@ public sealed class DiagnoseVerb : IVerb
             if (finding.Fix != null) output.WriteLine($"  fix:      {finding.Fix}");
             output.WriteLine();
         }
+        if (report.Skipped.Count > 0)
+        {
+            output.WriteLine($"Skipped {report.Skipped.Count} checks:");
+            foreach (var skipped in report.Skipped) output.WriteLine($"  - {skipped.Check}: {skipped.Reason}");
+            output.WriteLine();
+        }
         int errors = report.Findings.Count(f => f.Severity == Severity.Error), warnings = report.Findings.Count(f => f.Severity == Severity.Warning);
         var first = report.Findings.FirstOrDefault(f => f.Severity >= Severity.Warning);
-        output.WriteLine($"{errors} error(s), {warnings} warning(s). {(first != null ? $"Most likely cause: {first.Title}." : "No problem found.")}");
+        string verdict = first == null ? (report.Skipped.Count > 0 ? "No problem found in the checks that ran." : "No problem found.")
+            : report.Skipped.Count > 0 ? $"Most serious so far: {first.Title}." : $"Most likely cause: {first.Title}.";
+        output.WriteLine($"{errors} error(s), {warnings} warning(s). {verdict}");
     }
 }

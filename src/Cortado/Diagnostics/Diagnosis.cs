@@ -12,7 +12,8 @@ namespace Cortado.Diagnostics;
 /// </summary>
 public static class Diagnosis
 {
-    public sealed record Report(string Solver, int Iterations, List<Finding> Findings, ProbeTrace Trace, SolverParameter Parameters)
+    public sealed record Report(string Solver, int Iterations, List<Finding> Findings, ProbeTrace Trace, SolverParameter Parameters,
+        IReadOnlyList<SkippedCheck> Skipped, IReadOnlyList<string> MissingData)
     {
         public IEnumerable<Finding> AtLeast(Severity severity) => Findings.Where(f => f.Severity >= severity);
     }
@@ -27,18 +28,52 @@ public static class Diagnosis
         probe.Snapshot = 0;
         probe.SnapshotAfterTrain = false;
         if (probe.RandomSeed < 0) probe.RandomSeed = 1;
-        using var solver = SolverFactory.Create(probe, new SolverOptions { SolverPath = solverPath, Log = log ?? CaffeLog.Null });
-        var (train, _) = SolverNets.Resolve(probe, solverPath);
+        var (train, tests) = SolverNets.Resolve(probe, solverPath);
         var trainParam = SplitInsertion.Insert(NetFilter.Filter(train.Net, train.State));
+        var missing = MissingSources(trainParam).Concat(tests.SelectMany(t => MissingSources(NetFilter.Filter(t.Net, t.State)))).Distinct().ToList();
+        if (missing.Count > 0) return WithoutData(solverPath, param, trainParam, missing);
+
+        using var solver = SolverFactory.Create(probe, new SolverOptions { SolverPath = solverPath, Log = log ?? CaffeLog.Null });
         var data = DataSample.Take(solver.Net);
         var findings = StaticChecks.Run(param, trainParam, solver.Net, data, solver.TestNets.FirstOrDefault());
         int classes = ClassCount(solver.Net);
         // Never past max_iter: there "poly" takes the root of a negative number.
         var trace = new ProbeTrace();
         findings.AddRange(TrainingProbe.Run(solver, Math.Min(iterations, param.MaxIter), classes, trace));
-        findings.Sort((a, b) => b.Severity != a.Severity ? b.Severity.CompareTo(a.Severity) : a.Rank.CompareTo(b.Rank));
-        return new Report(solverPath, iterations, findings, trace, param);
+        Sort(findings);
+        return new Report(solverPath, iterations, findings, trace, param, [], []);
     }
+
+    /// <summary>The checks that read only the prototxts, when a data source is missing; the rest are listed as skipped.</summary>
+    private static Report WithoutData(string solverPath, SolverParameter param, NetParameter trainParam, List<string> missing)
+    {
+        const string why = "needs the data";
+        var findings = StaticChecks.RunWithoutData(param, trainParam);
+        Sort(findings);
+        SkippedCheck[] skipped =
+        [
+            new("input scale (INPUT_SCALE)", why), new("label range (LABEL_RANGE)", why), new("class order and balance (SORTED_LABELS, CLASS_IMBALANCE)", why),
+            new("run length in epochs (LONG_TRAINING)", why), new("test coverage (TEST_COVERAGE)", why),
+            new("pooling output sizes (in POOL_OVERLAP)", "the blob shapes follow from the data"),
+            new("the probe run (loss, NaN, dead ReLUs, gradient and update scales)", why),
+        ];
+        return new Report(solverPath, 0, findings, new ProbeTrace(), param, skipped, missing);
+    }
+
+    /// <summary>Data, ImageData and HDF5Data sources that do not exist (relative paths from the working directory, as the layers read them).</summary>
+    private static IEnumerable<string> MissingSources(NetParameter net) =>
+        net.Layer.Select(l => l.Type switch
+            {
+                "Data" => l.DataParam?.Source,
+                "ImageData" => l.ImageDataParam?.Source,
+                "HDF5Data" => l.Hdf5DataParam?.Source,
+                _ => null,
+            })
+            .Where(source => !string.IsNullOrEmpty(source) && !File.Exists(source) && !Directory.Exists(source))
+            .Select(source => source!);
+
+    private static void Sort(List<Finding> findings) =>
+        findings.Sort((a, b) => b.Severity != a.Severity ? b.Severity.CompareTo(a.Severity) : a.Rank.CompareTo(b.Rank));
 
     private static int ClassCount(Net net)
     {

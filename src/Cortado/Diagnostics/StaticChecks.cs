@@ -13,6 +13,23 @@ public static class StaticChecks
     {
         var findings = new List<Finding>();
         InputScale(train, data, findings);
+        PrototxtChecks(solver, trainParam, train, findings);
+        Labels(train, data, findings);
+        Length(solver, data, findings);
+        TestCoverage(solver, test, findings);
+        return findings;
+    }
+
+    /// <summary>The checks that read only the net and solver prototxts: what diagnosis can say when the data are missing.</summary>
+    public static List<Finding> RunWithoutData(SolverParameter solver, NetParameter trainParam)
+    {
+        var findings = new List<Finding>();
+        PrototxtChecks(solver, trainParam, null, findings);
+        return findings;
+    }
+
+    private static void PrototxtChecks(SolverParameter solver, NetParameter trainParam, Net? train, List<Finding> findings)
+    {
         foreach (var layer in trainParam.Layer)
         {
             if (layer.ConvolutionParam is { } conv && (conv.WeightFiller == null || conv.WeightFiller.Type == "constant" && conv.WeightFiller.Value == 0))
@@ -27,11 +44,7 @@ public static class StaticChecks
         }
         Pooling(trainParam, train, findings);
         SoftmaxBeforeLoss(trainParam, findings);
-        Labels(train, data, findings);
         Schedule(solver, findings);
-        Length(solver, data, findings);
-        TestCoverage(solver, test, findings);
-        return findings;
     }
 
     private static Finding NoFiller(string layer, string param) => new(Severity.Error, "NO_WEIGHT_FILLER", $"'{layer}' has no weight filler: its weights start at 0",
@@ -60,32 +73,41 @@ public static class StaticChecks
             $"in each Data layer: transform_param {{ scale: {scale} }}{(bytes ? "   # 1/256: pixels 0..255 become 0..1" : "")}", Rank: 0));
     }
 
-    private static void Pooling(NetParameter param, Net train, List<Finding> findings)
+    /// <summary>Overlapping pooling; with a built net the evidence gives both output sizes, without one only the geometry.</summary>
+    private static void Pooling(NetParameter param, Net? train, List<Finding> findings)
     {
         foreach (var layer in param.Layer.Where(l => l.PoolingParam is { GlobalPooling: false }))
         {
             var p = layer.PoolingParam;
             uint kernel = p.HasKernelH ? p.KernelH : p.KernelSize, stride = p.HasStrideH ? p.StrideH : p.Stride;
-            if (stride >= kernel || !train.HasBlob(layer.Top[0])) continue;
-            var pooled = train.Blob(layer.Top[0]).Shape;
-            int features = pooled.Skip(1).Aggregate(1, (a, b) => a * b);
-            var variant = param.Clone();
-            var changed = variant.Layer.First(l => l.Name == layer.Name).PoolingParam;
-            changed.Stride = kernel; changed.ClearStrideH(); changed.ClearStrideW();
-            changed.RoundMode = PoolingParameter.Types.RoundMode.Floor;
-            string keras;
-            try
-            {
-                using var alternative = new Net(variant, train.State);
-                var shape = alternative.Blob(layer.Top[0]).Shape;
-                keras = $"{string.Join(" x ", shape.Skip(1))} = {shape.Skip(1).Aggregate(1, (a, b) => a * b)} features";
-            }
-            catch (Errors.CortadoException) { keras = "a different size"; }
+            if (stride >= kernel || train?.HasBlob(layer.Top[0]) == false) continue;
+            string evidence = train == null
+                ? $"{layer.Name}: kernel {kernel}, stride {stride}: the output keeps about {kernel / (double)stride * (kernel / (double)stride):0.#} times the positions of a pooling strided by its size, as Keras's MaxPooling2D is (sizes need the data)"
+                : PoolingSizes(layer, kernel, stride, param, train);
             findings.Add(new Finding(Severity.Warning, "POOL_OVERLAP", $"Pooling '{layer.Name}' strides {stride} with a {kernel}x{kernel} window (Caffe's default stride is 1)",
-                $"{layer.Name}: kernel {kernel}, stride {stride}: its output is {string.Join(" x ", pooled.Skip(1))} = {features} features per image; strided by its size and rounded down, as Keras's MaxPooling2D does, it would be {keras}",
+                evidence,
                 "Caffe's pooling stride defaults to 1 (Keras's to the pool size), so a port that gives only kernel_size keeps almost the whole resolution: the next layer gets several times more inputs and weights than the original model. This is a real difference from the Keras model, though rarely the reason a net does not learn at all.",
                 $"pooling_param {{ pool: MAX kernel_size: {kernel} stride: {kernel} round_mode: FLOOR }}", Rank: 20));
         }
+    }
+
+    private static string PoolingSizes(LayerParameter layer, uint kernel, uint stride, NetParameter param, Net train)
+    {
+        var pooled = train.Blob(layer.Top[0]).Shape;
+        int features = pooled.Skip(1).Aggregate(1, (a, b) => a * b);
+        var variant = param.Clone();
+        var changed = variant.Layer.First(l => l.Name == layer.Name).PoolingParam;
+        changed.Stride = kernel; changed.ClearStrideH(); changed.ClearStrideW();
+        changed.RoundMode = PoolingParameter.Types.RoundMode.Floor;
+        string keras;
+        try
+        {
+            using var alternative = new Net(variant, train.State);
+            var shape = alternative.Blob(layer.Top[0]).Shape;
+            keras = $"{string.Join(" x ", shape.Skip(1))} = {shape.Skip(1).Aggregate(1, (a, b) => a * b)} features";
+        }
+        catch (Errors.CortadoException) { keras = "a different size"; }
+        return $"{layer.Name}: kernel {kernel}, stride {stride}: its output is {string.Join(" x ", pooled.Skip(1))} = {features} features per image; strided by its size and rounded down, as Keras's MaxPooling2D does, it would be {keras}";
     }
 
     private static void SoftmaxBeforeLoss(NetParameter param, List<Finding> findings)
