@@ -28,10 +28,19 @@ case "$name" in
     ldconfig -p | grep 'liblmdb.so.0' >/dev/null || missing+=(liblmdb0)
     /usr/bin/python3 -c 'import torch' 2>/dev/null || missing+=(python3-torch)
     /usr/bin/python3 -c 'import cv2' 2>/dev/null || missing+=(python3-opencv)
+    # Debian's torch runs on whatever libblas.so.3 is selected, the slow reference BLAS on a fresh
+    # machine; OpenBLAS (which registers itself as the preferred libblas.so.3) makes the peer fair.
+    ldconfig -p | grep 'libopenblas.so.0' >/dev/null || missing+=(libopenblas0-pthread)
     if (( ${#missing[@]} )); then
       echo "installing the peers and data: ${missing[*]}..." >&2
       sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
       $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+    blas=$(/usr/bin/python3 "$root/bench/peers/seed_torch.py" blas)
+    if [[ "$blas" != *openblas* ]]; then
+      echo "bench/run.sh perf: PyTorch does not run on OpenBLAS ($blas); select it with" >&2
+      echo "  update-alternatives --set libblas.so.3-x86_64-linux-gnu /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3" >&2
+      exit 1
     fi
     # Build the command whose memory is measured, so the build is not measured with it.
     "$root/cortado" --help >/dev/null 2>&1 || true ;;

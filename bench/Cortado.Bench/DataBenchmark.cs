@@ -15,6 +15,7 @@ internal static class DataBenchmark
     public static int Run(string[] args)
     {
         ComputeSettings.Threads = 1;
+        Console.WriteLine($"CPU: {MachineInfo.Describe()}");
         var (db, _) = SeedNet.Databases();
         string data = SeedNet.Data(db, 128, "TRAIN");
 

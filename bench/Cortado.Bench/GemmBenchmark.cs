@@ -28,6 +28,7 @@ internal static class GemmBenchmark
     public static int Run(string[] args)
     {
         bool openBlas = OpenBlas.IsAvailable();
+        Console.WriteLine($"CPU: {MachineInfo.Describe()}");
         Console.WriteLine($"Cortado kernel: {GemmKernel.Best.Name}; OpenBLAS: {(openBlas ? OpenBlas.Core + " core" : "not installed (apt-get install libopenblas0-pthread)")}");
         Console.WriteLine($"OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(unset)"}");
         Console.WriteLine();

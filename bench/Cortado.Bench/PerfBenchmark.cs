@@ -37,7 +37,9 @@ internal static class PerfBenchmark
 
         string peerNames = !peers ? "not run (--no-peers)"
             : $"{(torch ? "PyTorch " + Peers.Run("seed_torch.py", "infer", 2, 1, 1, 0.1).GetProperty("torch").GetString() : "PyTorch missing")}, {(opencv ? "OpenCV DNN" : "OpenCV missing")}";
-        Line($"machine: {Environment.ProcessorCount} cores, {GemmKernel.Best.Name} GEMM kernel; peers: {peerNames}");
+        Line($"CPU: {MachineInfo.Describe()}; Cortado's GEMM kernel: {GemmKernel.Best.Name}");
+        Line($"peers: {peerNames}");
+        if (torch) Line($"PyTorch's BLAS: {TorchBlas()}");
         var peak = new[] { 0.0, GemmPeak(1), GemmPeak(2) };
         Line($"machine peak (Cortado GEMM, 2048^3): {peak[1]:F0} GFLOP/s on 1 thread, {peak[2]:F0} on 2");
         Line("");
@@ -60,6 +62,15 @@ internal static class PerfBenchmark
         Console.WriteLine("==== summary ====");
         foreach (var line in Report) Console.WriteLine(line);
         return 0;
+    }
+
+    /// <summary>The library torch's products ran on, with OpenBLAS's core name (the script refuses the reference BLAS).</summary>
+    private static string TorchBlas()
+    {
+        var blas = Peers.Run("seed_torch.py", "blas");
+        string files = string.Join(", ", blas.GetProperty("libraries").EnumerateArray().Select(f => f.GetString()));
+        var core = blas.GetProperty("openblas_core");
+        return core.ValueKind == JsonValueKind.String ? $"{files} (OpenBLAS, {core.GetString()} kernels)" : files;
     }
 
     private static void TrainingRows(string trainDb, int rounds, double seconds, bool torch, double[] peak)

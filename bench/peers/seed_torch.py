@@ -7,8 +7,9 @@ as Caffe's transform_param { scale: 0.00390625 } does. Prints one JSON object.
   seed_torch.py train  STRIDE THREADS SECONDS       training images/s (data indexing included)
   seed_torch.py infer  STRIDE THREADS BATCH SECONDS eval()/no_grad() latency and images/s
   seed_torch.py reach  STRIDE THREADS TARGET MAX_ITER INTERVAL   seconds of training to a test accuracy
+  seed_torch.py blas                                the BLAS library torch's products run on
 """
-import gzip, json, math, sys, time
+import ctypes, gzip, json, math, os, sys, time
 
 import numpy as np
 import torch
@@ -131,8 +132,23 @@ def reach(stride, threads, target, max_iter, interval):
     return {"seconds": None, "iterations": max_iter, "accuracy": accuracy}
 
 
+def blas():
+    """Debian's torch calls whatever libblas.so.3 the alternatives point to: name the file really loaded."""
+    torch.mm(torch.ones(256, 256), torch.ones(256, 256))
+    with open("/proc/self/maps") as maps:
+        files = sorted({os.path.realpath(line.split()[-1]) for line in maps
+                        if "blas" in line.split()[-1].rsplit("/", 1)[-1].lower()})
+    core = None
+    for path in files:
+        if "openblas" in path:
+            library = ctypes.CDLL(path)
+            library.openblas_get_corename.restype = ctypes.c_char_p
+            core = library.openblas_get_corename().decode()
+    return {"libraries": files, "openblas_core": core}
+
+
 if __name__ == "__main__":
     mode, args = sys.argv[1], [float(a) if "." in a else int(a) for a in sys.argv[2:]]
-    result = {"train": train_throughput, "infer": infer, "reach": reach}[mode](*args)
+    result = {"train": train_throughput, "infer": infer, "reach": reach, "blas": blas}[mode](*args)
     result["torch"] = torch.__version__
     print(json.dumps(result))
