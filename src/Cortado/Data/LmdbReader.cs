@@ -20,6 +20,7 @@ public sealed class LmdbReader : IDisposable
     {
         Path = path;
         CheckIsLmdb(path);
+        LmdbIntegrity.Check(path);
         LmdbNative.EnsureLoaded();
         try
         {
