@@ -33,6 +33,8 @@ public sealed class KerasImportVerb : IVerb
         if (weightsPath != null) model.LoadWeights(weightsPath);
         var notes = new List<string>();
         var deploy = model.ToDeployNet(1, notes);
+        // Never write a net Cortado itself would refuse: build it once (layer checks, shapes).
+        using (new Nets.Net(deploy, Phase.Test)) { }
         string header = $"# Imported by Cortado from {Path.GetFileName(jsonPath)}. Keras semantics translated for Caffe:\n" + string.Concat(notes.Select(n => $"#   {n}\n"));
         IO.AtomicFile.WriteAllText(prototxt, header + TextFormat.Print(deploy));
         if (caffemodel != null) ProtoFiles.WriteBinary(caffemodel, model.ToCaffeModel());

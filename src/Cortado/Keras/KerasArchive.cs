@@ -25,10 +25,14 @@ public sealed class KerasArchive : IDisposable
             string weights = Path.Combine(folder, "model.weights.h5");
             return new KerasArchive(folder, File.ReadAllText(config), File.Exists(weights) ? weights : null);
         }
-        catch (InvalidDataException e)
+        catch (Exception e)
         {
-            Directory.Delete(folder, recursive: true);
-            throw new ModelFileException(path, $"is not a .keras (zip) file: {e.Message}", e);
+            // Whatever went wrong, nothing is left in the temporary folder.
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+            if (e is CortadoException) throw;
+            if (e is InvalidDataException) throw new ModelFileException(path, $"is not a .keras (zip) file: {e.Message}", e);
+            if (e is IOException or UnauthorizedAccessException) throw new ModelFileException(path, $"cannot be unpacked: {e.Message}", e);
+            throw;
         }
     }
 

@@ -33,8 +33,8 @@ public abstract class KerasLayer
         return input;
     }
 
-    /// <summary>Adds a Caffe activation layer working in place on <paramref name="blob"/> (none for linear).</summary>
-    internal static void AddActivation(string? activation, string name, string blob, List<LayerParameter> layers, string owner)
+    /// <summary>Adds a Caffe activation layer on <paramref name="blob"/> (none for linear); returns the blob it writes.</summary>
+    internal static string AddActivation(string? activation, string name, string blob, List<LayerParameter> layers, string owner)
     {
         string? type = activation switch
         {
@@ -46,9 +46,11 @@ public abstract class KerasLayer
             "softmax" => "Softmax",
             _ => throw new CortadoException($"Keras layer '{owner}': activation '{activation}' is not supported; use relu, softmax, sigmoid, tanh, elu or linear"),
         };
-        if (type == null) return;
-        // Softmax is not done in place: the loss reads the logits below it (see Sequential).
-        var layer = new LayerParameter { Name = name, Type = type, Bottom = { blob }, Top = { type == "Softmax" ? name : blob } };
-        layers.Add(layer);
+        if (type == null) return blob;
+        // Softmax is not done in place: the loss reads the logits below it (see Sequential). ELU's
+        // backward reads its input, so it cannot overwrite it either.
+        string top = type is "Softmax" or "ELU" ? name : blob;
+        layers.Add(new LayerParameter { Name = name, Type = type, Bottom = { blob }, Top = { top } });
+        return top;
     }
 }

@@ -19,25 +19,37 @@ public static class KerasModelJson
         using (document)
         {
             var root = document.RootElement;
-            string modelClass = root.TryGetProperty("class_name", out var c) ? c.GetString() ?? "" : "";
+            if (root.ValueKind != JsonValueKind.Object) throw new CortadoException($"{source}: expected a JSON object (Keras's model.to_json()), found {Kind(root)}");
+            string modelClass = Text(root, "class_name") ?? "";
             if (modelClass != "Sequential") throw new CortadoException($"{source}: only Sequential models can be imported, this is a '{modelClass}'");
-            var config = root.GetProperty("config");
-            var layers = config.ValueKind == JsonValueKind.Array ? config : config.GetProperty("layers");
-            string name = config.ValueKind == JsonValueKind.Object && config.TryGetProperty("name", out var n) ? n.GetString() ?? "sequential_1" : "sequential_1";
+            if (!root.TryGetProperty("config", out var config) || config.ValueKind is not (JsonValueKind.Array or JsonValueKind.Object))
+                throw new CortadoException($"{source}: the model has no 'config' (an object with 'layers', or a list of layers)");
+            var layers = config.ValueKind == JsonValueKind.Array ? config
+                : config.TryGetProperty("layers", out var list) && list.ValueKind == JsonValueKind.Array ? list
+                : throw new CortadoException($"{source}: the model's config has no 'layers' list");
+            string name = Text(config, "name") ?? "sequential_1";
 
             int[]? inputShape = null;
             var built = new List<KerasLayer>();
+            int index = 0;
             foreach (var layer in layers.EnumerateArray())
             {
-                string kind = layer.GetProperty("class_name").GetString()!;
-                var settings = layer.GetProperty("config");
+                string where = $"{source}: layer {index++}";
+                if (layer.ValueKind != JsonValueKind.Object || Text(layer, "class_name") is not { } kind)
+                    throw new CortadoException($"{where}: expected an object with a 'class_name', found {Kind(layer)}");
+                if (!layer.TryGetProperty("config", out var settings) || settings.ValueKind != JsonValueKind.Object)
+                    throw new CortadoException($"{where} ({kind}): has no 'config' object");
                 string layerName = Text(settings, "name") ?? kind;
-                var shape = Shape(settings);
-                if (kind == "InputLayer") { inputShape = shape; continue; }
-                inputShape ??= shape;
-                var keras = Build(kind, settings, layerName);
-                keras.Name = layerName;
-                built.Add(keras);
+                try
+                {
+                    var shape = Shape(settings);
+                    if (kind == "InputLayer") { inputShape = shape; continue; }
+                    inputShape ??= shape;
+                    var keras = Build(kind, settings, layerName);
+                    keras.Name = layerName;
+                    built.Add(keras);
+                }
+                catch (InvalidValueException e) { throw new CortadoException($"Keras layer '{layerName}' ({kind}): {e.Message} (in {source})"); }
             }
             if (built.Count == 0) throw new CortadoException($"{source}: the model has no layers");
             if (inputShape == null) throw new CortadoException($"{source}: no input shape (batch_input_shape or an InputLayer) was found");
@@ -62,12 +74,12 @@ public static class KerasModelJson
         {
             case "Conv2D" or "Convolution2D":
             {
-                int filters = Int(c, "filters") ?? Int(c, "nb_filter") ?? throw Missing(name, kind, "filters");
-                var kernel = Pair(c, "kernel_size") ?? (Int(c, "nb_row") is int rows && Int(c, "nb_col") is int cols ? (rows, cols) : throw Missing(name, kind, "kernel_size"));
+                int filters = Positive(Int(c, "filters") ?? Int(c, "nb_filter") ?? throw Missing("filters"), "filters");
+                var kernel = Positive(Pair(c, "kernel_size") ?? (Int(c, "nb_row") is int rows && Int(c, "nb_col") is int cols ? (rows, cols) : throw Missing("kernel_size")), "kernel_size");
                 CheckDilation(c, name, kind);
                 return new Conv2D(filters, kernel)
                 {
-                    Strides = Pair(c, "strides") ?? Pair(c, "subsample") ?? (1, 1),
+                    Strides = Positive(Pair(c, "strides") ?? Pair(c, "subsample") ?? (1, 1), "strides"),
                     Padding = Text(c, "padding") ?? Text(c, "border_mode") ?? "valid",
                     Activation = Activation(c),
                     UseBias = Bool(c, "use_bias") ?? Bool(c, "bias") ?? true,
@@ -77,25 +89,34 @@ public static class KerasModelJson
             }
             case "MaxPooling2D" or "AveragePooling2D":
             {
-                var pool = Pair(c, "pool_size") ?? (2, 2);
-                var strides = Pair(c, "strides");
+                var pool = Positive(Pair(c, "pool_size") ?? (2, 2), "pool_size");
+                var strides = Pair(c, "strides") is { } given ? Positive(given, "strides") : ((int, int)?)null;
                 string padding = Text(c, "padding") ?? Text(c, "border_mode") ?? "valid";
                 return kind == "MaxPooling2D" ? new MaxPooling2D(pool) { Strides = strides, Padding = padding } : new AveragePooling2D(pool) { Strides = strides, Padding = padding };
             }
             case "GlobalAveragePooling2D": return new GlobalAveragePooling2D();
-            case "Dropout": return new Dropout(Double(c, "rate") ?? Double(c, "p") ?? throw Missing(name, kind, "rate"));
+            case "Dropout":
+            {
+                double rate = Double(c, "rate") ?? Double(c, "p") ?? throw Missing("rate");
+                if (!(rate >= 0 && rate < 1)) throw new InvalidValueException($"the dropout rate must be in [0, 1), got {rate}");
+                return new Dropout(rate);
+            }
             case "Flatten": return new Flatten();
             case "Dense":
-                return new Dense(Int(c, "units") ?? Int(c, "output_dim") ?? throw Missing(name, kind, "units"))
+                return new Dense(Positive(Int(c, "units") ?? Int(c, "output_dim") ?? throw Missing("units"), "units"))
                 {
                     Activation = Activation(c),
                     UseBias = Bool(c, "use_bias") ?? Bool(c, "bias") ?? true,
                     KernelInitializer = Initializer(c, "kernel_initializer", name) ?? Initializer(c, "init", name) ?? "glorot_uniform",
                     BiasInitializer = Initializer(c, "bias_initializer", name) ?? "zeros",
                 };
-            case "Activation": return new Activation(Text(c, "activation") ?? throw Missing(name, kind, "activation"));
+            case "Activation": return new Activation(Text(c, "activation") ?? throw Missing("activation"));
             case "BatchNormalization":
-                return new BatchNormalization { Momentum = Double(c, "momentum") ?? 0.99, Epsilon = Double(c, "epsilon") ?? 1e-3 };
+            {
+                double momentum = Double(c, "momentum") ?? 0.99, epsilon = Double(c, "epsilon") ?? 1e-3;
+                if (!(momentum >= 0 && momentum <= 1) || !(epsilon > 0)) throw new InvalidValueException($"momentum must be in [0, 1] and epsilon positive, got {momentum} and {epsilon}");
+                return new BatchNormalization { Momentum = momentum, Epsilon = epsilon };
+            }
             default:
                 throw new CortadoException($"Keras layer '{name}' ({kind}) is not supported; supported: Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Dropout, Flatten, Dense, Activation, BatchNormalization");
         }
@@ -113,7 +134,7 @@ public static class KerasModelJson
     {
         if (!c.TryGetProperty(key, out var value)) return null;
         if (value.ValueKind == JsonValueKind.String) return value.GetString();
-        string kind = value.GetProperty("class_name").GetString()!;
+        string kind = Text(value, "class_name") ?? throw new InvalidValueException($"'{key}' must be a name or an object with a 'class_name'");
         var config = value.TryGetProperty("config", out var cfg) ? cfg : default;
         switch (kind)
         {
@@ -148,8 +169,9 @@ public static class KerasModelJson
     {
         foreach (var key in new[] { "batch_input_shape", "batch_shape" })
             if (c.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.Array)
-                return value.EnumerateArray().Skip(1).Select(v => v.GetInt32()).ToArray();
-        if (c.TryGetProperty("input_shape", out var shape) && shape.ValueKind == JsonValueKind.Array) return shape.EnumerateArray().Select(v => v.GetInt32()).ToArray();
+                return value.EnumerateArray().Skip(1).Select(v => Positive(Whole(v, key), key)).ToArray();
+        if (c.TryGetProperty("input_shape", out var shape) && shape.ValueKind == JsonValueKind.Array)
+            return shape.EnumerateArray().Select(v => Positive(Whole(v, "input_shape"), "input_shape")).ToArray();
         return null;
     }
 
@@ -164,18 +186,39 @@ public static class KerasModelJson
         return "channels_last";
     }
 
-    private static CortadoException Missing(string name, string kind, string field) => new($"Keras layer '{name}' ({kind}) has no '{field}'");
+    /// <summary>A value of the wrong kind or range in a layer's config; the caller adds the layer and file.</summary>
+    private sealed class InvalidValueException(string message) : Exception(message);
+
+    private static InvalidValueException Missing(string field) => new($"has no '{field}'");
+    private static string Kind(JsonElement e) => e.ValueKind.ToString().ToLowerInvariant();
     private static string? Text(JsonElement c, string key) => c.ValueKind == JsonValueKind.Object && c.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-    private static int? Int(JsonElement c, string key) => c.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : null;
     private static double? Double(JsonElement c, string key) => c.ValueKind == JsonValueKind.Object && c.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
-    private static bool? Bool(JsonElement c, string key) => c.TryGetProperty(key, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : null;
+    private static bool? Bool(JsonElement c, string key) => c.ValueKind == JsonValueKind.Object && c.TryGetProperty(key, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : null;
+
+    /// <summary>A whole number (3.0 counts, as some writers emit it); absent or null is null, anything else an error.</summary>
+    private static int? Int(JsonElement c, string key) =>
+        c.ValueKind == JsonValueKind.Object && c.TryGetProperty(key, out var v) && v.ValueKind != JsonValueKind.Null ? Whole(v, key) : null;
+
+    private static int Whole(JsonElement v, string key)
+    {
+        if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d) && d == Math.Floor(d) && Math.Abs(d) <= int.MaxValue) return (int)d;
+        throw new InvalidValueException($"'{key}' must be a whole number, got {(v.ValueKind == JsonValueKind.Number ? v.GetRawText() : Kind(v))}");
+    }
+
+    private static int Positive(int value, string key) => value >= 1 ? value : throw new InvalidValueException($"'{key}' must be at least 1, got {value}");
+    private static (int, int) Positive((int, int) pair, string key) => (Positive(pair.Item1, key), Positive(pair.Item2, key));
 
     private static (int, int)? Pair(JsonElement c, string key)
     {
-        if (!c.TryGetProperty(key, out var v)) return null;
-        if (v.ValueKind == JsonValueKind.Number) return (v.GetInt32(), v.GetInt32());
-        if (v.ValueKind != JsonValueKind.Array) return null;
-        var items = v.EnumerateArray().Select(e => e.GetInt32()).ToArray();
-        return items.Length == 1 ? (items[0], items[0]) : (items[0], items[1]);
+        if (c.ValueKind != JsonValueKind.Object || !c.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        if (v.ValueKind == JsonValueKind.Number) return (Whole(v, key), Whole(v, key));
+        if (v.ValueKind != JsonValueKind.Array) throw new InvalidValueException($"'{key}' must be a number or a list of two, got {Kind(v)}");
+        var items = v.EnumerateArray().Select(e => Whole(e, key)).ToArray();
+        return items.Length switch
+        {
+            1 => (items[0], items[0]),
+            2 => (items[0], items[1]),
+            _ => throw new InvalidValueException($"'{key}' must list one or two numbers, got {items.Length}"),
+        };
     }
 }

@@ -28,7 +28,8 @@ public sealed class Conv2D(int filters, (int Height, int Width) kernelSize) : Ke
         return [oh, ow, Filters];
     }
 
-    internal override long ParamCount(int[] input) => (long)KernelSize.Height * KernelSize.Width * input[2] * Filters + (UseBias ? Filters : 0);
+    internal override long ParamCount(int[] input) =>
+        checked((long)KernelSize.Height * KernelSize.Width * Spatial(input, Name!, ClassName)[2] * Filters + (UseBias ? Filters : 0));
 
     internal override string ToCaffe(string bottom, int[] input, List<LayerParameter> layers, List<string> notes)
     {
@@ -51,8 +52,7 @@ public sealed class Conv2D(int filters, (int Height, int Width) kernelSize) : Ke
                 notes.Add($"{Name}: padding 'same' needs {totalH}x{totalW} padding pixels; Keras adds the odd one at the bottom/right, Caffe pads symmetrically, so outputs shift by a pixel");
         }
         layers.Add(new LayerParameter { Name = Name, Type = "Convolution", Bottom = { bottom }, Top = { Name }, ConvolutionParam = conv });
-        AddActivation(Activation, Name + "_" + Activation, Name!, layers, Name!);
-        return Activation == "softmax" ? Name + "_softmax" : Name!;
+        return AddActivation(Activation, Name + "_" + Activation, Name!, layers, Name!);
     }
 }
 
@@ -168,15 +168,14 @@ public sealed class Dense(int units) : KerasLayer
         return [Units];
     }
 
-    internal override long ParamCount(int[] input) => (long)input[0] * Units + (UseBias ? Units : 0);
+    internal override long ParamCount(int[] input) => checked((long)input[0] * Units + (UseBias ? Units : 0));
 
     internal override string ToCaffe(string bottom, int[] input, List<LayerParameter> layers, List<string> notes)
     {
         var ip = new InnerProductParameter { NumOutput = (uint)Units, BiasTerm = UseBias, WeightFiller = Initializers.Filler(KernelInitializer, input[0], Units, Name!, notes) };
         if (UseBias) ip.BiasFiller = Initializers.Filler(BiasInitializer, input[0], Units, Name!, notes);
         layers.Add(new LayerParameter { Name = Name, Type = "InnerProduct", Bottom = { bottom }, Top = { Name }, InnerProductParam = ip });
-        AddActivation(Activation, Name + "_" + Activation, Name!, layers, Name!);
-        return Activation == "softmax" ? Name + "_softmax" : Name!;
+        return AddActivation(Activation, Name + "_" + Activation, Name!, layers, Name!);
     }
 }
 
@@ -190,8 +189,7 @@ public sealed class Activation(string function) : KerasLayer
 
     internal override string ToCaffe(string bottom, int[] input, List<LayerParameter> layers, List<string> notes)
     {
-        AddActivation(Function, Name!, bottom, layers, Name!);
-        return Function == "softmax" ? Name! : bottom;
+        return AddActivation(Function, Name!, bottom, layers, Name!);
     }
 }
 

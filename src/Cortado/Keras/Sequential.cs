@@ -363,7 +363,7 @@ public sealed class Sequential
         }
     }
 
-    /// <summary>Sets every layer's weights from a Keras HDF5 file; layer names and array sizes must match the model.</summary>
+    /// <summary>Sets every layer's weights from a Keras HDF5 file; layer names and array shapes must match the model.</summary>
     public void LoadWeights(string path)
     {
         var weights = KerasWeights.Read(path);
@@ -379,6 +379,26 @@ public sealed class Sequential
             try { SetWeights(layer.Name!, arrays); }
             catch (CortadoException e) { throw new CortadoException($"{path}: {e.Message}"); }
         }
+    }
+
+    /// <summary>Sets a layer's weights from arrays with their stored shapes, which must be Keras's shapes for the layer exactly.</summary>
+    public void SetWeights(string layerName, IReadOnlyList<KerasArray> arrays)
+    {
+        var (layer, input, _) = Locate(layerName);
+        int[][] expected = layer switch
+        {
+            Conv2D c => c.UseBias ? [[c.KernelSize.Height, c.KernelSize.Width, input[2], c.Filters], [c.Filters]] : [[c.KernelSize.Height, c.KernelSize.Width, input[2], c.Filters]],
+            Dense d => d.UseBias ? [[input[0], d.Units], [d.Units]] : [[input[0], d.Units]],
+            BatchNormalization => [[input[^1]], [input[^1]], [input[^1]], [input[^1]]],
+            _ => [],
+        };
+        if (arrays.Count != expected.Length)
+            throw new CortadoException($"Keras layer '{layerName}' ({layer.ClassName}) has {expected.Length} weight arrays, the file gives {arrays.Count}");
+        for (int i = 0; i < expected.Length; i++)
+            if (!arrays[i].Shape.SequenceEqual(expected[i]))
+                throw new CortadoException($"Keras layer '{layerName}' ({layer.ClassName}): weight array {i} has shape {arrays[i].ShapeText}, but the model needs " +
+                    $"({string.Join(", ", expected[i])}){(arrays[i].Shape.Reverse().SequenceEqual(expected[i]) ? "; it is stored transposed" : "")}");
+        SetWeights(layerName, arrays.Select(a => a.Values).ToArray());
     }
 
     /// <summary>The net for inference (deploy): Input of batch x C x H x W, the layers, Softmax "prob".</summary>

@@ -11,6 +11,7 @@ namespace Cortado.Tests.Interop;
 /// in each version's layout, through libhdf5) are imported, and their outputs must equal an
 /// independent numpy forward pass with Keras's channel-last semantics.
 /// </summary>
+[Collection("keras temporary folders")]
 public class KerasImportTests
 {
     private static float[] Floats(string path)
@@ -96,7 +97,7 @@ public class KerasImportTests
         using var dir = Write("keras2");
         var model = KerasModelJson.Parse(File.ReadAllText(dir.File("model.json")).Replace("\"units\": 4", "\"units\": 5"));
         var mismatch = Assert.Throws<Cortado.Errors.CortadoException>(() => model.LoadWeights(dir.File("weights.h5")));
-        Assert.Contains("Keras layer 'dense_1': weight array 0 needs 30 values, got 24", mismatch.Message);
+        Assert.Contains("Keras layer 'dense_1' (Dense): weight array 0 has shape (6, 4), but the model needs (6, 5)", mismatch.Message);
 
         var renamed = KerasModelJson.Parse(File.ReadAllText(dir.File("model.json")).Replace("\"dense_1\"", "\"dense_9\""));
         var missing = Assert.Throws<Cortado.Errors.CortadoException>(() => renamed.LoadWeights(dir.File("weights.h5")));
