@@ -36,6 +36,9 @@ public sealed class DataTransformer
     }
 
     public int CropSize => (int)_param.CropSize;
+
+    /// <summary>Whether a transform draws from the random stream (a random crop or mirror, in TRAIN).</summary>
+    public bool IsRandom => _phase == Phase.Train && (CropSize > 0 || _param.Mirror);
     public DatumImage.ColorMode ColorMode => _param.ForceGray ? DatumImage.ColorMode.ForceGray : _param.ForceColor ? DatumImage.ColorMode.ForceColor : DatumImage.ColorMode.Native;
 
     /// <summary>The output shape for an input of the given shape.</summary>

@@ -10,8 +10,7 @@ public static class AtomicFile
     public static void Write(string path, Action<Stream> write)
     {
         string full = Path.GetFullPath(path);
-        string folder = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(folder);
+        string folder = FolderOf(full);
         string temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -33,8 +32,7 @@ public static class AtomicFile
     public static void WriteVia(string path, Action<string> writeFile)
     {
         string full = Path.GetFullPath(path);
-        string folder = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(folder);
+        string folder = FolderOf(full);
         string temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -56,6 +54,58 @@ public static class AtomicFile
     }
 
     public static void WriteAllText(string path, string text) => WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(text));
+
+    /// <summary>
+    /// Deletes the temporary files that writes to targets starting with <paramref name="prefix"/>
+    /// left behind when their process was killed (their process id is in the name and no longer
+    /// runs); returns their paths. A write still going on in another process is left alone.
+    /// </summary>
+    public static IReadOnlyList<string> RemoveStale(string prefix)
+    {
+        string full = Path.GetFullPath(prefix);
+        string folder = Path.GetDirectoryName(full)!, start = "." + Path.GetFileName(full);
+        if (!Directory.Exists(folder)) return [];
+        var removed = new List<string>();
+        foreach (string file in Directory.EnumerateFiles(folder, start + "*.tmp"))
+        {
+            // .NAME.PID.GUID.tmp
+            var parts = Path.GetFileName(file).Split('.');
+            if (parts.Length < 5 || !int.TryParse(parts[^3], out int pid) || IsRunning(pid)) continue;
+            TryDelete(file);
+            removed.Add(file);
+        }
+        return removed;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        if (pid == Environment.ProcessId) return true;
+        if (OperatingSystem.IsLinux()) return Directory.Exists($"/proc/{pid}");
+        try { using var process = System.Diagnostics.Process.GetProcessById(pid); return !process.HasExited; }
+        catch (ArgumentException) { return false; }
+    }
+
+    /// <summary>The folder a file goes in, created; a file in the way gets an error that says so.</summary>
+    private static string FolderOf(string full)
+    {
+        string folder = Path.GetDirectoryName(full)!;
+        try { Directory.CreateDirectory(folder); }
+        catch (IOException e) when (!Directory.Exists(folder))
+        {
+            string? blocker = Blocker(folder);
+            throw new IOException(blocker != null
+                ? $"cannot write {full}: {blocker} is a file, not a folder"
+                : $"cannot create the folder {folder} for {full}: {e.Message}", e);
+        }
+        return folder;
+    }
+
+    private static string? Blocker(string folder)
+    {
+        for (string? dir = folder; !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
+            if (File.Exists(dir)) return dir;
+        return null;
+    }
 
     private static void TryDelete(string path)
     {

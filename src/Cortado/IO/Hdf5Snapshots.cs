@@ -18,7 +18,7 @@ public static class Hdf5Snapshots
     {
         var file = new H5File { ["data"] = LayerGroups(net, diff: false) };
         if (writeDiff) file["diff"] = LayerGroups(net, diff: true);
-        AtomicFile.WriteVia(path, temporary => file.Write(temporary));
+        AtomicFile.WriteVia(path, temporary => WriteFile(file, temporary, path));
     }
 
     public static NetParameter ReadNet(string path)
@@ -55,7 +55,7 @@ public static class Hdf5Snapshots
             ["current_step"] = state.CurrentStep,
             ["history"] = history,
         };
-        AtomicFile.WriteVia(path, temporary => file.Write(temporary));
+        AtomicFile.WriteVia(path, temporary => WriteFile(file, temporary, path));
     }
 
     public static SolverState ReadState(string path)
@@ -117,6 +117,16 @@ public static class Hdf5Snapshots
         catch (Exception e)
         {
             throw new ModelFileException(path, $"is not a readable HDF5 file: {e.Message}", e);
+        }
+    }
+
+    /// <summary>PureHDF reports a failed write (a full disk) wrapped in a reflection exception: unwrap it to an I/O error naming the file.</summary>
+    private static void WriteFile(PureHDF.H5File file, string temporary, string target)
+    {
+        try { file.Write(temporary); }
+        catch (System.Reflection.TargetInvocationException e) when (e.InnerException is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"cannot write {target}: {e.InnerException.Message}", e.InnerException);
         }
     }
 }

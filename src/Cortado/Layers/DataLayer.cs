@@ -13,7 +13,7 @@ namespace Cortado.Layers;
 /// A background thread keeps <c>prefetch</c> batches ready so the solver never waits on the disk.
 /// </summary>
 [LayerType("Data")]
-public sealed class DataLayer(LayerParameter param, LayerContext context) : Layer(param, context), IDisposable
+public sealed class DataLayer(LayerParameter param, LayerContext context) : Layer(param, context), IResumableData, IDisposable
 {
     public override string Type => "Data";
     public override int ExactNumBottomBlobs => 0;
@@ -28,6 +28,13 @@ public sealed class DataLayer(LayerParameter param, LayerContext context) : Laye
     private CancellationTokenSource? _stop;
     private Thread? _reader;
     private int _batch, _channels, _height, _width;
+    private bool _labelled;
+    private string _source = "";
+    private DataTransformer? _transformer;
+    // Crop and mirror draws are keyed by (seed, record index), so any record's transform can be repeated on resume.
+    private CaffeRandom? _transformRandom;
+    private int _transformSeed;
+    private long _nextRecord;
     private (int C, int H, int W) _output;
 
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
@@ -39,13 +46,17 @@ public sealed class DataLayer(LayerParameter param, LayerContext context) : Laye
         if (p.Backend == DataParameter.Types.DB.Leveldb && Directory.Exists(p.Source) && File.Exists(Path.Combine(p.Source, "data.mdb")))
             Context.Log.Warning("data_layer.cs", $"{Name}: backend is LEVELDB (Caffe's default) but {p.Source} is an LMDB; reading it as LMDB. Add backend: LMDB.");
 
-        var transformer = new DataTransformer(Param.TransformParam, Phase, new CaffeRandom(Context.Random.Seed * 31 + 7));
+        _source = p.Source;
+        _transformSeed = unchecked(Context.Random.Seed * 31 + 7);
+        _transformRandom = new CaffeRandom(_transformSeed);
+        var transformer = _transformer = new DataTransformer(Param.TransformParam, Phase, _transformRandom);
         try
         {
             using var reader = new LmdbReader(p.Source);
             var (key, value) = reader.Next();
             var datum = DatumRecords.Parse(value, p.Source, key);
             (_channels, _height, _width) = DatumImage.Shape(datum, transformer.ColorMode, $"{p.Source} record '{key}'");
+            if (top.Count > 1) RequireLabel(datum, $"{p.Source} record '{key}'");
             _output = transformer.OutputShape(_channels, _height, _width);
             Context.Log.Info("data_layer.cs", $"{Name}: opened LMDB {p.Source} ({reader.Count} records of {_channels} x {_height} x {_width})");
         }
@@ -53,11 +64,36 @@ public sealed class DataLayer(LayerParameter param, LayerContext context) : Laye
 
         top[0].Reshape(_batch, _output.C, _output.H, _output.W);
         if (top.Count > 1) top[1].Reshape(_batch);
+        _labelled = top.Count > 1;
         _queue = new BlockingCollection<Batch>(Math.Max(1, (int)p.Prefetch));
-        _stop = new CancellationTokenSource();
-        var skip = p.RandSkip > 0 ? new CaffeRandom(Context.Random.Seed * 17 + 3).Next((int)p.RandSkip + 1) : 0;
-        _reader = new Thread(() => Produce(p.Source, skip, transformer, _stop.Token)) { IsBackground = true, Name = $"data:{Name}" };
+        _nextRecord = p.RandSkip > 0 ? new CaffeRandom(Context.Random.Seed * 17 + 3).Next((int)p.RandSkip + 1) : 0;
+        StartReader();
+    }
+
+    public (long NextRecord, int TransformSeed) Position => (_nextRecord, _transformSeed);
+
+    public void Resume(long nextRecord, int transformSeed)
+    {
+        StopReader();
+        while (_queue!.TryTake(out var ahead)) if (ahead.Error == null) _free.Enqueue(ahead);
+        (_nextRecord, _transformSeed) = (nextRecord, transformSeed);
+        StartReader();
+    }
+
+    private void StartReader()
+    {
+        var stop = _stop = new CancellationTokenSource();
+        long first = _nextRecord;
+        _reader = new Thread(() => Produce(_source, first, _transformer!, stop.Token)) { IsBackground = true, Name = $"data:{Name}" };
         _reader.Start();
+    }
+
+    private void StopReader()
+    {
+        _stop?.Cancel();
+        _reader?.Join();
+        _stop?.Dispose();
+        _stop = null;
     }
 
     public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
@@ -73,16 +109,18 @@ public sealed class DataLayer(LayerParameter param, LayerContext context) : Laye
         batch.Data.CopyTo(top[0].Data);
         if (top.Count > 1) batch.Labels.CopyTo(top[1].Data);
         _free.Enqueue(batch);
+        _nextRecord += _batch;
     }
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom) { }
 
-    private void Produce(string source, int skip, DataTransformer transformer, CancellationToken stop)
+    private void Produce(string source, long first, DataTransformer transformer, CancellationToken stop)
     {
         try
         {
             using var reader = new LmdbReader(source);
-            for (int i = 0; i < skip; i++) reader.Next();
+            for (long i = 0, skip = first % reader.Count; i < skip; i++) reader.Next();
+            long index = first;
             int inputSize = _channels * _height * _width, outputSize = _output.C * _output.H * _output.W;
             var image = new float[inputSize];
             while (!stop.IsCancellationRequested)
@@ -96,7 +134,10 @@ public sealed class DataLayer(LayerParameter param, LayerContext context) : Laye
                     var datum = DatumRecords.Parse(value, source, key);
                     if (!datum.Encoded && (datum.Channels != _channels || datum.Height != _height || datum.Width != _width))
                         throw new DataException(where, $"is {datum.Channels} x {datum.Height} x {datum.Width} but the first record is {_channels} x {_height} x {_width}; all records must have one shape");
+                    if (_labelled) RequireLabel(datum, where);
                     DatumImage.Read(datum, image, transformer.ColorMode, where);
+                    if (transformer.IsRandom) _transformRandom!.Reseed(RecordSeed(_transformSeed, index));
+                    index++;
                     transformer.Transform(image, _channels, _height, _width, data.AsSpan(n * outputSize, outputSize));
                     labels[n] = datum.Label;
                 }
@@ -108,6 +149,21 @@ public sealed class DataLayer(LayerParameter param, LayerContext context) : Laye
         {
             try { _queue!.Add(new Batch([], [], e)); } catch (InvalidOperationException) { }
         }
+    }
+
+    /// <summary>A record without a label would train as class 0; with a label top that is a broken dataset, not a choice.</summary>
+    private static void RequireLabel(Datum datum, string where)
+    {
+        if (!datum.HasLabel) throw new DataException(where, "has no label, but this Data layer has a label top; write the labels, or give the layer one top");
+    }
+
+    /// <summary>A well-mixed seed for one record's transform (SplitMix64's finaliser): deterministic, unlike HashCode.</summary>
+    private static int RecordSeed(int seed, long index)
+    {
+        ulong z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)index);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (int)((z ^ (z >> 31)) & int.MaxValue);
     }
 
     public void Dispose()

@@ -49,7 +49,7 @@ public static class ProtoFiles
     public static T ReadText<T>(string path) where T : IMessage<T>, new()
     {
         string text;
-        try { text = File.ReadAllText(path); }
+        try { using var reader = new StreamReader(new MemoryStream(FileBytes.Read(path))); text = reader.ReadToEnd(); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ModelFileException(path, Missing(e, $"cannot read the {typeof(T).Name} prototxt"), e);
@@ -64,7 +64,7 @@ public static class ProtoFiles
     public static T ReadBinary<T>(string path, MessageParser<T> parser) where T : IMessage<T>
     {
         byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
+        try { bytes = FileBytes.Read(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ModelFileException(path, Missing(e, $"cannot read the binary {typeof(T).Name}"), e);

@@ -23,8 +23,9 @@ public abstract class Solver : IDisposable
     private readonly CaffeLog _log;
     private readonly List<Net> _testNets = [];
     private readonly Queue<float> _recentLosses = new();
-    private float _lossSum;
-    private readonly int _seed;
+    private float[]? _restoredLosses;
+    // The run's seed: from random_seed, or the clock; a resumed run takes the snapshot's.
+    private int _seed;
     private volatile SolverAction _requested;
 
     protected Solver(SolverParameter param, SolverOptions? options = null)
@@ -34,6 +35,7 @@ public abstract class Solver : IDisposable
         Param = param;
         SolverPath = options.SolverPath;
         Validate(param);
+        WarnAboutLikelyMistakes(param);
         _seed = param.RandomSeed >= 0 ? (int)param.RandomSeed : Environment.TickCount & int.MaxValue;
         var (trainParam, testParams) = SolverNets.Resolve(param, options.SolverPath);
         _log.Info("solver.cs", $"Creating training net from {trainParam.Source}");
@@ -44,6 +46,12 @@ public abstract class Solver : IDisposable
             var test = new Net(testParams[i].Net, testParams[i].State, new NetOptions { Log = _log, Random = new CaffeRandom(_seed + 1 + i) });
             test.ShareTrainedLayersWith(Net);
             _testNets.Add(test);
+        }
+        // The solver's own weights field, as Caffe's Solver::Init reads it (the command line's --weights adds to it).
+        foreach (string weights in param.Weights)
+        {
+            _log.Info("solver.cs", $"Finetuning from {weights}");
+            Net.CopyTrainedLayersFrom(ProtoFiles.ReadWeights(weights), weights);
         }
         for (int i = 0; i < Net.LearnableParams.Count; i++)
             for (int set = 0; set < HistorySets; set++) History.Add(new Blob(Net.LearnableParams[i].Shape.ToArray()));
@@ -99,6 +107,8 @@ public abstract class Solver : IDisposable
         if (stopAt is <= 0) throw new CortadoException($"stop_at must be a positive iteration, got {stopAt}");
         _log.Info("solver.cs", $"Solving {Net.Name}");
         _log.Info("solver.cs", $"Learning Rate Policy: {Param.LrPolicy}");
+        foreach (string stale in IO.AtomicFile.RemoveStale(SnapshotPrefix() + "_iter_"))
+            _log.Info("solver.cs", $"Removed {stale}, a partial snapshot left by a run that was killed while writing it");
         if (resumeFile != null)
         {
             _log.Info("solver.cs", $"Restoring previous solver status from {resumeFile}");
@@ -121,6 +131,7 @@ public abstract class Solver : IDisposable
             _log.Info("solver.cs", $"Iteration {Iter}, loss = {G(loss)}");
         }
         if (Param.TestInterval > 0 && Iter % Param.TestInterval == 0) TestAll();
+        if (_requested == SolverAction.Stop) { _log.Info("solver.cs", "Optimization stopped early."); return; }
         _log.Info("solver.cs", "Optimization Done.");
     }
 
@@ -130,11 +141,18 @@ public abstract class Solver : IDisposable
         int lastDisplayed = Iter;
         var timer = Stopwatch.StartNew();
         _recentLosses.Clear();
-        _lossSum = 0;
+        // A resumed run goes on with the snapshot's average_loss window, so its display lines equal the uninterrupted run's.
+        foreach (float restored in _restoredLosses ?? []) _recentLosses.Enqueue(restored);
+        _restoredLosses = null;
         while (Iter < stop)
         {
             Net.ClearParamDiffs();
-            if (Param.TestInterval > 0 && Iter % Param.TestInterval == 0 && (Iter > 0 || Param.TestInitialization)) TestAll();
+            if (Param.TestInterval > 0 && Iter % Param.TestInterval == 0 && (Iter > 0 || Param.TestInitialization))
+            {
+                TestAll();
+                // A stop asked for during the test pass: snapshot now rather than after another training iteration.
+                if (_requested == SolverAction.Stop) { Snapshot(); break; }
+            }
             bool display = Param.Display > 0 && Iter % Param.Display == 0;
 
             // One random stream per iteration: a resumed run draws exactly what an uninterrupted one would.
@@ -168,13 +186,15 @@ public abstract class Solver : IDisposable
         }
     }
 
+    /// <summary>The mean of the last average_loss losses, summed afresh each time so a restored window gives the same bits.</summary>
     private void UpdateSmoothedLoss(float loss)
     {
         int window = Math.Max(1, Param.AverageLoss);
         _recentLosses.Enqueue(loss);
-        _lossSum += loss;
-        if (_recentLosses.Count > window) _lossSum -= _recentLosses.Dequeue();
-        SmoothedLoss = _lossSum / _recentLosses.Count;
+        if (_recentLosses.Count > window) _recentLosses.Dequeue();
+        double sum = 0;
+        foreach (float recent in _recentLosses) sum += recent;
+        SmoothedLoss = (float)(sum / _recentLosses.Count);
     }
 
     private float ApplyUpdate(bool display)
@@ -233,7 +253,7 @@ public abstract class Solver : IDisposable
 
     public void TestAll()
     {
-        for (int i = 0; i < _testNets.Count; i++) Test(i);
+        for (int i = 0; i < _testNets.Count && _requested != SolverAction.Stop; i++) Test(i);
     }
 
     public IReadOnlyList<(string Name, float Value)> Test(int index)
@@ -245,6 +265,12 @@ public abstract class Solver : IDisposable
         int iterations = Param.TestIter[index];
         for (int i = 0; i < iterations; i++)
         {
+            // Caffe checks for a stop request between test batches: a long test pass must not hold up SIGINT.
+            if (_requested == SolverAction.Stop)
+            {
+                _log.Info("solver.cs", "Test interrupted.");
+                return [];
+            }
             float iterationLoss = net.Forward();
             if (Param.TestComputeLoss) loss += iterationLoss;
             for (int o = 0; o < net.Outputs.Count; o++)
@@ -292,7 +318,7 @@ public abstract class Solver : IDisposable
         else ProtoFiles.WriteBinary(model, Net.ToProto(Param.SnapshotDiff));
         string state = $"{prefix}_iter_{Iter}.solverstate{extension}";
         _log.Info("solver.cs", $"Snapshotting solver state to {kind} file {state}");
-        var solverState = new SolverState { Iter = Iter, LearnedNet = model, CurrentStep = LearningRatePolicy.CurrentStep(Param, Iter) };
+        var solverState = new SolverState { Iter = Iter, LearnedNet = model, CurrentStep = LearningRatePolicy.CurrentStep(Param, Iter), CortadoResume = ResumeState() };
         // Caffe's order: the first history set for every parameter, then the second set.
         for (int set = 0; set < HistorySets; set++)
             for (int i = 0; i < Net.LearnableParams.Count; i++) solverState.History.Add(HistoryOf(i, set).ToProto());
@@ -301,6 +327,37 @@ public abstract class Solver : IDisposable
         LastSnapshot = state;
         return state;
     }
+
+    /// <summary>What an exact resume needs beyond Caffe's fields: the seed, every data layer's position, the loss window.</summary>
+    private ResumeState ResumeState()
+    {
+        var resume = new ResumeState { RandomSeed = _seed };
+        resume.RecentLosses.Add(_recentLosses);
+        foreach (var (net, label) in NetsByLabel())
+            foreach (var layer in net.Layers)
+                if (layer is IResumableData data)
+                    resume.Data.Add(new DataPosition { Net = label, Layer = layer.Name, Consumed = data.Position.NextRecord, TransformSeed = data.Position.TransformSeed });
+        return resume;
+    }
+
+    private void RestoreResumeState(ResumeState resume, string stateFile)
+    {
+        _seed = (int)resume.RandomSeed;
+        _restoredLosses = [.. resume.RecentLosses];
+        var nets = NetsByLabel().ToDictionary(n => n.Label, n => n.Net);
+        foreach (var position in resume.Data)
+        {
+            // A net changed since the snapshot keeps its layers' fresh positions; the weights still had to fit.
+            if (!nets.TryGetValue(position.Net, out var net) || net.Layers.FirstOrDefault(l => l.Name == position.Layer) is not IResumableData data)
+            {
+                _log.Warning("solver.cs", $"{stateFile}: no data layer '{position.Layer}' in the {position.Net} net to resume; it starts from its first record");
+                continue;
+            }
+            data.Resume(position.Consumed, (int)position.TransformSeed);
+        }
+    }
+
+    private IEnumerable<(Net Net, string Label)> NetsByLabel() => _testNets.Select((n, i) => (n, $"test{i}")).Prepend((Net, "train"));
 
     private string SnapshotPrefix()
     {
@@ -312,27 +369,31 @@ public abstract class Solver : IDisposable
     /// <summary>Loads a .solverstate (and the .caffemodel it names): weights, history, iteration.</summary>
     public void Restore(string stateFile)
     {
+        if (!File.Exists(stateFile) && stateFile.Contains(".solverstate", StringComparison.Ordinal)
+            && stateFile.Replace(".solverstate", ".caffemodel") is { } model0 && File.Exists(model0))
+            throw new ModelFileException(stateFile, $"not found, but {model0} is there: the run was stopped between writing the weights and the solver state. " +
+                "Resume from the snapshot before it, or start from these weights with --weights (the iteration count and momentum start afresh)");
         var state = ProtoFiles.ReadSolverState(stateFile);
         int expected = Net.LearnableParams.Count * HistorySets;
         if (state.History.Count != expected)
             throw new ModelFileException(stateFile, $"holds {state.History.Count} history blobs, but this {Type} solver on net '{Net.Name}' needs {expected} ({Net.LearnableParams.Count} learnable parameters x {HistorySets}); was it written for another net or solver type?");
-        if (state.LearnedNet.Length > 0)
-        {
-            string model = ResolveNear(state.LearnedNet, stateFile);
-            Net.CopyTrainedLayersFrom(ProtoFiles.ReadWeights(model), model);
-        }
+        if (state.LearnedNet.Length == 0)
+            throw new ModelFileException(stateFile, "names no weights file (learned_net is empty); resuming would start from the fillers' values, not the snapshot's");
+        string model = ResolveNear(state.LearnedNet, stateFile);
+        Net.CopyTrainedLayersFrom(ProtoFiles.ReadWeights(model), model);
         for (int set = 0; set < HistorySets; set++)
         {
             for (int i = 0; i < Net.LearnableParams.Count; i++)
             {
                 var stored = state.History[set * Net.LearnableParams.Count + i];
-                var shape = Blob.ProtoShape(stored);
+                var shape = Blob.ProtoShape(stored, $"{stateFile}, history blob {set * Net.LearnableParams.Count + i}");
                 if (!Net.LearnableParams[i].Shape.SequenceEqual(shape))
                     throw new ModelFileException(stateFile, $"history for {Net.LearnableParamName(i)} has shape {string.Join(" ", shape)}, but the net's parameter has shape {Net.LearnableParams[i].ShapeString}; the snapshot is from a different net");
                 HistoryOf(i, set).FromProto(stored, reshape: false);
             }
         }
         Iter = state.Iter;
+        if (state.CortadoResume != null) RestoreResumeState(state.CortadoResume, stateFile);
     }
 
     private static string ResolveNear(string path, string stateFile)
@@ -350,7 +411,16 @@ public abstract class Solver : IDisposable
         if (p.IterSize < 1) throw new CortadoException($"iter_size must be at least 1, got {p.IterSize}");
         if (p.AverageLoss < 1) throw new CortadoException($"average_loss must be at least 1, got {p.AverageLoss}");
         if (p.RegularizationType is not ("L1" or "L2")) throw new CortadoException($"unknown regularization_type \"{p.RegularizationType}\"; use \"L2\" or \"L1\"");
+        if (!float.IsFinite(p.BaseLr) || !float.IsFinite(p.Momentum) || !float.IsFinite(p.WeightDecay))
+            throw new CortadoException($"base_lr, momentum and weight_decay must be finite numbers, got {G(p.BaseLr)}, {G(p.Momentum)}, {G(p.WeightDecay)}");
         ValidateRule(p);
+    }
+
+    /// <summary>Legal by Caffe's rules but almost surely a mistake: said once, at the start.</summary>
+    private void WarnAboutLikelyMistakes(SolverParameter p)
+    {
+        if (p.BaseLr < 0) _log.Warning("solver.cs", $"base_lr is negative ({G(p.BaseLr)}): every step climbs the loss instead of descending it");
+        if (p.Momentum >= 1) _log.Warning("solver.cs", $"momentum is {G(p.Momentum)}; at 1 or more the update grows without bound (usual values: 0.9 to 0.99)");
     }
 }
 
