@@ -23,7 +23,9 @@ public static class CommandLine
             var verb = VerbRegistry.Find(args[0]);
             var rest = args.Skip(1).ToList();
             if (rest.Any(a => a is "-h" or "--help" or "-help")) { PrintVerbHelp(verb, output); return 0; }
-            return verb.Run(new VerbArguments(verb, rest), new VerbConsole(output, error));
+            var arguments = new VerbArguments(verb, rest);
+            arguments.ApplyCommonFlags();
+            return verb.Run(arguments, new VerbConsole(output, error));
         }
         catch (CortadoException e)
         {
@@ -56,6 +58,7 @@ public static class CommandLine
         foreach (var verb in VerbRegistry.Verbs) output.WriteLine($"  {verb.Name.PadRight(width)}  {verb.Summary}");
         output.WriteLine();
         output.WriteLine("Flags take Caffe's forms too: -solver=FILE, --solver=FILE, --solver FILE.");
+        output.WriteLine("Every verb also takes: " + string.Join("; ", VerbArguments.CommonFlags.Select(f => $"--{f.Name} N ({f.Description})")));
     }
 
     private static void PrintVerbHelp(IVerb verb, TextWriter output)

@@ -14,6 +14,23 @@ public sealed class VerbArguments
 
     public IReadOnlyList<string> Positional { get; }
 
+    /// <summary>Flags every verb takes: limits that guard against hostile input.</summary>
+    public static IReadOnlyList<Flag> CommonFlags { get; } =
+    [
+        new("max_image_pixels", "refuse encoded images that claim more pixels than this before decoding them (default 67108864, 8192 x 8192)"),
+    ];
+
+    /// <summary>Applies the common flags given to this verb.</summary>
+    public void ApplyCommonFlags()
+    {
+        if (Get("max_image_pixels") != null)
+        {
+            long limit = long.TryParse(Get("max_image_pixels"), out var n) && n > 0 ? n
+                : throw new CortadoException($"{_verb.Name}: --max_image_pixels must be a positive whole number, got '{Get("max_image_pixels")}'");
+            Data.DatumImage.MaxPixels = limit;
+        }
+    }
+
     public VerbArguments(IVerb verb, IReadOnlyList<string> args)
     {
         _verb = verb;
@@ -26,7 +43,7 @@ public sealed class VerbArguments
             string name = body, value = null!;
             int equals = body.IndexOf('=');
             if (equals >= 0) { name = body[..equals]; value = body[(equals + 1)..]; }
-            var flag = verb.Flags.FirstOrDefault(f => f.Name == name.Replace('-', '_') || f.Name == name)
+            var flag = verb.Flags.Concat(CommonFlags).FirstOrDefault(f => f.Name == name.Replace('-', '_') || f.Name == name)
                 ?? throw new CortadoException($"{verb.Name}: unknown flag '{arg}'; {DescribeFlags(verb)}");
             if (flag.TakesValue && equals < 0)
             {

@@ -16,7 +16,14 @@ public static class DatumImage
     /// <summary>Channels, height and width the Datum decodes to.</summary>
     public static (int Channels, int Height, int Width) Shape(Datum datum, ColorMode mode, string where)
     {
-        if (!datum.Encoded) return (datum.Channels, datum.Height, datum.Width);
+        if (!datum.Encoded)
+        {
+            if (datum.Channels < 1 || datum.Height < 1 || datum.Width < 1)
+                throw new DataException(where, $"is {datum.Channels} x {datum.Height} x {datum.Width} (channels x height x width); each must be at least 1");
+            if ((long)datum.Channels * datum.Height * datum.Width > Array.MaxLength)
+                throw new DataException(where, $"is {datum.Channels} x {datum.Height} x {datum.Width}, more values than one image buffer can hold");
+            return (datum.Channels, datum.Height, datum.Width);
+        }
         using var bitmap = Decode(datum, where);
         return (Channels(bitmap, mode), bitmap.Height, bitmap.Width);
     }
@@ -24,6 +31,7 @@ public static class DatumImage
     public static void Read(Datum datum, Span<float> chw, ColorMode mode, string where)
     {
         if (datum.Encoded) { ReadEncoded(datum, chw, mode, where); return; }
+        Shape(datum, mode, where);
         int count = datum.Channels * datum.Height * datum.Width;
         if (chw.Length != count) throw new DataException(where, $"holds a {datum.Channels} x {datum.Height} x {datum.Width} image but {chw.Length} values were expected");
         if (datum.Data.Length > 0)
@@ -39,12 +47,23 @@ public static class DatumImage
         else throw new DataException(where, $"holds neither {count} data bytes nor {count} float_data values");
     }
 
+    /// <summary>
+    /// The most pixels an encoded image may claim before it is decoded (default 64 M, 8192 x 8192):
+    /// a header can claim 65535 x 65535 in a few bytes, and decoding it would take gigabytes.
+    /// </summary>
+    public static long MaxPixels { get; set; } = 64L << 20;
+
     private static SKBitmap Decode(Datum datum, string where)
     {
         using var data = SKData.CreateCopy(datum.Data.Span);
-        using var codec = SKCodec.Create(data);
-        return (codec == null ? null : SKBitmap.Decode(codec))
+        using var codec = SKCodec.Create(data)
             ?? throw new DataException(where, "holds an encoded image that cannot be decoded (not a JPEG, PNG, BMP, GIF or WebP file?)");
+        long pixels = (long)codec.Info.Width * codec.Info.Height;
+        if (codec.Info.Width <= 0 || codec.Info.Height <= 0 || pixels > MaxPixels)
+            throw new DataException(where, $"holds an encoded image of {codec.Info.Width} x {codec.Info.Height} pixels, over the limit of " +
+                $"{MaxPixels:N0} pixels (raise it with --max_image_pixels N if the image is real)");
+        return SKBitmap.Decode(codec)
+            ?? throw new DataException(where, "holds an encoded image that cannot be decoded (damaged or cut short?)");
     }
 
     private static int Channels(SKBitmap bitmap, ColorMode mode) => mode switch

@@ -13,6 +13,7 @@ namespace Cortado.Layers;
 public sealed class BatchNormLayer(LayerParameter param, LayerContext context) : Layer(param, context)
 {
     public override string Type => "BatchNorm";
+    public override bool AllowsInPlace => true;
     public override int ExactNumBottomBlobs => 1;
     public override int ExactNumTopBlobs => 1;
     private bool _global;

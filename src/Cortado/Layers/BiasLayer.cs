@@ -9,6 +9,7 @@ namespace Cortado.Layers;
 public sealed class BiasLayer(LayerParameter param, LayerContext context) : Layer(param, context)
 {
     public override string Type => "Bias";
+    public override bool AllowsInPlace => true;
     public override int MinBottomBlobs => 1;
     public override int MaxBottomBlobs => 2;
     public override int ExactNumTopBlobs => 1;

@@ -18,7 +18,7 @@ public sealed class DropoutLayer(LayerParameter param, LayerContext context) : N
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         _ratio = Param.DropoutParam?.DropoutRatio ?? 0.5f;
-        if (_ratio < 0f || _ratio >= 1f) throw Error($"dropout_ratio must be in [0, 1), got {_ratio}");
+        if (!(_ratio >= 0f && _ratio < 1f)) throw Error($"dropout_ratio must be in [0, 1), got {_ratio}"); // NaN fails both comparisons
         _scale = 1f / (1f - _ratio);
     }
 

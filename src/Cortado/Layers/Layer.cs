@@ -43,8 +43,12 @@ public abstract class Layer
     public virtual int MaxTopBlobs => -1;
     public virtual bool EqualNumBottomTopBlobs => false;
 
-    /// <summary>False for layers whose backward needs their input after forward has run (AbsVal, BNLL, ...).</summary>
-    public virtual bool AllowsInPlace => true;
+    /// <summary>
+    /// Whether a top may be the bottom itself. As in Caffe, only layers that map each value to one
+    /// of the same shape (neuron layers, BatchNorm, Scale, Bias) say yes; a Pooling or Convolution
+    /// in place would overwrite its input while reading it.
+    /// </summary>
+    public virtual bool AllowsInPlace => false;
 
     /// <summary>Loss layers refuse forced backward to their label input.</summary>
     public virtual bool AllowForceBackward(int bottomIndex) => true;

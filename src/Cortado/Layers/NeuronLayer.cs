@@ -8,6 +8,7 @@ public abstract class NeuronLayer(LayerParameter param, LayerContext context) : 
 {
     public override int ExactNumBottomBlobs => 1;
     public override int ExactNumTopBlobs => 1;
+    public override bool AllowsInPlace => true;
 
     public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) => top[0].ReshapeLike(bottom[0]);
 }

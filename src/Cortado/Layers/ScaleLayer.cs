@@ -12,6 +12,7 @@ namespace Cortado.Layers;
 public sealed class ScaleLayer(LayerParameter param, LayerContext context) : Layer(param, context)
 {
     public override string Type => "Scale";
+    public override bool AllowsInPlace => true;
     public override int MinBottomBlobs => 1;
     public override int MaxBottomBlobs => 2;
     public override int ExactNumTopBlobs => 1;

@@ -149,24 +149,41 @@ public sealed class Net : IDisposable
         foreach (var blob in _learnableParams) blob.Diff.Clear();
     }
 
-    /// <summary>Copies parameter blobs from a trained net by layer name (fine-tuning, testing). Unknown layers are skipped.</summary>
+    /// <summary>
+    /// Copies parameter blobs from a trained net by layer name (fine-tuning, testing), logging
+    /// Caffe's "Copying source layer" and "Ignoring source layer" lines. Weights that reach none of
+    /// this net's learnable layers are almost surely the wrong file: that gets a warning; a file
+    /// with no layers at all is an error.
+    /// </summary>
     public void CopyTrainedLayersFrom(NetParameter trained, string source = "the weights")
     {
+        if (trained.Layer.Count == 0)
+            throw new ModelFileException(source, "holds no layers (an empty or non-Caffe file?); expected a NetParameter with trained layers");
+        int copied = 0;
         foreach (var stored in trained.Layer)
         {
             var layer = _layers.FirstOrDefault(l => l.Name == stored.Name);
-            if (layer == null) continue;
+            if (layer == null)
+            {
+                _log.Info("net.cs", $"Ignoring source layer {stored.Name}");
+                continue;
+            }
+            _log.Info("net.cs", $"Copying source layer {stored.Name} Type:{stored.Type} #blobs={stored.Blobs.Count}");
             if (stored.Blobs.Count != layer.Blobs.Count)
                 throw new LayerException(layer.Name, layer.Type, $"{source} hold {stored.Blobs.Count} parameter blobs for this layer, but it has {layer.Blobs.Count}");
+            if (layer.Blobs.Count > 0) copied++;
             for (int i = 0; i < layer.Blobs.Count; i++)
             {
-                var shape = Tensors.Blob.ProtoShape(stored.Blobs[i]);
+                var shape = Tensors.Blob.ProtoShape(stored.Blobs[i], $"{source}, layer '{stored.Name}' parameter {i}");
                 if (!layer.Blobs[i].Shape.SequenceEqual(shape))
                     throw new LayerException(layer.Name, layer.Type,
                         $"parameter {i} in {source} has shape {string.Join(" ", shape)}, but the net's has shape {layer.Blobs[i].ShapeString}; was the net changed (a different num_output, input size or pooling) since these weights were saved?");
                 layer.Blobs[i].FromProto(stored.Blobs[i], reshape: false);
             }
         }
+        if (copied == 0 && _layers.Any(l => l.Blobs.Count > 0))
+            _log.Warning("net.cs", $"{source} gave weights to none of net '{Name}''s learnable layers (no layer names match): " +
+                "the net keeps its filler values. Is it the right file for this net?");
     }
 
     /// <summary>The net as a NetParameter with its learned blobs (the body of a .caffemodel).</summary>
@@ -256,7 +273,12 @@ public sealed class Net : IDisposable
             _bottomIds.Add(bottomIds);
             _topIds.Add(topIds);
             _log.Info("net.cs", $"Setting up {layerParam.Name}");
-            layer.SetUp(bottoms, tops);
+            // An error from below (a blob's shape, a file) names the layer it arose in.
+            try { layer.SetUp(bottoms, tops); }
+            catch (CortadoException e) when (e is not LayerException and not ModelFileException and not NativeLibraryMissingException)
+            {
+                throw new LayerException(layer.Name, layer.Type, e.Message);
+            }
             for (int t = 0; t < tops.Count; t++)
             {
                 _log.Info("net.cs", $"Top shape: {tops[t].ShapeString}");

@@ -36,14 +36,7 @@ public sealed class Blob
 
     public void Reshape(ReadOnlySpan<int> shape)
     {
-        long count = 1;
-        foreach (int dim in shape)
-        {
-            if (dim < 0) throw new CortadoException($"blob {Describe()} cannot take shape {string.Join(" x ", shape.ToArray())}: dimensions must not be negative");
-            count *= dim;
-            if (count > Array.MaxLength)
-                throw new CortadoException($"blob {Describe()} shape {string.Join(" x ", shape.ToArray())} needs more than {Array.MaxLength:N0} floats, more than one buffer can hold");
-        }
+        long count = Shapes.Count(shape, $"blob {Describe()}");
         EnsureMemory(count, shape);
         _shape = shape.ToArray();
         Count = (int)count;
@@ -56,7 +49,7 @@ public sealed class Blob
 
     public void ReshapeLike(Blob other) => Reshape(other._shape);
 
-    public void Reshape(BlobShape shape) => Reshape(shape.Dim.Select(d => checked((int)d)).ToArray());
+    public void Reshape(BlobShape shape) => Reshape(Shapes.FromDims(shape.Dim, $"blob {Describe()}"));
 
     /// <summary>Axis index counted from the end when negative, as Caffe's CanonicalAxisIndex.</summary>
     public int CanonicalAxis(int axis)
@@ -121,7 +114,7 @@ public sealed class Blob
     /// <summary>Loads shape and values from a BlobProto (its shape field, or the legacy num/channels/height/width).</summary>
     public void FromProto(BlobProto proto, bool reshape = true)
     {
-        int[] shape = ProtoShape(proto);
+        int[] shape = ProtoShape(proto, $"the stored values for blob {Describe()}");
         if (reshape) Reshape(shape);
         else if (!_shape.AsSpan().SequenceEqual(shape))
             throw new CortadoException($"stored blob has shape {string.Join(" ", shape)} but {Describe()} has shape {ShapeString}");
@@ -141,11 +134,12 @@ public sealed class Blob
         return proto;
     }
 
-    public static int[] ProtoShape(BlobProto proto)
+    /// <summary>The stored shape: its shape field, or the legacy num/channels/height/width; checked, with <paramref name="where"/> in errors.</summary>
+    public static int[] ProtoShape(BlobProto proto, string where)
     {
-        if (proto.Shape != null) return proto.Shape.Dim.Select(d => checked((int)d)).ToArray();
+        if (proto.Shape != null) return Shapes.FromDims(proto.Shape.Dim, where);
         if (proto.HasNum || proto.HasChannels || proto.HasHeight || proto.HasWidth)
-            return [proto.Num, proto.Channels, proto.Height, proto.Width];
+            return Shapes.FromDims([proto.Num, proto.Channels, proto.Height, proto.Width], where);
         return [];
     }
 

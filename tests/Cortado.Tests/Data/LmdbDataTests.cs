@@ -103,8 +103,8 @@ public class LmdbDataTests
         using var dir = new TempDir();
         using (var writer = new LmdbWriter(dir.File("db")))
         {
-            writer.Put("00000000", new Datum { Channels = 1, Height = 2, Width = 2, Data = ByteString.CopyFrom(new byte[4]) }.ToByteArray());
-            writer.Put("00000001", new Datum { Channels = 1, Height = 3, Width = 2, Data = ByteString.CopyFrom(new byte[6]) }.ToByteArray());
+            writer.Put("00000000", new Datum { Channels = 1, Height = 2, Width = 2, Label = 0, Data = ByteString.CopyFrom(new byte[4]) }.ToByteArray());
+            writer.Put("00000001", new Datum { Channels = 1, Height = 3, Width = 2, Label = 0, Data = ByteString.CopyFrom(new byte[6]) }.ToByteArray());
             writer.Put("00000002", [0xff, 0xff, 0xff]);
             writer.Complete();
         }

@@ -206,7 +206,7 @@ public class NetTests
             layer { name: "in" type: "Input" top: "data" input_param { shape { dim: 1 dim: 100000 } } }
             layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc" inner_product_param { num_output: 100000 } }
             """));
-        Assert.Equal("layer 'fc' (InnerProduct): blob 'fc.weights' shape 100000 x 100000 needs more than 2,147,483,591 floats, more than one buffer can hold", e.Message);
+        Assert.Equal("layer 'fc' (InnerProduct): blob 'fc.weights': shape 100000 x 100000 needs more than 2,147,483,591 values, more than one buffer can hold", e.Message);
     }
 
     [Fact]
