@@ -20,6 +20,8 @@ public sealed class UpgradeNetVerb : IVerb
         var paths = arguments.ExpectPositional(2);
         bool binary = ProtoFiles.LooksBinary(paths[0]);
         var net = binary ? ProtoFiles.ReadBinary(paths[0], NetParameter.Parser) : ProtoFiles.ReadText<NetParameter>(paths[0]);
+        if (net.Layer.Count == 0 && net.Layers.Count == 0 && net.Input.Count == 0)
+            throw new Errors.ModelFileException(paths[0], "holds no layers (an empty file?); there is nothing to upgrade");
         bool changed = ProtoFiles.UpgradeNet(net, paths[0]);
         if (binary) ProtoFiles.WriteBinary(paths[1], net);
         else ProtoFiles.WriteText(paths[1], net);

@@ -20,8 +20,12 @@ public static class DatumImage
         {
             if (datum.Channels < 1 || datum.Height < 1 || datum.Width < 1)
                 throw new DataException(where, $"is {datum.Channels} x {datum.Height} x {datum.Width} (channels x height x width); each must be at least 1");
-            if ((long)datum.Channels * datum.Height * datum.Width > Array.MaxLength)
+            long count = (long)datum.Channels * datum.Height * datum.Width;
+            if (count > Array.MaxLength)
                 throw new DataException(where, $"is {datum.Channels} x {datum.Height} x {datum.Width}, more values than one image buffer can hold");
+            // The size is checked against what the record carries before anyone allocates for it.
+            if (datum.Data.Length != count && datum.FloatData.Count != count)
+                throw new DataException(where, $"claims {datum.Channels} x {datum.Height} x {datum.Width} = {count} values but holds {datum.Data.Length} data bytes and {datum.FloatData.Count} float_data values");
             return (datum.Channels, datum.Height, datum.Width);
         }
         using var bitmap = Decode(datum, where);

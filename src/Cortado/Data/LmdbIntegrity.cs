@@ -45,6 +45,9 @@ internal static class LmdbIntegrity
         if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) != 0) return $"meta page 0 gives a page size of {pageSize}";
         reader.PageSize = pageSize;
         if (length < 2L * pageSize) return $"data.mdb is {length} bytes, less than its two {pageSize}-byte meta pages";
+        // LMDB finds meta page 1 at meta 0's page size, then lays out pages by the newer meta's: both must agree.
+        uint pageSize1 = reader.U32(pageSize + PageHeader + 24);
+        if (pageSize1 != pageSize) return $"meta page 1 gives a page size of {pageSize1}, meta page 0 of {pageSize}";
         var metas = new[] { ReadMeta(reader, 0), ReadMeta(reader, 1) };
         if (metas.FirstOrDefault(m => m.Problem != null) is { Problem: { } bad }) return bad;
         var meta = metas[0].TxnId >= metas[1].TxnId ? metas[0] : metas[1];
@@ -69,7 +72,8 @@ internal static class LmdbIntegrity
         if (reader.U32(at + PageHeader + 4) != 1) return Bad($"has data version {reader.U32(at + PageHeader + 4)}; this reads version 1");
         long main = at + PageHeader + 24 + DbRecord;
         ushort flags = reader.U16(main + 4);
-        if ((flags & 0x04) != 0) return Bad("describes a sorted-duplicates database, which Caffe never writes");
+        // Caffe's converters open the main database without options; others (integer keys, duplicates) change how LMDB reads it.
+        if (flags != 0) return Bad($"gives the main database options 0x{flags:x} (integer keys, duplicates, ...), which Caffe's converters never set");
         return new MetaPage(reader.U64(main + DbRecord), reader.U64(main + DbRecord + 8), reader.U64(main + 40), reader.U16(main + 6),
             reader.U64(main + 32), null);
     }
@@ -111,6 +115,8 @@ internal static class LmdbIntegrity
                     continue;
                 }
                 ulong dataSize = lo | (ulong)hi << 16;
+                // Sub-database and duplicate-data nodes cannot occur in a database without options; LMDB would read their data as pages.
+                if ((nodeFlags & ~BigData) != 0) return $"node {i} of page {page} has node flags 0x{nodeFlags:x}, which a plain database never holds";
                 if ((nodeFlags & BigData) != 0)
                 {
                     if (node + NodeHeader + keySize + 8 > size) return $"the overflow pointer of node {i} of page {page} runs past the page";

@@ -22,20 +22,26 @@ public sealed class LmdbReader : IDisposable
         CheckIsLmdb(path);
         LmdbIntegrity.Check(path);
         LmdbNative.EnsureLoaded();
+        _environment = new LightningEnvironment(path, new EnvironmentConfiguration { MapSize = 1L << 40 });
         try
         {
-            _environment = new LightningEnvironment(path, new EnvironmentConfiguration { MapSize = 1L << 40 });
             _environment.Open(EnvironmentOpenFlags.ReadOnly | EnvironmentOpenFlags.NoLock);
             _transaction = _environment.BeginTransaction(TransactionBeginFlags.ReadOnly);
             _database = _transaction.OpenDatabase();
             _cursor = _transaction.CreateCursor(_database);
             Count = _transaction.GetEntriesCount(_database);
+            if (Count == 0) throw new DataException(path, "is an empty LMDB (no records)");
         }
-        catch (LightningException e)
+        catch (Exception e)
         {
-            throw new DataException(path, $"cannot be opened as an LMDB: {e.Message}");
+            // LightningDB's finalizer throws on an environment left open, which would kill the process later.
+            _cursor?.Dispose();
+            _database?.Dispose();
+            _transaction?.Dispose();
+            _environment.Dispose();
+            if (e is LightningException) throw new DataException(path, $"cannot be opened as an LMDB: {e.Message}");
+            throw;
         }
-        if (Count == 0) throw new DataException(path, "is an empty LMDB (no records)");
     }
 
     public string Path { get; }

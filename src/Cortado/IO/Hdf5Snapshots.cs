@@ -109,7 +109,12 @@ public static class Hdf5Snapshots
 
     private static PureHDF.VOL.Native.NativeFile Open(string path)
     {
-        try { return H5File.OpenRead(path); }
+        try
+        {
+            Hdf5Header.Check(path);
+            return H5File.OpenRead(path);
+        }
+        catch (CortadoException) { throw; }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new ModelFileException(path, "file not found", e);
@@ -120,13 +125,17 @@ public static class Hdf5Snapshots
         }
     }
 
-    /// <summary>PureHDF reports a failed write (a full disk) wrapped in a reflection exception: unwrap it to an I/O error naming the file.</summary>
-    private static void WriteFile(PureHDF.H5File file, string temporary, string target)
+    /// <summary>A failed write (a full disk) as an I/O error naming the file; PureHDF reports some wrapped in a reflection exception.</summary>
+    internal static void WriteFile(PureHDF.H5File file, string temporary, string target)
     {
         try { file.Write(temporary); }
         catch (System.Reflection.TargetInvocationException e) when (e.InnerException is IOException or UnauthorizedAccessException)
         {
             throw new IOException($"cannot write {target}: {e.InnerException.Message}", e.InnerException);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"cannot write {target}: {e.Message}", e);
         }
     }
 }

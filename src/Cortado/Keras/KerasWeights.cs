@@ -23,6 +23,7 @@ public static class KerasWeights
         if (!File.Exists(path)) throw new ModelFileException(path, "file not found");
         try
         {
+            IO.Hdf5Header.Check(path);
             using var file = H5File.OpenRead(path);
             var names = file.Children().Select(c => c.Name).ToHashSet();
             if (names.Contains("layers") && !file.AttributeExists("layer_names")) return ReadKeras3(file.Group("layers"), path);
@@ -34,7 +35,7 @@ public static class KerasWeights
             {
                 var group = root.Group(layer);
                 var weightNames = group.AttributeExists("weight_names") ? Strings(group.Attribute("weight_names"), path, $"{layer}'s weight_names") : [];
-                weights[layer] = weightNames.Select(w => Array(group.Dataset(w), path, $"{layer}/{w}")).ToArray();
+                weights[layer] = weightNames.Select(w => ReadArray(group.Dataset(w), path, $"{layer}/{w}")).ToArray();
             }
             return weights;
         }
@@ -53,15 +54,19 @@ public static class KerasWeights
             if (!group.Children().Any(c => c.Name == "vars")) continue;
             var vars = group.Group("vars");
             var count = vars.Children().Count();
-            weights[link.Name] = Enumerable.Range(0, count).Select(i => Array(vars.Dataset(i.ToString()), path, $"layers/{link.Name}/vars/{i}")).ToArray();
+            weights[link.Name] = Enumerable.Range(0, count).Select(i => ReadArray(vars.Dataset(i.ToString()), path, $"layers/{link.Name}/vars/{i}")).ToArray();
         }
         return weights;
     }
 
-    private static KerasArray Array(IH5Dataset dataset, string path, string name)
+    private static KerasArray ReadArray(IH5Dataset dataset, string path, string name)
     {
         var dims = dataset.Space.Dimensions;
-        if (dims.Any(d => d > int.MaxValue)) throw new ModelFileException(path, $"weight {name} has shape ({string.Join(", ", dims)}), too large to load");
+        // Keras writes weights uncompressed: a dataset claiming far more values than the file has bytes is damage, and
+        // reading it would allocate for the claim.
+        double count = dims.Aggregate(1.0, (a, d) => a * d), limit = Math.Max(1 << 20, 16.0 * new FileInfo(path).Length);
+        if (count > limit || count > Array.MaxLength)
+            throw new ModelFileException(path, $"weight {name} has shape ({string.Join(", ", dims)}), more values than a file of {new FileInfo(path).Length:N0} bytes can hold");
         int[] shape = dims.Select(d => (int)d).ToArray();
         if (dataset.Type.Class != H5DataTypeClass.FloatingPoint)
             throw new ModelFileException(path, $"weight {name} is stored as {dataset.Type.Class} data of {dataset.Type.Size} bytes; Keras weights are floating point");

@@ -46,6 +46,7 @@ public sealed class HDF5DataLayer(LayerParameter param, LayerContext context) : 
         string path = _files[index];
         try
         {
+            IO.Hdf5Header.Check(path);
             using var file = H5File.OpenRead(path);
             _current = new float[names.Count][];
             var shapes = new int[names.Count][];

@@ -41,7 +41,13 @@ public sealed class Net : IDisposable
         State = state;
         Context = new LayerContext(state.Phase, options.Compute, options.Random ?? new CaffeRandom(1), _log);
         var filtered = SplitInsertion.Insert(NetFilter.Filter(param, state));
-        Build(filtered, param.ForceBackward);
+        try { Build(filtered, param.ForceBackward); }
+        catch
+        {
+            // Layers set up before the failure (a data layer's reader thread) must not outlive the net that failed.
+            Dispose();
+            throw;
+        }
     }
 
     public Net(NetParameter param, Phase phase, NetOptions? options = null) : this(param, StateFor(param, phase), options) { }

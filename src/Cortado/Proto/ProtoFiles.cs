@@ -49,7 +49,7 @@ public static class ProtoFiles
     public static T ReadText<T>(string path) where T : IMessage<T>, new()
     {
         string text;
-        try { using var reader = new StreamReader(new MemoryStream(FileBytes.Read(path))); text = reader.ReadToEnd(); }
+        try { text = Utf8Text(FileBytes.Read(path), path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ModelFileException(path, Missing(e, $"cannot read the {typeof(T).Name} prototxt"), e);
@@ -97,6 +97,17 @@ public static class ProtoFiles
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ModelFileException(path, Missing(e, "cannot read the file"), e);
+        }
+    }
+
+    /// <summary>The text of a prototxt, which must be UTF-8 (a byte-order mark is allowed): invalid bytes are an error, not silently replaced.</summary>
+    private static string Utf8Text(byte[] bytes, string path)
+    {
+        int start = bytes.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
+        try { return new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes, start, bytes.Length - start); }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            throw new ModelFileException(path, $"is not valid UTF-8 text (at byte {start + e.Index}); save the prototxt as UTF-8", e);
         }
     }
 

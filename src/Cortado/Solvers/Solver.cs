@@ -40,6 +40,17 @@ public abstract class Solver : IDisposable
         var (trainParam, testParams) = SolverNets.Resolve(param, options.SolverPath);
         _log.Info("solver.cs", $"Creating training net from {trainParam.Source}");
         Net = new Net(trainParam.Net, trainParam.State, new NetOptions { Log = _log, Random = new CaffeRandom(_seed) });
+        try { BuildRest(param, testParams); }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The test nets, the solver's own weights and the history: the parts of set-up after the train net.</summary>
+    private void BuildRest(SolverParameter param, List<SolverNets.NetSource> testParams)
+    {
         for (int i = 0; i < testParams.Count; i++)
         {
             _log.Info("solver.cs", $"Creating test net (#{i}) specified by {testParams[i].Source}");

@@ -79,6 +79,36 @@ public class LmdbCorruptionTests
         Assert.StartsWith($"{cut}: the database is truncated or damaged: ", error.Message);
     }
 
+    [Theory]
+    [InlineData(PageSize + 40, "meta page 1 gives a page size")] // found by the fuzzer: SIGBUS in LMDB, which lays pages out by the newer meta's size
+    [InlineData(PageSize + 92, "options 0x")]
+    public void ADamagedMetaPageIsRefused(int offset, string expected)
+    {
+        using var dir = new TempDir();
+        string db = Write(dir, "small_lmdb", 400, 12);
+        string bad = CopyWith(dir, db, "bad_lmdb", file =>
+        {
+            file.Position = offset;
+            file.Write(Enumerable.Repeat((byte)0xFF, 10).ToArray());
+        });
+        var error = Assert.Throws<DataException>(() => new LmdbReader(bad));
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void ANodeMarkedAsDuplicateDataIsRefused()
+    {
+        // Found by the fuzzer: F_DUPDATA on a record of a plain database made LMDB's cursor read the record as a page (SIGSEGV).
+        using var dir = new TempDir();
+        string db = Write(dir, "small_lmdb", 400, 12);
+        byte[] original = File.ReadAllBytes(Path.Combine(db, "data.mdb"));
+        long leaf = Enumerable.Range(2, original.Length / PageSize - 2).First(p => BitConverter.ToUInt16(original, p * PageSize + 10) == 0x02);
+        int node = BitConverter.ToUInt16(original, (int)(leaf * PageSize) + 16);
+        string bad = CopyWith(dir, db, "dup_lmdb", file => { file.Position = leaf * PageSize + node + 4; file.WriteByte(0x04); });
+        var error = Assert.Throws<DataException>(() => new LmdbReader(bad));
+        Assert.Contains("node flags 0x4", error.Message);
+    }
+
     [Fact]
     public void FlippedBitsInPageHeadersAndNodePointersNeverReachNativeCode()
     {

@@ -9,7 +9,7 @@ namespace Cortado.Tests.Reliability;
 [Collection("keras temporary folders")]
 public class KerasBadInputTests
 {
-    private const string DenseModel = """
+    internal const string DenseModel = """
         {"class_name": "Sequential", "config": {"name": "s", "layers": [
           {"class_name": "Flatten", "config": {"name": "flatten_1", "batch_input_shape": [null, 2, 2, 1]}},
           {"class_name": "Dense", "config": {"name": "dense_1", "units": 3}}]}}
@@ -62,7 +62,7 @@ public class KerasBadInputTests
     }
 
     /// <summary>Keras 2's save_weights layout for <see cref="DenseModel"/>, with the kernel as the script makes it.</summary>
-    private static string Weights(TempDir dir, string kernel)
+    internal static string Weights(TempDir dir, string kernel)
     {
         PythonRunner.Run($$"""
             import sys, h5py, numpy as np
@@ -93,6 +93,18 @@ public class KerasBadInputTests
         var model = KerasModelJson.Parse(DenseModel);
         var error = Assert.ThrowsAny<CortadoException>(() => model.LoadWeights(Weights(dir, "np.zeros((3, 4), np.float32)")));
         Assert.Contains("weight array 0 has shape (3, 4), but the model needs (4, 3); it is stored transposed", error.Message);
+    }
+
+    [Fact]
+    public void AWeightsFileCutShortIsRefusedBeforePureHdfReadsIt()
+    {
+        // Found by the fuzzer: with 4 bytes gone from the middle, PureHDF looped and allocated without end.
+        using var dir = new TempDir();
+        var bytes = File.ReadAllBytes(Weights(dir, "np.zeros((4, 3), np.float32)")).ToList();
+        bytes.RemoveRange(bytes.Count / 2, 4);
+        File.WriteAllBytes(dir.File("cut.h5"), [.. bytes]);
+        var error = Assert.ThrowsAny<CortadoException>(() => KerasModelJson.Parse(DenseModel).LoadWeights(dir.File("cut.h5")));
+        Assert.Contains("is truncated or damaged: its HDF5 superblock says the file ends at byte", error.Message);
     }
 
     [Fact]

@@ -150,6 +150,43 @@ public class ResumeAndStopTests
     }
 
     [Fact]
+    public void AnHdf5SnapshotOnAFullDiskIsAnIoErrorNamingTheFile()
+    {
+        // /dev/full fails every write with ENOSPC, as a full disk does; PureHDF reports it wrapped in a reflection exception.
+        var file = new PureHDF.H5File { ["data"] = new PureHDF.H5Group { ["x"] = new float[1 << 16] } };
+        var error = Assert.Throws<IOException>(() => Cortado.IO.Hdf5Snapshots.WriteFile(file, "/dev/full", "run_iter_9.caffemodel.h5"));
+        Assert.StartsWith("cannot write run_iter_9.caffemodel.h5: ", error.Message);
+    }
+
+    [Fact]
+    public void UpgradeNetRefusesAnEmptyFileAndDamagedText()
+    {
+        using var dir = new TempDir();
+        File.WriteAllBytes(dir.File("empty.caffemodel"), []);
+        var error = new StringWriter();
+        Assert.Equal(1, Cortado.Cli.CommandLine.Run(["upgrade-net", dir.File("empty.caffemodel"), dir.File("out.caffemodel")], new StringWriter(), error));
+        Assert.Contains("holds no layers", error.ToString());
+        Assert.False(File.Exists(dir.File("out.caffemodel")));
+
+        // A layer name with a byte that is not UTF-8, in a binary net and in a prototxt.
+        var net = new NetParameter { Name = "n" };
+        net.Layer.Add(new LayerParameter { Name = "conv", Type = "ReLU" });
+        byte[] bytes = net.ToByteArray();
+        int at = bytes.AsSpan().IndexOf("conv"u8);
+        bytes[at + 1] = 0xC3; // a lead byte followed by an ASCII byte: invalid
+        File.WriteAllBytes(dir.File("bad.caffemodel"), bytes);
+        error = new StringWriter();
+        Assert.Equal(1, Cortado.Cli.CommandLine.Run(["upgrade-net", dir.File("bad.caffemodel"), dir.File("out.caffemodel")], new StringWriter(), error));
+        Assert.Contains("is not a valid binary NetParameter", error.ToString());
+        Assert.Contains("String is invalid UTF-8", error.ToString());
+
+        File.WriteAllBytes(dir.File("bad.prototxt"), [.. "layer { name: \"c"u8, 0xFF, .. "\" type: \"ReLU\" }"u8]);
+        error = new StringWriter();
+        Assert.Equal(1, Cortado.Cli.CommandLine.Run(["upgrade-net", dir.File("bad.prototxt"), dir.File("out.prototxt")], new StringWriter(), error));
+        Assert.Contains("is not valid UTF-8 text (at byte 16)", error.ToString());
+    }
+
+    [Fact]
     public void FileSystemErrorsNameTheFileAndWhatIsWrong()
     {
         var device = Assert.Throws<ModelFileException>(() => ProtoFiles.ReadWeights("/dev/zero"));
