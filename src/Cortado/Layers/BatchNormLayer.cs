@@ -55,11 +55,11 @@ public sealed class BatchNormLayer(LayerParameter param, LayerContext context) :
         var x = bottom[0].Data;
         var y = top[0].Data;
         int num = bottom[0].Shape[0], spatial = bottom[0].CountFrom(2), perChannel = num * spatial;
-        var variance = new float[_channels];
+        // _std holds each channel's variance until the square root below: no scratch array per forward.
         if (_global)
         {
             float factor = Blobs[2].Data[0] == 0f ? 0f : 1f / Blobs[2].Data[0];
-            for (int c = 0; c < _channels; c++) { _mean[c] = Blobs[0].Data[c] * factor; variance[c] = Blobs[1].Data[c] * factor; }
+            for (int c = 0; c < _channels; c++) { _mean[c] = Blobs[0].Data[c] * factor; _std[c] = Blobs[1].Data[c] * factor; }
         }
         else
         {
@@ -71,7 +71,7 @@ public sealed class BatchNormLayer(LayerParameter param, LayerContext context) :
                 _mean[c] = (float)(sum / perChannel);
                 for (int n = 0; n < num; n++)
                     foreach (float v in x.Slice((n * _channels + c) * spatial, spatial)) squares += (v - _mean[c]) * (double)(v - _mean[c]);
-                variance[c] = (float)(squares / perChannel);
+                _std[c] = (float)(squares / perChannel);
             }
             // Running sums, weighted as Caffe keeps them (divided by blob 2 when used).
             float correction = perChannel > 1 ? (float)perChannel / (perChannel - 1) : 1f;
@@ -79,10 +79,10 @@ public sealed class BatchNormLayer(LayerParameter param, LayerContext context) :
             for (int c = 0; c < _channels; c++)
             {
                 Blobs[0].Data[c] = Blobs[0].Data[c] * _fraction + _mean[c];
-                Blobs[1].Data[c] = Blobs[1].Data[c] * _fraction + correction * variance[c];
+                Blobs[1].Data[c] = Blobs[1].Data[c] * _fraction + correction * _std[c];
             }
         }
-        for (int c = 0; c < _channels; c++) _std[c] = MathF.Sqrt(variance[c] + _eps);
+        for (int c = 0; c < _channels; c++) _std[c] = MathF.Sqrt(_std[c] + _eps);
         for (int n = 0; n < num; n++)
             for (int c = 0; c < _channels; c++)
             {

@@ -19,7 +19,7 @@ public sealed class LRNLayer(LayerParameter param, LayerContext context) : Layer
     private int _size, _pre;
     private float _alpha, _beta, _k;
     private bool _across;
-    private float[] _scale = [], _squares = [], _work = [];
+    private float[] _scale = [], _squares = [], _work = [], _windowSum = [];
 
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
@@ -36,6 +36,7 @@ public sealed class LRNLayer(LayerParameter param, LayerContext context) : Layer
         if (bottom[0].NumAxes != 4) throw Error($"needs a 4-D bottom (N x C x H x W), got {bottom[0].ShapeString}");
         top[0].ReshapeLike(bottom[0]);
         if (_scale.Length != bottom[0].Count) { _scale = new float[bottom[0].Count]; _squares = new float[bottom[0].Count]; _work = new float[bottom[0].Count]; }
+        if (_windowSum.Length != bottom[0].CountFrom(2)) _windowSum = new float[bottom[0].CountFrom(2)];
     }
 
     private PoolingGeometry Window(Blob bottom) => new(bottom.Shape[2], bottom.Shape[3], _size, _size, _pre, _pre, 1, 1);
@@ -79,7 +80,7 @@ public sealed class LRNLayer(LayerParameter param, LayerContext context) : Layer
         if (_across)
         {
             float factor = 2f * _alpha * _beta / _size;
-            var sum = new float[spatial];
+            var sum = _windowSum;
             for (int n = 0; n < num; n++)
                 for (int c = 0; c < channels; c++)
                 {
@@ -96,7 +97,8 @@ public sealed class LRNLayer(LayerParameter param, LayerContext context) : Layer
         {
             // Through the averaged squares: d/dx = 2 x avg^T(-beta alpha ratio).
             for (int i = 0; i < _work.Length; i++) _work[i] *= -_beta * _alpha;
-            var spread = new float[x.Length];
+            // The squares are forward's alone; backward reuses their buffer for the spread gradient.
+            var spread = _squares;
             Backend.AveragePoolBackward(_work, num * channels, Window(bottom[0]), spread);
             for (int i = 0; i < x.Length; i++) dx[i] = dy[i] * MathF.Pow(_scale[i], -_beta) + 2f * x[i] * spread[i];
         }

@@ -141,6 +141,6 @@ public class KerasBadInputTests
         var before = Directory.GetDirectories(Path.GetTempPath(), "cortado-keras-*").ToHashSet();
         Assert.ThrowsAny<CortadoException>(() => KerasArchive.Open(archive).Dispose());
         var after = Directory.GetDirectories(Path.GetTempPath(), "cortado-keras-*");
-        Assert.Empty(after.Where(d => !before.Contains(d)));
+        Assert.DoesNotContain(after, d => !before.Contains(d));
     }
 }
