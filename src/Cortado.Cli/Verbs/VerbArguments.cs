@@ -73,6 +73,14 @@ public sealed class VerbArguments
         return int.TryParse(text, out int value) ? value : throw new CortadoException($"{_verb.Name}: --{name} expects a whole number, got '{text}'");
     }
 
+    public float GetFloat(string name, float fallback)
+    {
+        string? text = Get(name);
+        if (text == null) return fallback;
+        return float.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out float value) && float.IsFinite(value)
+            ? value : throw new CortadoException($"{_verb.Name}: --{name} expects a number, got '{text}'");
+    }
+
     /// <summary>Exactly <paramref name="count"/> positional arguments, or an error with the usage.</summary>
     public IReadOnlyList<string> ExpectPositional(int count)
     {

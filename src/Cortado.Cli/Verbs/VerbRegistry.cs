@@ -13,6 +13,7 @@ public static class VerbRegistry
         new TrainVerb(),
         new TestVerb(),
         new TimeVerb(),
+        new ClassifyVerb(),
         new PlotVerb(),
         new KerasImportVerb(),
         new MakeNumbersVerb(),
