@@ -14,6 +14,7 @@ public static class VerbRegistry
         new TestVerb(),
         new TimeVerb(),
         new ClassifyVerb(),
+        new ExtractFeaturesVerb(),
         new PlotVerb(),
         new KerasImportVerb(),
         new MakeNumbersVerb(),
