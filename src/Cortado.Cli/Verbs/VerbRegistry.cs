@@ -15,6 +15,7 @@ public static class VerbRegistry
         new TimeVerb(),
         new ClassifyVerb(),
         new ExtractFeaturesVerb(),
+        new DrawNetVerb(),
         new PlotVerb(),
         new KerasImportVerb(),
         new MakeNumbersVerb(),
