@@ -57,15 +57,20 @@ public static class DatumImage
     /// </summary>
     public static long MaxPixels { get; set; } = 64L << 20;
 
+    /// <summary>Refuses, from its header alone, an image that claims more than <see cref="MaxPixels"/> pixels.</summary>
+    internal static void CheckPixelLimit(SKCodec codec, string where, string what)
+    {
+        if (codec.Info.Width > 0 && codec.Info.Height > 0 && (long)codec.Info.Width * codec.Info.Height <= MaxPixels) return;
+        throw new DataException(where, $"{what} of {codec.Info.Width} x {codec.Info.Height} pixels, over the limit of " +
+            $"{MaxPixels:N0} pixels (raise it with --max_image_pixels N if the image is real)");
+    }
+
     private static SKBitmap Decode(Datum datum, string where)
     {
         using var data = SKData.CreateCopy(datum.Data.Span);
         using var codec = SKCodec.Create(data)
             ?? throw new DataException(where, "holds an encoded image that cannot be decoded (not a JPEG, PNG, BMP, GIF or WebP file?)");
-        long pixels = (long)codec.Info.Width * codec.Info.Height;
-        if (codec.Info.Width <= 0 || codec.Info.Height <= 0 || pixels > MaxPixels)
-            throw new DataException(where, $"holds an encoded image of {codec.Info.Width} x {codec.Info.Height} pixels, over the limit of " +
-                $"{MaxPixels:N0} pixels (raise it with --max_image_pixels N if the image is real)");
+        CheckPixelLimit(codec, where, "holds an encoded image");
         return SKBitmap.Decode(codec)
             ?? throw new DataException(where, "holds an encoded image that cannot be decoded (damaged or cut short?)");
     }

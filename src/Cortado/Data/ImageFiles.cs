@@ -13,8 +13,7 @@ public static class ImageFiles
     {
         if (!File.Exists(path)) throw new DataException(path, "image file not found");
         using var codec = SKCodec.Create(path) ?? throw new DataException(path, "cannot be decoded as an image (not a JPEG, PNG, BMP, GIF or WebP file?)");
-        if ((long)codec.Info.Width * codec.Info.Height > DatumImage.MaxPixels)
-            throw new DataException(path, $"is an image of {codec.Info.Width} x {codec.Info.Height} pixels, over the limit of {DatumImage.MaxPixels:N0} pixels (raise it with --max_image_pixels N if the image is real)");
+        DatumImage.CheckPixelLimit(codec, path, "is an image");
         using var decoded = SKBitmap.Decode(codec) ?? throw new DataException(path, "cannot be decoded as an image");
         SKBitmap bitmap = decoded;
         if (resizeHeight > 0 && resizeWidth > 0 && (decoded.Height != resizeHeight || decoded.Width != resizeWidth))
