@@ -45,4 +45,16 @@ public sealed class CaffeRandom(int seed)
     }
 
     public int Next(int maxExclusive) => _random.Next(maxExclusive);
+
+    /// <summary>
+    /// A well-mixed seed for item <paramref name="index"/> of a stream (SplitMix64's finaliser):
+    /// deterministic across processes, unlike HashCode, so a record's draws repeat on resume.
+    /// </summary>
+    public static int Keyed(int seed, long index)
+    {
+        ulong z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)index);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (int)((z ^ (z >> 31)) & int.MaxValue);
+    }
 }

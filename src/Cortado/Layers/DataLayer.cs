@@ -136,7 +136,7 @@ public sealed class DataLayer(LayerParameter param, LayerContext context) : Laye
                         throw new DataException(where, $"is {datum.Channels} x {datum.Height} x {datum.Width} but the first record is {_channels} x {_height} x {_width}; all records must have one shape");
                     if (_labelled) RequireLabel(datum, where);
                     DatumImage.Read(datum, image, transformer.ColorMode, where);
-                    if (transformer.IsRandom) _transformRandom!.Reseed(RecordSeed(_transformSeed, index));
+                    if (transformer.IsRandom) _transformRandom!.Reseed(CaffeRandom.Keyed(_transformSeed, index));
                     index++;
                     transformer.Transform(image, _channels, _height, _width, data.AsSpan(n * outputSize, outputSize));
                     labels[n] = datum.Label;
@@ -155,15 +155,6 @@ public sealed class DataLayer(LayerParameter param, LayerContext context) : Laye
     private static void RequireLabel(Datum datum, string where)
     {
         if (!datum.HasLabel) throw new DataException(where, "has no label, but this Data layer has a label top; write the labels, or give the layer one top");
-    }
-
-    /// <summary>A well-mixed seed for one record's transform (SplitMix64's finaliser): deterministic, unlike HashCode.</summary>
-    private static int RecordSeed(int seed, long index)
-    {
-        ulong z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)index);
-        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
-        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
-        return (int)((z ^ (z >> 31)) & int.MaxValue);
     }
 
     public void Dispose()

@@ -47,6 +47,34 @@ public class ResumeAndStopTests
         layer { name: "accuracy" type: "Accuracy" bottom: "fc" bottom: "label" top: "accuracy" include { phase: TEST } }
         """;
 
+    /// <summary>The same net on ImageData layers: a shuffled list of 12 small gray PNGs, random crops and mirrors.</summary>
+    private static string ImageNet(TempDir dir)
+    {
+        var random = new Random(9);
+        var lines = new List<string>();
+        for (int i = 0; i < 12; i++)
+        {
+            using var bitmap = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(6, 6, SkiaSharp.SKColorType.Gray8, SkiaSharp.SKAlphaType.Opaque));
+            for (int y = 0; y < 6; y++) for (int x = 0; x < 6; x++) { byte v = (byte)random.Next(256); bitmap.SetPixel(x, y, new SkiaSharp.SKColor(v, v, v)); }
+            using var png = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(dir.File($"img{i}.png"), png.ToArray());
+            lines.Add($"img{i}.png {i % 3}");
+        }
+        File.WriteAllLines(dir.File("list.txt"), lines);
+        string layers = Net("unused", "unused");
+        layers = layers[layers.IndexOf("layer { name: \"conv\"", StringComparison.Ordinal)..];
+        return $$"""
+            name: "resumable_images"
+            layer { name: "data" type: "ImageData" top: "data" top: "label" include { phase: TRAIN }
+              transform_param { scale: 0.00390625 mirror: true crop_size: 5 }
+              image_data_param { source: "{{dir.File("list.txt")}}" root_folder: "{{dir.Path}}/" batch_size: 5 shuffle: true is_color: false } }
+            layer { name: "data" type: "ImageData" top: "data" top: "label" include { phase: TEST }
+              transform_param { scale: 0.00390625 crop_size: 5 }
+              image_data_param { source: "{{dir.File("list.txt")}}" root_folder: "{{dir.Path}}/" batch_size: 4 is_color: false } }
+            {{layers}}
+            """;
+    }
+
     internal const string SolverSettings = "base_lr: 0.05 lr_policy: 'fixed' momentum: 0.9 display: 1 average_loss: 3 test_iter: 3 test_interval: 4 ";
 
     /// <summary>The results a log gives per iteration, timing removed: what must repeat exactly.</summary>
@@ -60,11 +88,13 @@ public class ResumeAndStopTests
     private static Solver Create(string net, string settings, StringWriter log) =>
         SolverFactory.Create(SolverTestNets.Solver(net, SolverSettings + settings), new SolverOptions { Log = new CaffeLog(log) });
 
-    [Fact]
-    public void AResumedRunWithDataLayersEqualsTheUninterruptedRunLineForLine()
+    [Theory]
+    [InlineData("Data")]
+    [InlineData("ImageData")]
+    public void AResumedRunWithDataLayersEqualsTheUninterruptedRunLineForLine(string layer)
     {
         using var dir = new TempDir();
-        string net = Net(Database(dir), Database(dir, "test_lmdb", 20));
+        string net = layer == "Data" ? Net(Database(dir), Database(dir, "test_lmdb", 20)) : ImageNet(dir);
         var whole = new StringWriter();
         using (var solver = Create(net, $"max_iter: 13 random_seed: 7 snapshot_prefix: '{dir.File("whole")}'", whole)) solver.Solve();
 
