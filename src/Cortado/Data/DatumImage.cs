@@ -44,11 +44,11 @@ public static class DatumImage
             var bytes = datum.Data.Span;
             for (int i = 0; i < count; i++) chw[i] = bytes[i];
         }
-        else if (datum.FloatData.Count == count)
+        else
         {
+            // Shape has checked that a record without data bytes holds count float_data values.
             for (int i = 0; i < count; i++) chw[i] = datum.FloatData[i];
         }
-        else throw new DataException(where, $"holds neither {count} data bytes nor {count} float_data values");
     }
 
     /// <summary>

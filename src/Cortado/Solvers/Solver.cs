@@ -27,6 +27,7 @@ public abstract class Solver : IDisposable
     // The run's seed: from random_seed, or the clock; a resumed run takes the snapshot's.
     private int _seed;
     private volatile SolverAction _requested;
+    private int _snapshotIter = -1;
 
     protected Solver(SolverParameter param, SolverOptions? options = null)
     {
@@ -128,8 +129,7 @@ public abstract class Solver : IDisposable
         if (stopAt < Param.MaxIter)
         {
             Step(Math.Max(0, stopAt.Value - Iter));
-            bool snapshotted = _requested == SolverAction.Stop || (Param.Snapshot > 0 && Iter % Param.Snapshot == 0);
-            if (!snapshotted) Snapshot();
+            if (_snapshotIter != Iter) Snapshot();
             _log.Info("solver.cs", $"Optimization stopped early{(_requested == SolverAction.Stop ? "" : $" at iteration {Iter} (--stop_at)")}.");
             return;
         }
@@ -336,6 +336,7 @@ public abstract class Solver : IDisposable
         if (hdf5) IO.Hdf5Snapshots.WriteState(state, solverState);
         else ProtoFiles.WriteBinary(state, solverState);
         LastSnapshot = state;
+        _snapshotIter = Iter;
         return state;
     }
 
