@@ -1,46 +1,130 @@
 namespace Cortado.Compute;
 
 /// <summary>
-/// The seam between layers and the hardware: the vocabulary every layer and solver is
-/// written in. Layers call these methods instead of kernels, so another backend replaces
-/// the vocabulary without touching a layer.
+/// The seam between layers and the hardware: whole operations on a backend's memory
+/// (<see cref="DeviceSpan{T}"/>), never on host spans. Every layer and solver is written in this
+/// vocabulary, so a backend that implements it (and passes the suite on the test device,
+/// <see cref="EmulatedDevice"/>) runs every net. Blobs get memory from the backend that asks for
+/// their values (<see cref="Tensors.SyncedMemory{T}"/>); copies to and from the host happen there,
+/// lazily, and nowhere else. Scalars that come back (dot, asum, a loss) are the only values a
+/// layer or solver sees on the host. "Page: Adding a backend" in the README says what each part asks.
 /// </summary>
 public interface ICompute
 {
     string Name { get; }
 
-    void Gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, ReadOnlySpan<float> b, float beta, Span<float> c);
-    /// <summary>Gemm with explicit leading dimensions, for products on sub-blocks of a matrix.</summary>
-    void Gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc);
-    void Gemv(Transpose transA, int m, int n, float alpha, ReadOnlySpan<float> a, ReadOnlySpan<float> x, float beta, Span<float> y);
-    void Axpy(float alpha, ReadOnlySpan<float> x, Span<float> y);
-    void Axpby(float alpha, ReadOnlySpan<float> x, float beta, Span<float> y);
-    void Scal(float alpha, Span<float> x);
-    float Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y);
-    float Asum(ReadOnlySpan<float> x);
+    // ---- memory ----
+    /// <summary>False for a backend that computes on host memory itself (the CPU): blobs then hand it their host arrays and never copy.</summary>
+    bool HasOwnMemory { get; }
+    DeviceBuffer<T> Allocate<T>(int length) where T : unmanaged;
+    void CopyToDevice<T>(ReadOnlySpan<T> host, DeviceSpan<T> device) where T : unmanaged;
+    void CopyToHost<T>(DeviceSpan<T> device, Span<T> host) where T : unmanaged;
+    void Copy<T>(DeviceSpan<T> source, DeviceSpan<T> target) where T : unmanaged;
+    void Fill<T>(DeviceSpan<T> target, T value) where T : unmanaged;
+    /// <summary>Copies <paramref name="rows"/> runs of <paramref name="rowLength"/> values, the k-th from source offset k * sourceStride to target offset k * targetStride (Concat, Slice, Crop).</summary>
+    void CopyRows(DeviceSpan<float> source, int sourceStride, DeviceSpan<float> target, int targetStride, int rows, int rowLength);
 
-    void Add(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y);
-    void Sub(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y);
-    void Mul(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y);
-    void Div(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y);
-    void Max(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y);
-    void Exp(ReadOnlySpan<float> a, Span<float> y);
-    void Log(ReadOnlySpan<float> a, Span<float> y);
-    void Pow(ReadOnlySpan<float> a, float power, Span<float> y);
-    void Abs(ReadOnlySpan<float> a, Span<float> y);
-    void Sqrt(ReadOnlySpan<float> a, Span<float> y);
+    /// <summary>The value of a one-element span (a loss, its weight): a scalar result, like a dot product's.</summary>
+    float Scalar(DeviceSpan<float> x);
+
+    // ---- BLAS ----
+    void Gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha, DeviceSpan<float> a, DeviceSpan<float> b, float beta, DeviceSpan<float> c);
+    void Gemv(Transpose transA, int m, int n, float alpha, DeviceSpan<float> a, DeviceSpan<float> x, float beta, DeviceSpan<float> y);
+    void Axpy(float alpha, DeviceSpan<float> x, DeviceSpan<float> y);
+    void Axpby(float alpha, DeviceSpan<float> x, float beta, DeviceSpan<float> y);
+    void Scal(float alpha, DeviceSpan<float> x);
+    float Dot(DeviceSpan<float> x, DeviceSpan<float> y);
+    float Asum(DeviceSpan<float> x);
+    float SumSquares(DeviceSpan<float> x);
+
+    // ---- elementwise maps: operator structs, one driver (output may be an input) ----
+    void Map<TOp>(TOp op, DeviceSpan<float> x, DeviceSpan<float> y) where TOp : struct, IUnaryOperator;
+    void Map<TOp>(TOp op, DeviceSpan<float> a, DeviceSpan<float> b, DeviceSpan<float> y) where TOp : struct, IBinaryOperator;
+    void Map<TOp>(TOp op, DeviceSpan<float> a, DeviceSpan<float> b, DeviceSpan<float> c, DeviceSpan<float> y) where TOp : struct, ITernaryOperator;
+    /// <summary>Sum over i of op(a[i], b[i]), accumulated in double: the losses that are a sum of terms.</summary>
+    double MapSum<TOp>(TOp op, DeviceSpan<float> a, DeviceSpan<float> b) where TOp : struct, IBinaryOperator;
+    /// <summary>y[i] = op(x[i], values[d]) where x is seen as (outer, dim, inner) and d is i's middle index (Scale, Bias, PReLU, BatchNorm).</summary>
+    void MapChannels<TOp>(TOp op, DeviceSpan<float> x, DeviceSpan<float> values, ChannelLayout layout, DeviceSpan<float> y) where TOp : struct, IBinaryOperator;
+    /// <summary>target[d] (+)= sum over outer and inner of x (times factor when given): per-channel gradients and statistics.</summary>
+    void ChannelSums(DeviceSpan<float> x, DeviceSpan<float> factor, ChannelLayout layout, DeviceSpan<float> target, bool accumulate);
 
     /// <summary>y = x &gt; 0 ? x : slope * x.</summary>
-    void ReluForward(ReadOnlySpan<float> x, float slope, Span<float> y);
+    void ReluForward(DeviceSpan<float> x, float slope, DeviceSpan<float> y);
     /// <summary>dx = x &gt; 0 ? dy : slope * dy.</summary>
-    void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float slope, Span<float> dx);
+    void ReluBackward(DeviceSpan<float> x, DeviceSpan<float> dy, float slope, DeviceSpan<float> dx);
 
-    /// <summary>The columns of all output rows, or of rowCount rows from firstRow.</summary>
-    void Im2Col(ReadOnlySpan<float> image, int channels, in ConvolutionGeometry geometry, Span<float> columns, int firstRow = 0, int rowCount = -1);
-    void Col2Im(ReadOnlySpan<float> columns, int channels, in ConvolutionGeometry geometry, Span<float> image);
+    // ---- convolution, pooling, normalisation ----
+    /// <summary>The backend's convolution for one layer, holding whatever scratch space it wants.</summary>
+    IConvolution CreateConvolution();
+    void MaxPoolForward(DeviceSpan<float> bottom, int planes, in PoolingGeometry geometry, DeviceSpan<float> top, DeviceSpan<int> argmax);
+    /// <summary>The winners' indices as floats: MAX pooling's optional mask top.</summary>
+    void IndicesToFloat(DeviceSpan<int> indices, DeviceSpan<float> values);
+    void MaxPoolBackward(DeviceSpan<float> topDiff, DeviceSpan<int> argmax, int planes, in PoolingGeometry geometry, DeviceSpan<float> bottomDiff);
+    void AveragePoolForward(DeviceSpan<float> bottom, int planes, in PoolingGeometry geometry, DeviceSpan<float> top);
+    void AveragePoolBackward(DeviceSpan<float> topDiff, int planes, in PoolingGeometry geometry, DeviceSpan<float> bottomDiff);
+    void LrnForward(in LrnShape shape, DeviceSpan<float> x, DeviceSpan<float> scale, DeviceSpan<float> squares, DeviceSpan<float> y);
+    void LrnBackward(in LrnShape shape, DeviceSpan<float> x, DeviceSpan<float> y, DeviceSpan<float> dy, DeviceSpan<float> scale, DeviceSpan<float> work, DeviceSpan<float> squares, DeviceSpan<float> dx);
 
-    void MaxPoolForward(ReadOnlySpan<float> bottom, int planes, in PoolingGeometry geometry, Span<float> top, Span<int> argmax);
-    void MaxPoolBackward(ReadOnlySpan<float> topDiff, ReadOnlySpan<int> argmax, int planes, in PoolingGeometry geometry, Span<float> bottomDiff);
-    void AveragePoolForward(ReadOnlySpan<float> bottom, int planes, in PoolingGeometry geometry, Span<float> top);
-    void AveragePoolBackward(ReadOnlySpan<float> topDiff, int planes, in PoolingGeometry geometry, Span<float> bottomDiff);
+    // ---- softmax and the losses on it ----
+    void Softmax(DeviceSpan<float> x, DeviceSpan<float> y, ChannelLayout layout);
+    void SoftmaxBackward(DeviceSpan<float> y, DeviceSpan<float> dy, DeviceSpan<float> dx, ChannelLayout layout);
+    /// <summary>-sum log(max(prob[label], FLT_MIN)) over the labels that are not <paramref name="ignoreLabel"/>, with their count; a label out of range is reported, not summed.</summary>
+    LabelledLoss SoftmaxLoss(DeviceSpan<float> prob, DeviceSpan<float> labels, ChannelLayout layout, int? ignoreLabel);
+    /// <summary>dx = scale (prob - onehot(label)), zero where the label is ignored.</summary>
+    void SoftmaxLossGradient(DeviceSpan<float> prob, DeviceSpan<float> labels, ChannelLayout layout, int? ignoreLabel, float scale, DeviceSpan<float> dx);
+
+    // ---- lookups and labelled losses ----
+    /// <summary>target row i = table row indices[i] (Embed); returns the first index that is not a row of the table, or NaN.</summary>
+    float Gather(DeviceSpan<float> table, int rows, DeviceSpan<float> indices, int rowLength, DeviceSpan<float> target);
+    /// <summary>table row indices[i] += source row i: Gather's gradient.</summary>
+    void ScatterAdd(DeviceSpan<float> source, DeviceSpan<float> indices, int rowLength, DeviceSpan<float> table);
+    /// <summary>margins = max(0, 1 - t x) with t = 1 for the label's class, else -1, per (num x dim) row; returns the first bad label or NaN.</summary>
+    float HingeMargins(DeviceSpan<float> x, DeviceSpan<float> labels, int num, int dim, DeviceSpan<float> margins);
+    /// <summary>dx = -t scale (2 margin for L2, 1 for L1) where the margin is positive, else 0.</summary>
+    void HingeGradient(DeviceSpan<float> margins, DeviceSpan<float> labels, int num, int dim, float scale, bool squared, DeviceSpan<float> dx);
+    /// <summary>y = max(y, x), winner = index where x won (Eltwise MAX, one bottom at a time).</summary>
+    void MaxWithWinner(DeviceSpan<float> x, int index, DeviceSpan<float> y, DeviceSpan<int> winner);
+    /// <summary>dx = dy where winner == index, else 0.</summary>
+    void RouteToWinner(DeviceSpan<float> dy, DeviceSpan<int> winner, int index, DeviceSpan<float> dx);
+
+    // ---- random streams keyed by counter: element i depends on (key, i) only ----
+    void Bernoulli(DeviceSpan<float> y, double p, float one, ulong key);
+
+    // ---- fused solver updates: turn a parameter's diff into the step to subtract ----
+    void SolverUpdate<TRule>(TRule rule, DeviceSpan<float> diff, DeviceSpan<float> history, DeviceSpan<float> history2) where TRule : struct, IUpdateRule;
+}
+
+/// <summary>A blob seen as (outer, dim, inner): dim is the axis an operation runs along or broadcasts over.</summary>
+public readonly record struct ChannelLayout(int Outer, int Dim, int Inner)
+{
+    public int Count => Outer * Dim * Inner;
+}
+
+/// <summary>A summed loss over labelled positions, the number of positions counted, and the first label that was not a class (NaN when none).</summary>
+public readonly record struct LabelledLoss(double Sum, int Counted, float InvalidLabel);
+
+/// <summary>The shape and constants of a local response normalisation.</summary>
+public readonly record struct LrnShape(int Num, int Channels, int Height, int Width, int Size, float Alpha, float Beta, float K, bool AcrossChannels);
+
+/// <summary>
+/// One convolution or deconvolution layer's products on a backend. "Input side" is the blob
+/// im2col reads (the bottom for Convolution, the top for Deconvolution); empty spans mean a
+/// result is not wanted or a bias is absent.
+/// </summary>
+public interface IConvolution
+{
+    void Forward(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> weights, DeviceSpan<float> bias, DeviceSpan<float> output);
+    /// <summary>Overwrites inputDiff; adds into weightDiff and biasDiff.</summary>
+    void Backward(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> outputDiff, DeviceSpan<float> weights,
+        DeviceSpan<float> inputDiff, DeviceSpan<float> weightDiff, DeviceSpan<float> biasDiff);
+}
+
+/// <summary>
+/// A convolution's sizes: images in the batch, channels on the bottom side and top side, groups,
+/// and the geometry of the im2col side (the bottom, or the top when <see cref="Reversed"/>, as in Deconvolution).
+/// </summary>
+public readonly record struct ConvolutionShape(int Num, int BottomChannels, int TopChannels, int Group, ConvolutionGeometry ColumnGeometry, bool Reversed)
+{
+    public int BottomSpatial => Reversed ? ColumnGeometry.OutputHeight * ColumnGeometry.OutputWidth : ColumnGeometry.Height * ColumnGeometry.Width;
+    public int TopSpatial => Reversed ? ColumnGeometry.Height * ColumnGeometry.Width : ColumnGeometry.OutputHeight * ColumnGeometry.OutputWidth;
 }

@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Proto;
 using Cortado.Tensors;
 
@@ -11,14 +12,12 @@ public sealed class AbsValLayer(LayerParameter param, LayerContext context) : Ne
 
     public override bool AllowsInPlace => false;
 
-    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) => Backend.Abs(bottom[0].Data, top[0].Data);
+    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
+        Backend.Map(new AbsOp(), ReadData(bottom[0]), WriteData(top[0]));
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
         if (!propagateDown[0]) return;
-        var x = bottom[0].Data;
-        var dy = top[0].Diff;
-        var dx = bottom[0].Diff;
-        for (int i = 0; i < x.Length; i++) dx[i] = x[i] > 0f ? dy[i] : x[i] < 0f ? -dy[i] : 0f;
+        Backend.Map(new AbsGradientOp(), ReadData(bottom[0]), ReadDiff(top[0]), WriteDiff(bottom[0]));
     }
 }

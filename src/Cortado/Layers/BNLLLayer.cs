@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Proto;
 using Cortado.Tensors;
 
@@ -11,19 +12,12 @@ public sealed class BNLLLayer(LayerParameter param, LayerContext context) : Neur
 
     public override bool AllowsInPlace => false;
 
-    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        var x = bottom[0].Data;
-        var y = top[0].Data;
-        for (int i = 0; i < x.Length; i++) y[i] = x[i] > 0f ? x[i] + MathF.Log(1f + MathF.Exp(-x[i])) : MathF.Log(1f + MathF.Exp(x[i]));
-    }
+    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
+        Backend.Map(new BnllOp(), ReadData(bottom[0]), WriteData(top[0]));
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
         if (!propagateDown[0]) return;
-        var x = bottom[0].Data;
-        var dy = top[0].Diff;
-        var dx = bottom[0].Diff;
-        for (int i = 0; i < x.Length; i++) dx[i] = dy[i] / (1f + MathF.Exp(-x[i]));
+        Backend.Map(new BnllGradientOp(), ReadData(bottom[0]), ReadDiff(top[0]), WriteDiff(bottom[0]));
     }
 }

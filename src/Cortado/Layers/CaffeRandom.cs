@@ -38,11 +38,10 @@ public sealed class CaffeRandom(int seed)
     /// <paramref name="one"/> with probability p, else 0. One draw from the stream keys the whole
     /// mask (<see cref="Compute.BernoulliHash"/>), so long masks cost little and repeat exactly.
     /// </summary>
-    public void Bernoulli(Span<float> values, double p, float one = 1f)
-    {
-        ulong key = (ulong)_random.NextInt64();
-        Compute.BernoulliHash.Fill(values, p, one, key);
-    }
+    public void Bernoulli(Span<float> values, double p, float one = 1f) => Compute.BernoulliHash.Fill(values, p, one, NextKey());
+
+    /// <summary>One draw from the stream as the key of a counter-based random array (a dropout mask on any backend).</summary>
+    public ulong NextKey() => (ulong)_random.NextInt64();
 
     public int Next(int maxExclusive) => _random.Next(maxExclusive);
 

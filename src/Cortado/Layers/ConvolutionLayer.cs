@@ -13,14 +13,4 @@ public sealed class ConvolutionLayer(LayerParameter param, LayerContext context)
 {
     public override string Type => "Convolution";
     protected override bool Reversed => false;
-
-    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
-        ForwardImages(bottom, top, (input, weights, output, columns) => ForwardGemm(input, weights, output, Channels, NumOutput, columns));
-
-    protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom) =>
-        BackwardImages(top, propagateDown, bottom, (input, outputDiff, weights, inputDiff, weightDiff, columns) =>
-        {
-            if (!weightDiff.IsEmpty) WeightGemm(input, outputDiff, weightDiff, Channels, NumOutput, columns);
-            if (!inputDiff.IsEmpty) BackwardGemm(outputDiff, weights, inputDiff, Channels, NumOutput, columns);
-        });
 }

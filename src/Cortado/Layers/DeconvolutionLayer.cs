@@ -12,15 +12,4 @@ public sealed class DeconvolutionLayer(LayerParameter param, LayerContext contex
 {
     public override string Type => "Deconvolution";
     protected override bool Reversed => true;
-
-    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
-        ForwardImages(bottom, top, (input, weights, output, columns) => BackwardGemm(input, weights, output, NumOutput, Channels, columns));
-
-    // The roles of input and output swap: columns come from the output gradient.
-    protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom) =>
-        BackwardImages(top, propagateDown, bottom, (input, outputDiff, weights, inputDiff, weightDiff, columns) =>
-        {
-            if (!weightDiff.IsEmpty) WeightGemm(outputDiff, input, weightDiff, NumOutput, Channels, columns);
-            if (!inputDiff.IsEmpty) ForwardGemm(outputDiff, weights, inputDiff, NumOutput, Channels, columns);
-        });
 }

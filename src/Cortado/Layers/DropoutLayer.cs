@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Proto;
 using Cortado.Tensors;
 
@@ -12,7 +13,7 @@ public sealed class DropoutLayer(LayerParameter param, LayerContext context) : N
 {
     public override string Type => "Dropout";
     // Per element: 1 / (1 - ratio) where kept, 0 where dropped.
-    private float[] _mask = [];
+    private readonly Blob _mask = new();
     private float _ratio, _scale;
 
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
@@ -26,25 +27,21 @@ public sealed class DropoutLayer(LayerParameter param, LayerContext context) : N
     {
         base.Reshape(bottom, top);
         // Only training draws masks; a test net does not carry one.
-        if (Phase == Phase.Train && _mask.Length < bottom[0].Count) _mask = new float[bottom[0].Count];
+        if (Phase == Phase.Train) _mask.ReshapeLike(bottom[0]);
     }
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        var x = bottom[0].Data;
-        var y = top[0].Data;
-        if (Phase != Phase.Train) { if (!ReferenceEquals(bottom[0], top[0])) x.CopyTo(y); return; }
-        var mask = _mask.AsSpan(0, x.Length);
-        Context.Random.Bernoulli(mask, 1.0 - _ratio, _scale);
-        Backend.Mul(x, mask, y);
+        if (Phase != Phase.Train) { if (!ReferenceEquals(bottom[0], top[0])) Backend.Copy(ReadData(bottom[0]), WriteData(top[0])); return; }
+        var mask = WriteData(_mask);
+        Backend.Bernoulli(mask, 1.0 - _ratio, _scale, Context.Random.NextKey());
+        Backend.Mul(ReadData(bottom[0]), mask, WriteData(top[0]));
     }
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
         if (!propagateDown[0]) return;
-        var dy = top[0].Diff;
-        var dx = bottom[0].Diff;
-        if (Phase != Phase.Train) { if (!ReferenceEquals(bottom[0], top[0])) dy.CopyTo(dx); return; }
-        Backend.Mul(dy, _mask.AsSpan(0, dy.Length), dx);
+        if (Phase != Phase.Train) { if (!ReferenceEquals(bottom[0], top[0])) Backend.Copy(ReadDiff(top[0]), WriteDiff(bottom[0])); return; }
+        Backend.Mul(ReadDiff(top[0]), ReadData(_mask), WriteDiff(bottom[0]));
     }
 }

@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Proto;
 using Cortado.Tensors;
 
@@ -12,22 +13,12 @@ public sealed class ELULayer(LayerParameter param, LayerContext context) : Neuro
 
     public override bool AllowsInPlace => false;
 
-    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        var x = bottom[0].Data;
-        var y = top[0].Data;
-        float alpha = Alpha;
-        for (int i = 0; i < x.Length; i++) y[i] = x[i] > 0f ? x[i] : alpha * (MathF.Exp(x[i]) - 1f);
-    }
+    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
+        Backend.Map(new EluOp(Alpha), ReadData(bottom[0]), WriteData(top[0]));
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
         if (!propagateDown[0]) return;
-        var x = bottom[0].Data;
-        var y = top[0].Data;
-        var dy = top[0].Diff;
-        var dx = bottom[0].Diff;
-        float alpha = Alpha;
-        for (int i = 0; i < x.Length; i++) dx[i] = x[i] > 0f ? dy[i] : dy[i] * (y[i] + alpha);
+        Backend.Map(new EluGradientOp(Alpha), ReadData(bottom[0]), ReadData(top[0]), ReadDiff(top[0]), WriteDiff(bottom[0]));
     }
 }

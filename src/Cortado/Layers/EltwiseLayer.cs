@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Proto;
 using Cortado.Tensors;
 using Op = Cortado.Proto.EltwiseParameter.Types.EltwiseOp;
@@ -13,7 +14,7 @@ public sealed class EltwiseLayer(LayerParameter param, LayerContext context) : L
     public override int ExactNumTopBlobs => 1;
     private Op _op;
     private float[] _coefficients = [];
-    private int[] _winner = [];
+    private SyncedMemory<int> _winner = new(0);
 
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
@@ -29,55 +30,51 @@ public sealed class EltwiseLayer(LayerParameter param, LayerContext context) : L
         for (int i = 1; i < bottom.Count; i++)
             if (!bottom[i].ShapeEquals(bottom[0])) throw Error($"bottom {i} has shape {bottom[i].ShapeString}, bottom 0 has {bottom[0].ShapeString}; they must match");
         top[0].ReshapeLike(bottom[0]);
-        if (_op == Op.Max && _winner.Length < top[0].Count) _winner = new int[top[0].Count];
+        if (_op == Op.Max && _winner.Capacity < top[0].Count) _winner = new SyncedMemory<int>(top[0].Count);
     }
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        var y = top[0].Data;
+        var y = WriteData(top[0]);
         switch (_op)
         {
             case Op.Prod:
-                Backend.Mul(bottom[0].Data, bottom[1].Data, y);
-                for (int i = 2; i < bottom.Count; i++) Backend.Mul(y, bottom[i].Data, y);
+                Backend.Mul(ReadData(bottom[0]), ReadData(bottom[1]), y);
+                for (int i = 2; i < bottom.Count; i++) Backend.Mul(y, ReadData(bottom[i]), y);
                 break;
             case Op.Sum:
-                y.Clear();
-                for (int i = 0; i < bottom.Count; i++) Backend.Axpy(_coefficients[i], bottom[i].Data, y);
+                Backend.Fill(y, 0f);
+                for (int i = 0; i < bottom.Count; i++) Backend.Axpy(_coefficients[i], ReadData(bottom[i]), y);
                 break;
             case Op.Max:
-                bottom[0].Data.CopyTo(y);
-                _winner.AsSpan(0, y.Length).Clear();
-                for (int i = 1; i < bottom.Count; i++)
-                {
-                    var x = bottom[i].Data;
-                    for (int j = 0; j < y.Length; j++)
-                        if (x[j] > y[j]) { y[j] = x[j]; _winner[j] = i; }
-                }
+                var winner = _winner.WriteDevice(Backend, top[0].Count);
+                Backend.Copy(ReadData(bottom[0]), y);
+                Backend.Fill(winner, 0);
+                for (int i = 1; i < bottom.Count; i++) Backend.MaxWithWinner(ReadData(bottom[i]), i, y, winner);
                 break;
         }
     }
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
-        var dy = top[0].Diff;
+        var dy = ReadDiff(top[0]);
         for (int i = 0; i < bottom.Count; i++)
         {
             if (!propagateDown[i]) continue;
-            var dx = bottom[i].Diff;
+            var dx = WriteDiff(bottom[i]);
             switch (_op)
             {
                 case Op.Prod:
                     // Product of the other bottoms (computed directly: stable when some input is 0).
-                    dy.CopyTo(dx);
-                    for (int j = 0; j < bottom.Count; j++) if (j != i) Backend.Mul(dx, bottom[j].Data, dx);
+                    Backend.Copy(dy, dx);
+                    for (int j = 0; j < bottom.Count; j++) if (j != i) Backend.Mul(dx, ReadData(bottom[j]), dx);
                     break;
                 case Op.Sum:
                     Backend.Scal(0f, dx);
                     Backend.Axpy(_coefficients[i], dy, dx);
                     break;
                 case Op.Max:
-                    for (int j = 0; j < dx.Length; j++) dx[j] = _winner[j] == i ? dy[j] : 0f;
+                    Backend.RouteToWinner(dy, _winner.ReadDevice(Backend, top[0].Count), i, dx);
                     break;
             }
         }

@@ -31,35 +31,19 @@ public sealed class EmbedLayer(LayerParameter param, LayerContext context) : Lay
     public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
         top[0].Reshape(bottom[0].Shape.Append(_numOutput).ToArray());
 
-    private int Index(float value)
-    {
-        int index = (int)value;
-        if (index != value || index < 0 || index >= _inputDim) throw Error($"index {value} is outside 0..{_inputDim - 1} (input_dim {_inputDim})");
-        return index;
-    }
-
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        var weights = Blobs[0].Data;
-        var y = top[0].Data;
-        var x = bottom[0].Data;
-        for (int i = 0; i < x.Length; i++)
-        {
-            var row = y.Slice(i * _numOutput, _numOutput);
-            weights.Slice(Index(x[i]) * _numOutput, _numOutput).CopyTo(row);
-            if (_bias) Backend.Axpy(1f, Blobs[1].Data, row);
-        }
+        var y = WriteData(top[0]);
+        float bad = Backend.Gather(ReadData(Blobs[0]), _inputDim, ReadData(bottom[0]), _numOutput, y);
+        if (!float.IsNaN(bad)) throw Error($"index {bad} is outside 0..{_inputDim - 1} (input_dim {_inputDim})");
+        if (_bias) Backend.MapChannels(new AddOp(), y, ReadData(Blobs[1]), new ChannelLayout(bottom[0].Count, _numOutput, 1), y);
     }
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
         if (propagateDown[0]) throw Error("cannot backpropagate to its index input");
-        var x = bottom[0].Data;
-        var dy = top[0].Diff;
-        if (ParamPropagateDown[0])
-            for (int i = 0; i < x.Length; i++) Backend.Axpy(1f, dy.Slice(i * _numOutput, _numOutput), Blobs[0].Diff.Slice(Index(x[i]) * _numOutput, _numOutput));
-        if (_bias && ParamPropagateDown[1]) Backend.Gemv(Transpose.Yes, x.Length, _numOutput, 1f, dy, Ones(x.Length), 1f, Blobs[1].Diff);
+        var dy = ReadDiff(top[0]);
+        if (ParamPropagateDown[0]) Backend.ScatterAdd(dy, ReadData(bottom[0]), _numOutput, WriteDiff(Blobs[0]));
+        if (_bias && ParamPropagateDown[1]) Backend.ChannelSums(dy, default, new ChannelLayout(bottom[0].Count, _numOutput, 1), WriteDiff(Blobs[1]), accumulate: true);
     }
-
-    private static float[] Ones(int n) { var ones = new float[n]; ones.AsSpan().Fill(1f); return ones; }
 }

@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Proto;
 using Cortado.Tensors;
 
@@ -19,19 +20,12 @@ public sealed class ExpLayer(LayerParameter param, LayerContext context) : Neuro
         _outputScale = p.Shift == 0f ? 1f : MathF.Exp(p.Shift * logBase);
     }
 
-    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        var x = bottom[0].Data;
-        var y = top[0].Data;
-        for (int i = 0; i < x.Length; i++) y[i] = _outputScale * MathF.Exp(_inputScale * x[i]);
-    }
+    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
+        Backend.Map(new ExpOp(_inputScale, _outputScale), ReadData(bottom[0]), WriteData(top[0]));
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
         if (!propagateDown[0]) return;
-        var y = top[0].Data;
-        var dy = top[0].Diff;
-        var dx = bottom[0].Diff;
-        for (int i = 0; i < y.Length; i++) dx[i] = dy[i] * y[i] * _inputScale;
+        Backend.Map(new ExpGradientOp(_inputScale), ReadData(top[0]), ReadDiff(top[0]), WriteDiff(bottom[0]));
     }
 }

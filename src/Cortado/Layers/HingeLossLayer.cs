@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Proto;
 using Cortado.Tensors;
 
@@ -12,25 +13,17 @@ public sealed class HingeLossLayer(LayerParameter param, LayerContext context) :
 {
     public override string Type => "HingeLoss";
     public override int MaxTopBlobs => 1;
-    private float[] _margins = [];
+    private readonly Blob _margins = new();
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         int num = bottom[0].Shape[0], dim = bottom[0].Count / num;
-        if (_margins.Length != bottom[0].Count) _margins = new float[bottom[0].Count];
-        var x = bottom[0].Data;
-        for (int n = 0; n < num; n++)
-        {
-            int label = (int)bottom[1].Data[n];
-            if (label < 0 || label >= dim) throw Error($"label {bottom[1].Data[n]} is outside the {dim} classes");
-            for (int c = 0; c < dim; c++)
-            {
-                float t = c == label ? 1f : -1f;
-                _margins[n * dim + c] = MathF.Max(0f, 1f - t * x[n * dim + c]);
-            }
-        }
+        _margins.ReshapeLike(bottom[0]);
+        var margins = WriteData(_margins);
+        float bad = Backend.HingeMargins(ReadData(bottom[0]), ReadData(bottom[1]), num, dim, margins);
+        if (!float.IsNaN(bad)) throw Error($"label {bad} is outside the {dim} classes");
         bool l2 = Param.HingeLossParam?.Norm == HingeLossParameter.Types.Norm.L2;
-        top[0].Data[0] = (l2 ? Backend.Dot(_margins, _margins) : Backend.Asum(_margins)) / num;
+        Backend.Fill(WriteData(top[0]), (l2 ? Backend.SumSquares(margins) : Backend.Asum(margins)) / num);
     }
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
@@ -39,16 +32,7 @@ public sealed class HingeLossLayer(LayerParameter param, LayerContext context) :
         if (!propagateDown[0]) return;
         int num = bottom[0].Shape[0], dim = bottom[0].Count / num;
         bool l2 = Param.HingeLossParam?.Norm == HingeLossParameter.Types.Norm.L2;
-        float scale = top[0].Diff[0] / num;
-        var dx = bottom[0].Diff;
-        for (int n = 0; n < num; n++)
-        {
-            int label = (int)bottom[1].Data[n];
-            for (int c = 0; c < dim; c++)
-            {
-                float t = c == label ? 1f : -1f, margin = _margins[n * dim + c];
-                dx[n * dim + c] = margin > 0f ? -t * scale * (l2 ? 2f * margin : 1f) : 0f;
-            }
-        }
+        float scale = Backend.Scalar(ReadDiff(top[0])) / num;
+        Backend.HingeGradient(ReadData(_margins), ReadData(bottom[1]), num, dim, scale, l2, WriteDiff(bottom[0]));
     }
 }

@@ -17,7 +17,7 @@ public sealed class InnerProductLayer(LayerParameter param, LayerContext context
     public override int ExactNumTopBlobs => 1;
     private int _m, _n, _k;
     private bool _bias, _transpose;
-    private float[] _ones = [];
+    private readonly Blob _ones = new();
 
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
@@ -41,26 +41,27 @@ public sealed class InnerProductLayer(LayerParameter param, LayerContext context
         _m = bottom[0].CountRange(0, axis);
         var shape = bottom[0].Shape.Take(axis).Append(_n).ToArray();
         top[0].Reshape(shape);
-        if (_bias && _ones.Length != _m) { _ones = new float[_m]; _ones.AsSpan().Fill(1f); }
+        if (_bias && _ones.Count != _m) { _ones.Reshape(_m); Backend.Fill(WriteData(_ones), 1f); }
     }
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        Backend.Gemm(Transpose.No, _transpose ? Transpose.No : Transpose.Yes, _m, _n, _k, 1f, bottom[0].Data, Blobs[0].Data, 0f, top[0].Data);
-        if (_bias) Backend.Gemm(Transpose.No, Transpose.No, _m, _n, 1, 1f, _ones, Blobs[1].Data, 1f, top[0].Data);
+        var y = WriteData(top[0]);
+        Backend.Gemm(Transpose.No, _transpose ? Transpose.No : Transpose.Yes, _m, _n, _k, 1f, ReadData(bottom[0]), ReadData(Blobs[0]), 0f, y);
+        if (_bias) Backend.Gemm(Transpose.No, Transpose.No, _m, _n, 1, 1f, ReadData(_ones), ReadData(Blobs[1]), 1f, y);
     }
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
-        var dy = top[0].Diff;
+        var dy = ReadDiff(top[0]);
         if (ParamPropagateDown[0])
         {
             // dW += dY^T X (N x K), or X^T dY (K x N) when transposed.
-            if (_transpose) Backend.Gemm(Transpose.Yes, Transpose.No, _k, _n, _m, 1f, bottom[0].Data, dy, 1f, Blobs[0].Diff);
-            else Backend.Gemm(Transpose.Yes, Transpose.No, _n, _k, _m, 1f, dy, bottom[0].Data, 1f, Blobs[0].Diff);
+            if (_transpose) Backend.Gemm(Transpose.Yes, Transpose.No, _k, _n, _m, 1f, ReadData(bottom[0]), dy, 1f, WriteDiff(Blobs[0]));
+            else Backend.Gemm(Transpose.Yes, Transpose.No, _n, _k, _m, 1f, dy, ReadData(bottom[0]), 1f, WriteDiff(Blobs[0]));
         }
-        if (_bias && ParamPropagateDown[1]) Backend.Gemv(Transpose.Yes, _m, _n, 1f, dy, _ones, 1f, Blobs[1].Diff);
+        if (_bias && ParamPropagateDown[1]) Backend.Gemv(Transpose.Yes, _m, _n, 1f, dy, ReadData(_ones), 1f, WriteDiff(Blobs[1]));
         if (propagateDown[0])
-            Backend.Gemm(Transpose.No, _transpose ? Transpose.Yes : Transpose.No, _m, _k, _n, 1f, dy, Blobs[0].Data, 0f, bottom[0].Diff);
+            Backend.Gemm(Transpose.No, _transpose ? Transpose.Yes : Transpose.No, _m, _k, _n, 1f, dy, ReadData(Blobs[0]), 0f, WriteDiff(bottom[0]));
     }
 }

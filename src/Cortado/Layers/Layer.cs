@@ -27,6 +27,20 @@ public abstract class Layer
     protected LayerContext Context { get; }
     protected ICompute Backend => Context.Compute;
 
+    /// <summary>
+    /// True for layers that are host by nature (data sources, Accuracy, ArgMax): they read and write
+    /// their blobs' host views, and the blobs' memory moves to and from the device around them,
+    /// as Caffe's Forward_gpu falls back to Forward_cpu. Every other layer computes through
+    /// <see cref="Backend"/> on device views only.
+    /// </summary>
+    public virtual bool RunsOnHost => false;
+
+    // A blob's memory on this layer's backend: for reading, or for writing (read-modify-write allowed).
+    protected DeviceSpan<float> ReadData(Blob blob) => blob.ReadData(Backend);
+    protected DeviceSpan<float> WriteData(Blob blob) => blob.WriteData(Backend);
+    protected DeviceSpan<float> ReadDiff(Blob blob) => blob.ReadDiff(Backend);
+    protected DeviceSpan<float> WriteDiff(Blob blob) => blob.WriteDiff(Backend);
+
     /// <summary>Learnable parameter blobs (weights, biases, statistics), in Caffe's order.</summary>
     public List<Blob> Blobs { get; } = [];
 
@@ -79,7 +93,7 @@ public abstract class Layer
         ForwardCpu(bottom, top);
         float loss = 0f;
         for (int i = 0; i < top.Count; i++)
-            if (LossWeight(i) != 0f) loss += Backend.Dot(top[i].Data, top[i].Diff);
+            if (LossWeight(i) != 0f) loss += Backend.Dot(ReadData(top[i]), ReadDiff(top[i]));
         return loss;
     }
 
@@ -114,7 +128,7 @@ public abstract class Layer
         for (int i = 0; i < top.Count; i++)
         {
             _lossWeights[i] = Param.LossWeight.Count > 0 ? Param.LossWeight[i] : DefaultLossWeight(i);
-            if (_lossWeights[i] != 0f) top[i].Diff.Fill(_lossWeights[i]);
+            if (_lossWeights[i] != 0f) Backend.Fill(WriteDiff(top[i]), _lossWeights[i]);
         }
     }
 

@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Proto;
 using Cortado.Tensors;
 
@@ -20,19 +21,12 @@ public sealed class LogLayer(LayerParameter param, LayerContext context) : Neuro
         _shift = p.Shift;
     }
 
-    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        var x = bottom[0].Data;
-        var y = top[0].Data;
-        for (int i = 0; i < x.Length; i++) y[i] = MathF.Log(_shift + _scale * x[i]) * _baseScale;
-    }
+    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
+        Backend.Map(new LogOp(_scale, _shift, _baseScale), ReadData(bottom[0]), WriteData(top[0]));
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
         if (!propagateDown[0]) return;
-        var x = bottom[0].Data;
-        var dy = top[0].Diff;
-        var dx = bottom[0].Diff;
-        for (int i = 0; i < x.Length; i++) dx[i] = dy[i] * _scale * _baseScale / (_shift + _scale * x[i]);
+        Backend.Map(new LogGradientOp(_scale, _shift, _baseScale), ReadData(bottom[0]), ReadDiff(top[0]), WriteDiff(bottom[0]));
     }
 }

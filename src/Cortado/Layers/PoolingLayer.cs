@@ -18,7 +18,7 @@ public sealed class PoolingLayer(LayerParameter param, LayerContext context) : L
     public override int MaxTopBlobs => Param.PoolingParam?.Pool == PoolingParameter.Types.PoolMethod.Max ? 2 : 1;
 
     private PoolingGeometry _geometry;
-    private int[] _argmax = [];
+    private SyncedMemory<int> _argmax = new(0);
 
     private PoolingParameter P => Param.PoolingParam ?? new PoolingParameter();
 
@@ -52,7 +52,7 @@ public sealed class PoolingLayer(LayerParameter param, LayerContext context) : L
         _geometry = new PoolingGeometry(height, width, kh, kw, ph, pw, sh, sw, p.RoundMode == PoolingParameter.Types.RoundMode.Ceil);
         int[] shape = [bottom[0].Shape[0], bottom[0].Shape[1], _geometry.PooledHeight, _geometry.PooledWidth];
         foreach (var t in top) t.Reshape(shape);
-        if (p.Pool == PoolingParameter.Types.PoolMethod.Max && _argmax.Length < top[0].Count) _argmax = new int[top[0].Count];
+        if (p.Pool == PoolingParameter.Types.PoolMethod.Max && _argmax.Capacity < top[0].Count) _argmax = new SyncedMemory<int>(top[0].Count);
     }
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
@@ -60,15 +60,11 @@ public sealed class PoolingLayer(LayerParameter param, LayerContext context) : L
         int planes = bottom[0].Shape[0] * bottom[0].Shape[1];
         if (P.Pool == PoolingParameter.Types.PoolMethod.Max)
         {
-            var argmax = _argmax.AsSpan(0, top[0].Count);
-            Backend.MaxPoolForward(bottom[0].Data, planes, _geometry, top[0].Data, argmax);
-            if (top.Count > 1)
-            {
-                var mask = top[1].Data;
-                for (int i = 0; i < argmax.Length; i++) mask[i] = argmax[i];
-            }
+            var argmax = _argmax.WriteDevice(Backend, top[0].Count);
+            Backend.MaxPoolForward(ReadData(bottom[0]), planes, _geometry, WriteData(top[0]), argmax);
+            if (top.Count > 1) Backend.IndicesToFloat(argmax, WriteData(top[1]));
         }
-        else Backend.AveragePoolForward(bottom[0].Data, planes, _geometry, top[0].Data);
+        else Backend.AveragePoolForward(ReadData(bottom[0]), planes, _geometry, WriteData(top[0]));
     }
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
@@ -76,7 +72,7 @@ public sealed class PoolingLayer(LayerParameter param, LayerContext context) : L
         if (!propagateDown[0]) return;
         int planes = bottom[0].Shape[0] * bottom[0].Shape[1];
         if (P.Pool == PoolingParameter.Types.PoolMethod.Max)
-            Backend.MaxPoolBackward(top[0].Diff, _argmax.AsSpan(0, top[0].Count), planes, _geometry, bottom[0].Diff);
-        else Backend.AveragePoolBackward(top[0].Diff, planes, _geometry, bottom[0].Diff);
+            Backend.MaxPoolBackward(ReadDiff(top[0]), _argmax.ReadDevice(Backend, top[0].Count), planes, _geometry, WriteDiff(bottom[0]));
+        else Backend.AveragePoolBackward(ReadDiff(top[0]), planes, _geometry, WriteDiff(bottom[0]));
     }
 }

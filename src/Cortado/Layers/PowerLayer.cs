@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Proto;
 using Cortado.Tensors;
 
@@ -12,20 +13,14 @@ public sealed class PowerLayer(LayerParameter param, LayerContext context) : Neu
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        var x = bottom[0].Data;
-        var y = top[0].Data;
         var p = P;
-        for (int i = 0; i < x.Length; i++) y[i] = MathF.Pow(p.Shift + p.Scale * x[i], p.Power);
+        Backend.Map(new PowerOp(p.Power, p.Scale, p.Shift), ReadData(bottom[0]), WriteData(top[0]));
     }
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
         if (!propagateDown[0]) return;
-        var x = bottom[0].Data;
-        var dy = top[0].Diff;
-        var dx = bottom[0].Diff;
         var p = P;
-        for (int i = 0; i < x.Length; i++)
-            dx[i] = p.Power == 0f || p.Scale == 0f ? 0f : dy[i] * p.Power * p.Scale * MathF.Pow(p.Shift + p.Scale * x[i], p.Power - 1f);
+        Backend.Map(new PowerGradientOp(p.Power, p.Scale, p.Shift), ReadData(bottom[0]), ReadDiff(top[0]), WriteDiff(bottom[0]));
     }
 }

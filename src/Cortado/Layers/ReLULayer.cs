@@ -12,13 +12,13 @@ public sealed class ReLULayer(LayerParameter param, LayerContext context) : Neur
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        Backend.ReluForward(bottom[0].Data, Slope, top[0].Data);
+        Backend.ReluForward(ReadData(bottom[0]), Slope, WriteData(top[0]));
     }
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
         if (!propagateDown[0]) return;
         // In place, bottom data is the output; its sign is the input's whenever slope >= 0.
-        Backend.ReluBackward(bottom[0].Data, top[0].Diff, Slope, bottom[0].Diff);
+        Backend.ReluBackward(ReadData(bottom[0]), ReadDiff(top[0]), Slope, WriteDiff(bottom[0]));
     }
 }

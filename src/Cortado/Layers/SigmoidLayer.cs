@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Proto;
 using Cortado.Tensors;
 
@@ -10,14 +11,11 @@ public sealed class SigmoidLayer(LayerParameter param, LayerContext context) : N
     public override string Type => "Sigmoid";
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
-        System.Numerics.Tensors.TensorPrimitives.Sigmoid(bottom[0].Data, top[0].Data);
+        Backend.Map(new SigmoidOp(), ReadData(bottom[0]), WriteData(top[0]));
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
         if (!propagateDown[0]) return;
-        var y = top[0].Data;
-        var dy = top[0].Diff;
-        var dx = bottom[0].Diff;
-        for (int i = 0; i < y.Length; i++) dx[i] = dy[i] * y[i] * (1f - y[i]);
+        Backend.Map(new SigmoidGradientOp(), ReadData(top[0]), ReadDiff(top[0]), WriteDiff(bottom[0]));
     }
 }

@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Proto;
 using Cortado.Tensors;
 using Mode = Cortado.Proto.LossParameter.Types.NormalizationMode;
@@ -19,9 +20,6 @@ public sealed class SoftmaxWithLossLayer(LayerParameter param, LayerContext cont
     private int _outer, _channels, _inner, _validCount;
     private int? _ignore;
 
-    /// <summary>FLT_MIN, the smallest normal float: Caffe's clamp for log(0).</summary>
-    private const float FloatMin = 1.17549435e-38f;
-
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         _ignore = Param.LossParam is { HasIgnoreLabel: true } p ? p.IgnoreLabel : null;
@@ -38,57 +36,26 @@ public sealed class SoftmaxWithLossLayer(LayerParameter param, LayerContext cont
         if (top.Count > 1) top[1].ReshapeLike(bottom[0]);
     }
 
+    private ChannelLayout Layout => new(_outer, _channels, _inner);
+
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        SoftmaxLayer.Compute(bottom[0].Data, _prob.Data, _outer, _channels, _inner);
-        var prob = _prob.Data;
-        var labels = bottom[1].Data;
-        double loss = 0;
-        _validCount = 0;
-        for (int o = 0; o < _outer; o++)
-        {
-            for (int i = 0; i < _inner; i++)
-            {
-                int label = Label(labels[o * _inner + i]);
-                if (label == _ignore) continue;
-                loss -= MathF.Log(MathF.Max(prob[(o * _channels + label) * _inner + i], FloatMin));
-                _validCount++;
-            }
-        }
-        top[0].Data[0] = (float)(loss / Normalizer(NormalizationMode(Mode.Valid), _outer, _inner, _ignore.HasValue ? _validCount : -1));
-        if (top.Count > 1) prob.CopyTo(top[1].Data);
+        var prob = WriteData(_prob);
+        Backend.Softmax(ReadData(bottom[0]), prob, Layout);
+        var tally = Backend.SoftmaxLoss(prob, ReadData(bottom[1]), Layout, _ignore);
+        if (!float.IsNaN(tally.InvalidLabel))
+            throw Error($"label {tally.InvalidLabel} is outside the {_channels} classes (0..{_channels - 1}); check num_output of the layer feeding this loss and the labels in the data");
+        _validCount = tally.Counted;
+        float loss = (float)(tally.Sum / Normalizer(NormalizationMode(Mode.Valid), _outer, _inner, _ignore.HasValue ? _validCount : -1));
+        Backend.Fill(WriteData(top[0]), loss);
+        if (top.Count > 1) Backend.Copy(prob, WriteData(top[1]));
     }
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
         if (propagateDown[1]) throw Error("cannot backpropagate to the label input");
         if (!propagateDown[0]) return;
-        var dx = bottom[0].Diff;
-        _prob.Data.CopyTo(dx);
-        var labels = bottom[1].Data;
-        for (int o = 0; o < _outer; o++)
-        {
-            for (int i = 0; i < _inner; i++)
-            {
-                int label = Label(labels[o * _inner + i]);
-                if (label == _ignore)
-                {
-                    for (int c = 0; c < _channels; c++) dx[(o * _channels + c) * _inner + i] = 0f;
-                    continue;
-                }
-                dx[(o * _channels + label) * _inner + i] -= 1f;
-            }
-        }
-        float scale = top[0].Diff[0] / Normalizer(NormalizationMode(Mode.Valid), _outer, _inner, _ignore.HasValue ? _validCount : -1);
-        Backend.Scal(scale, dx);
-    }
-
-    private int Label(float value)
-    {
-        int label = (int)value;
-        if (label == _ignore) return label;
-        if (label < 0 || label >= _channels || label != value)
-            throw Error($"label {value} is outside the {_channels} classes (0..{_channels - 1}); check num_output of the layer feeding this loss and the labels in the data");
-        return label;
+        float scale = Backend.Scalar(ReadDiff(top[0])) / Normalizer(NormalizationMode(Mode.Valid), _outer, _inner, _ignore.HasValue ? _validCount : -1);
+        Backend.SoftmaxLossGradient(ReadData(_prob), ReadData(bottom[1]), Layout, _ignore, scale, WriteDiff(bottom[0]));
     }
 }

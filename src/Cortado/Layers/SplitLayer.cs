@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Proto;
 using Cortado.Tensors;
 
@@ -26,8 +27,8 @@ public sealed class SplitLayer(LayerParameter param, LayerContext context) : Lay
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
         if (!propagateDown[0]) return;
-        var dx = bottom[0].Diff;
-        top[0].Diff.CopyTo(dx);
-        for (int i = 1; i < top.Count; i++) Backend.Axpy(1f, top[i].Diff, dx);
+        var dx = WriteDiff(bottom[0]);
+        Backend.Copy(ReadDiff(top[0]), dx);
+        for (int i = 1; i < top.Count; i++) Backend.Axpy(1f, ReadDiff(top[i]), dx);
     }
 }

@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Proto;
 using Cortado.Tensors;
 
@@ -11,10 +12,7 @@ public sealed class ThresholdLayer(LayerParameter param, LayerContext context) :
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        float threshold = Param.ThresholdParam?.Threshold ?? 0f;
-        var x = bottom[0].Data;
-        var y = top[0].Data;
-        for (int i = 0; i < x.Length; i++) y[i] = x[i] > threshold ? 1f : 0f;
+        Backend.Map(new ThresholdOp(Param.ThresholdParam?.Threshold ?? 0f), ReadData(bottom[0]), WriteData(top[0]));
     }
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)

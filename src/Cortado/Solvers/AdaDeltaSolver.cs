@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Proto;
 
 namespace Cortado.Solvers;
@@ -13,16 +14,6 @@ public sealed class AdaDeltaSolver(SolverParameter param, SolverOptions? options
 
     protected override void ComputeUpdateValue(int paramId, float rate)
     {
-        var diff = Net.LearnableParams[paramId].Diff;
-        var gradients = HistoryOf(paramId, 0).Data;
-        var updates = HistoryOf(paramId, 1).Data;
-        float local = LocalRate(paramId, rate), rho = Param.Momentum, delta = Param.Delta;
-        for (int i = 0; i < diff.Length; i++)
-        {
-            gradients[i] = rho * gradients[i] + (1f - rho) * diff[i] * diff[i];
-            float update = diff[i] * MathF.Sqrt((updates[i] + delta) / (gradients[i] + delta));
-            updates[i] = rho * updates[i] + (1f - rho) * update * update;
-            diff[i] = local * update;
-        }
+        Update(paramId, new AdaDeltaRule(LocalRate(paramId, rate), Param.Momentum, Param.Delta));
     }
 }

@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Errors;
 using Cortado.Proto;
 
@@ -15,13 +16,6 @@ public sealed class AdaGradSolver(SolverParameter param, SolverOptions? options 
 
     protected override void ComputeUpdateValue(int paramId, float rate)
     {
-        var diff = Net.LearnableParams[paramId].Diff;
-        var history = HistoryOf(paramId).Data;
-        float local = LocalRate(paramId, rate), delta = Param.Delta;
-        for (int i = 0; i < diff.Length; i++)
-        {
-            history[i] += diff[i] * diff[i];
-            diff[i] = local * diff[i] / (MathF.Sqrt(history[i]) + delta);
-        }
+        Update(paramId, new AdaGradRule(LocalRate(paramId, rate), Param.Delta));
     }
 }

@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Proto;
 
 namespace Cortado.Solvers;
@@ -13,18 +14,10 @@ public sealed class AdamSolver(SolverParameter param, SolverOptions? options = n
 
     protected override void ComputeUpdateValue(int paramId, float rate)
     {
-        var diff = Net.LearnableParams[paramId].Diff;
-        var m = HistoryOf(paramId, 0).Data;
-        var v = HistoryOf(paramId, 1).Data;
         float beta1 = Param.Momentum, beta2 = Param.Momentum2, eps = Param.Delta;
         int t = Iter + 1;
         float correction = MathF.Sqrt(1f - MathF.Pow(beta2, t)) / (1f - MathF.Pow(beta1, t));
         float local = LocalRate(paramId, rate) * correction;
-        for (int i = 0; i < diff.Length; i++)
-        {
-            m[i] = beta1 * m[i] + (1f - beta1) * diff[i];
-            v[i] = beta2 * v[i] + (1f - beta2) * diff[i] * diff[i];
-            diff[i] = local * m[i] / (MathF.Sqrt(v[i]) + eps);
-        }
+        Update(paramId, new AdamRule(local, beta1, beta2, eps));
     }
 }

@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Errors;
 using Cortado.Proto;
 
@@ -15,13 +16,6 @@ public sealed class RmsPropSolver(SolverParameter param, SolverOptions? options 
 
     protected override void ComputeUpdateValue(int paramId, float rate)
     {
-        var diff = Net.LearnableParams[paramId].Diff;
-        var history = HistoryOf(paramId).Data;
-        float local = LocalRate(paramId, rate), decay = Param.RmsDecay, delta = Param.Delta;
-        for (int i = 0; i < diff.Length; i++)
-        {
-            history[i] = decay * history[i] + (1f - decay) * diff[i] * diff[i];
-            diff[i] = local * diff[i] / (MathF.Sqrt(history[i]) + delta);
-        }
+        Update(paramId, new RmsPropRule(LocalRate(paramId, rate), Param.RmsDecay, Param.Delta));
     }
 }

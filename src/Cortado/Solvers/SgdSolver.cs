@@ -10,9 +10,6 @@ public sealed class SgdSolver(SolverParameter param, SolverOptions? options = nu
 
     protected override void ComputeUpdateValue(int paramId, float rate)
     {
-        var diff = Net.LearnableParams[paramId].Diff;
-        var history = HistoryOf(paramId).Data;
-        Blas.Axpby(LocalRate(paramId, rate), diff, Param.Momentum, history);
-        history.CopyTo(diff);
+        Update(paramId, new SgdRule(LocalRate(paramId, rate), Param.Momentum));
     }
 }

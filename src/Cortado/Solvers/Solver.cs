@@ -21,6 +21,8 @@ namespace Cortado.Solvers;
 public abstract class Solver : IDisposable
 {
     private readonly CaffeLog _log;
+    /// <summary>The backend the nets and the parameter updates run on.</summary>
+    protected ICompute Backend { get; }
     private readonly List<Net> _testNets = [];
     private readonly Queue<float> _recentLosses = new();
     private float[]? _restoredLosses;
@@ -33,6 +35,7 @@ public abstract class Solver : IDisposable
     {
         options ??= new SolverOptions();
         _log = options.Log;
+        Backend = options.Compute;
         Param = param;
         SolverPath = options.SolverPath;
         Validate(param);
@@ -40,7 +43,7 @@ public abstract class Solver : IDisposable
         _seed = param.RandomSeed >= 0 ? (int)param.RandomSeed : Environment.TickCount & int.MaxValue;
         var (trainParam, testParams) = SolverNets.Resolve(param, options.SolverPath);
         _log.Info("solver.cs", $"Creating training net from {trainParam.Source}");
-        Net = new Net(trainParam.Net, trainParam.State, new NetOptions { Log = _log, Random = new CaffeRandom(_seed) });
+        Net = new Net(trainParam.Net, trainParam.State, new NetOptions { Log = _log, Random = new CaffeRandom(_seed), Compute = Backend });
         try { BuildRest(param, testParams); }
         catch
         {
@@ -55,7 +58,7 @@ public abstract class Solver : IDisposable
         for (int i = 0; i < testParams.Count; i++)
         {
             _log.Info("solver.cs", $"Creating test net (#{i}) specified by {testParams[i].Source}");
-            var test = new Net(testParams[i].Net, testParams[i].State, new NetOptions { Log = _log, Random = new CaffeRandom(_seed + 1 + i) });
+            var test = new Net(testParams[i].Net, testParams[i].State, new NetOptions { Log = _log, Random = new CaffeRandom(_seed + 1 + i), Compute = Backend });
             test.ShareTrainedLayersWith(Net);
             _testNets.Add(test);
         }
@@ -185,7 +188,7 @@ public abstract class Solver : IDisposable
                 _log.Info("solver.cs", $"Iteration {Iter} ({G(perSecond)} iter/s, {G(lapse)}s/{Param.Display} iters), loss = {G(SmoothedLoss)}");
                 timer.Restart();
                 lastDisplayed = Iter;
-                LogOutputs("Train", Net, Net.Outputs.Select(b => b.Data.ToArray()).ToList());
+                LogOutputs("Train", Net, Net.Outputs.Select(b => b.HostData.ToArray()).ToList());
             }
             float rate = ApplyUpdate(display);
             Iter++;
@@ -216,11 +219,11 @@ public abstract class Solver : IDisposable
         var parameters = Net.LearnableParams;
         for (int i = 0; i < parameters.Count; i++)
         {
-            if (Param.IterSize > 1) Blas.Scal(1f / Param.IterSize, parameters[i].Diff);
+            if (Param.IterSize > 1) Backend.Scal(1f / Param.IterSize, parameters[i].WriteDiff(Backend));
             Regularize(i);
             ComputeUpdateValue(i, rate);
         }
-        foreach (var blob in parameters) Blas.Axpy(-1f, blob.Diff, blob.Data);
+        foreach (var blob in parameters) Backend.Axpy(-1f, blob.ReadDiff(Backend), blob.WriteData(Backend));
         return rate;
     }
 
@@ -229,12 +232,12 @@ public abstract class Solver : IDisposable
         float clip = Param.ClipGradients;
         if (clip < 0) return;
         double sumSquares = 0;
-        foreach (var blob in Net.LearnableParams) sumSquares += Blas.Dot(blob.Diff, blob.Diff);
+        foreach (var blob in Net.LearnableParams) sumSquares += Backend.SumSquares(blob.ReadDiff(Backend));
         float norm = (float)Math.Sqrt(sumSquares);
         if (norm <= clip) return;
         float scale = clip / norm;
         _log.Info("solver.cs", $"Gradient clipping: scaling down gradients (L2 norm {G(norm)} > {G(clip)}) by scale factor {G(scale)}");
-        foreach (var blob in Net.LearnableParams) Blas.Scal(scale, blob.Diff);
+        foreach (var blob in Net.LearnableParams) Backend.Scal(scale, blob.WriteDiff(Backend));
     }
 
     private void Regularize(int paramId)
@@ -245,16 +248,23 @@ public abstract class Solver : IDisposable
         switch (Param.RegularizationType)
         {
             case "L2":
-                Blas.Axpy(decay, blob.Data, blob.Diff);
+                Backend.Axpy(decay, blob.ReadData(Backend), blob.WriteDiff(Backend));
                 break;
             case "L1":
-                var data = blob.Data;
-                var diff = blob.Diff;
-                for (int i = 0; i < data.Length; i++) diff[i] += decay * MathF.Sign(data[i]);
+                Backend.Map(new AddSignOp(decay), blob.ReadDiff(Backend), blob.ReadData(Backend), blob.WriteDiff(Backend));
                 break;
             default:
                 throw new CortadoException($"unknown regularization_type \"{Param.RegularizationType}\"; use \"L2\" or \"L1\"");
         }
+    }
+
+    /// <summary>Runs an update rule over one parameter's diff and its history blobs, on the backend.</summary>
+    protected void Update<TRule>(int paramId, TRule rule) where TRule : struct, IUpdateRule
+    {
+        var diff = Net.LearnableParams[paramId].WriteDiff(Backend);
+        var history = TRule.Histories > 0 ? HistoryOf(paramId, 0).WriteData(Backend) : default;
+        var history2 = TRule.Histories > 1 ? HistoryOf(paramId, 1).WriteData(Backend) : default;
+        Backend.SolverUpdate(rule, diff, history, history2);
     }
 
     /// <summary>The rate for one parameter: the policy's rate times its lr_mult.</summary>
@@ -286,7 +296,7 @@ public abstract class Solver : IDisposable
             if (Param.TestComputeLoss) loss += iterationLoss;
             for (int o = 0; o < net.Outputs.Count; o++)
             {
-                var data = net.Outputs[o].Data;
+                var data = net.Outputs[o].HostData;
                 for (int k = 0; k < data.Length; k++) sums[o][k] += data[k];
             }
         }

@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Logging;
 
 namespace Cortado.Solvers;
@@ -6,6 +7,8 @@ namespace Cortado.Solvers;
 public sealed record SolverOptions
 {
     public CaffeLog Log { get; init; } = CaffeLog.Null;
+    /// <summary>The backend the nets and the updates run on.</summary>
+    public ICompute Compute { get; init; } = CpuCompute.Instance;
     /// <summary>The solver file, when there is one: its name gives the default snapshot prefix, its folder a second place to find the net.</summary>
     public string? SolverPath { get; init; }
 }

@@ -1,20 +1,24 @@
 using System.Globalization;
 using Cortado.Errors;
+using Cortado.Compute;
 using Cortado.Proto;
 
 namespace Cortado.Tensors;
 
 /// <summary>
 /// Caffe's blob: a shape of any rank (N x C x H x W for images) with a float32 data buffer
-/// and a float32 diff (gradient) buffer of the same size. Reshaping keeps the buffers when the
-/// new shape fits in them, so layers can reshape every batch without allocating. The diff
-/// buffer is allocated on first use (test nets never need it).
+/// and a float32 diff (gradient) buffer of the same size, each a <see cref="SyncedMemory{T}"/>
+/// that lives on the host, on a backend's device, or both. Layers ask for device views
+/// (<see cref="ReadData"/>, <see cref="WriteData"/>, ...); <see cref="Data"/> and
+/// <see cref="Diff"/> are the host views, for code that is host by nature. Reshaping keeps the
+/// buffers when the new shape fits in them, so layers can reshape every batch without
+/// allocating. The diff buffer is allocated on first use (test nets never need it).
 /// </summary>
 public sealed class Blob
 {
     private int[] _shape = [];
-    private float[] _data = [];
-    private float[]? _diff;
+    private SyncedMemory<float> _data = new(0);
+    private SyncedMemory<float>? _diff;
 
     public Blob() { }
 
@@ -25,12 +29,24 @@ public sealed class Blob
     public int NumAxes => _shape.Length;
     public int Count { get; private set; }
     /// <summary>Floats the buffers can hold without reallocating.</summary>
-    public int Capacity => _data.Length;
+    public int Capacity => _data.Capacity;
 
-    public Span<float> Data => _data.AsSpan(0, Count);
-    public Span<float> Diff => DiffArray.AsSpan(0, Count);
+    /// <summary>The values on the host, for writing (and reading): a device copy is stale afterwards.</summary>
+    public Span<float> Data => _data.WriteHost(Count);
+    /// <summary>The gradient on the host, for writing (and reading).</summary>
+    public Span<float> Diff => DiffMemory.WriteHost(Count);
+    /// <summary>The values on the host, for reading only: a device copy stays valid.</summary>
+    public ReadOnlySpan<float> HostData => _data.ReadHost(Count);
+    public ReadOnlySpan<float> HostDiff => DiffMemory.ReadHost(Count);
 
-    private float[] DiffArray => _diff ??= new float[_data.Length];
+    /// <summary>The values in <paramref name="backend"/>'s memory, for reading.</summary>
+    public DeviceSpan<float> ReadData(ICompute backend) => _data.ReadDevice(backend, Count);
+    /// <summary>The values in <paramref name="backend"/>'s memory, for writing or updating.</summary>
+    public DeviceSpan<float> WriteData(ICompute backend) => _data.WriteDevice(backend, Count);
+    public DeviceSpan<float> ReadDiff(ICompute backend) => DiffMemory.ReadDevice(backend, Count);
+    public DeviceSpan<float> WriteDiff(ICompute backend) => DiffMemory.WriteDevice(backend, Count);
+
+    private SyncedMemory<float> DiffMemory => _diff ??= new SyncedMemory<float>(_data.Capacity);
 
     public void Reshape(params int[] shape) => Reshape((ReadOnlySpan<int>)shape);
 
@@ -40,9 +56,9 @@ public sealed class Blob
         EnsureMemory(count, shape);
         _shape = shape.ToArray();
         Count = (int)count;
-        if (count > _data.Length)
+        if (count > _data.Capacity)
         {
-            _data = new float[count];
+            _data = new SyncedMemory<float>((int)count);
             _diff = null;
         }
     }
@@ -98,7 +114,7 @@ public sealed class Blob
     public void ShareDiff(Blob other)
     {
         if (other.Count != Count) throw new CortadoException($"cannot share diff of blob {other.Describe()} ({other.ShapeString}) with {Describe()} ({ShapeString}): counts differ");
-        _diff = other.DiffArray;
+        _diff = other.DiffMemory;
     }
 
     public void CopyFrom(Blob source, bool copyDiff = false, bool reshape = false)
@@ -108,7 +124,7 @@ public sealed class Blob
             if (!reshape) throw new CortadoException($"cannot copy blob {source.Describe()} ({source.ShapeString}) into {Describe()} ({ShapeString}): shapes differ");
             ReshapeLike(source);
         }
-        (copyDiff ? source.Diff : source.Data).CopyTo(copyDiff ? Diff : Data);
+        (copyDiff ? source.HostDiff : source.HostData).CopyTo(copyDiff ? Diff : Data);
     }
 
     /// <summary>Loads shape and values from a BlobProto (its shape field, or the legacy num/channels/height/width).</summary>
@@ -129,8 +145,8 @@ public sealed class Blob
     {
         var proto = new BlobProto { Shape = new BlobShape() };
         foreach (int dim in _shape) proto.Shape.Dim.Add(dim);
-        proto.Data.Add(Data.ToArray());
-        if (writeDiff) proto.Diff.Add(Diff.ToArray());
+        proto.Data.Add(HostData.ToArray());
+        if (writeDiff) proto.Diff.Add(HostDiff.ToArray());
         return proto;
     }
 
@@ -153,7 +169,7 @@ public sealed class Blob
     // A blob bigger than the memory the process can get fails here, with its name and shape, not as an out-of-memory crash.
     private void EnsureMemory(long count, ReadOnlySpan<int> shape)
     {
-        if (count <= _data.Length || count < (1 << 24)) return;
+        if (count <= _data.Capacity || count < (1 << 24)) return;
         long available = AvailableMemory();
         long needed = count * sizeof(float) * 2;
         if (needed > available)

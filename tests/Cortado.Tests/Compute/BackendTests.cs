@@ -1,17 +1,103 @@
 using Cortado.Compute;
+using Cortado.Errors;
+using Cortado.Tensors;
 
 namespace Cortado.Tests.Compute;
 
 public class BackendTests
 {
-    [Fact]
-    public void CpuBackendRunsTheVocabulary()
+    public static TheoryData<string> Backends => ["cpu", "emulated"];
+
+    private static ICompute Backend(string name) => name == "cpu" ? CpuCompute.Instance : new EmulatedDevice();
+
+    private static DeviceSpan<float> Upload(ICompute backend, params float[] values)
     {
-        ICompute cpu = ComputeBackends.Get("cpu");
-        var c = new float[4];
-        cpu.Gemm(Transpose.No, Transpose.No, 2, 2, 1, 1f, [1, 2], [3, 4], 0f, c);
-        Assert.Equal([3f, 4f, 6f, 8f], c);
-        Assert.Equal(11f, cpu.Dot([1, 2], [3, 4]));
+        var buffer = backend.Allocate<float>(values.Length);
+        backend.CopyToDevice<float>(values, buffer.All);
+        return buffer.All;
+    }
+
+    private static float[] Download(ICompute backend, DeviceSpan<float> span)
+    {
+        var values = new float[span.Length];
+        backend.CopyToHost(span, values);
+        return values;
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public void BackendsRunTheVocabularyOnTheirOwnMemory(string name)
+    {
+        var backend = Backend(name);
+        var c = Upload(backend, new float[4]);
+        backend.Gemm(Transpose.No, Transpose.No, 2, 2, 1, 1f, Upload(backend, 1, 2), Upload(backend, 3, 4), 0f, c);
+        Assert.Equal([3f, 4f, 6f, 8f], Download(backend, c));
+        Assert.Equal(11f, backend.Dot(Upload(backend, 1, 2), Upload(backend, 3, 4)));
+        Assert.Equal(25f, backend.SumSquares(Upload(backend, 3, -4)));
+        var y = Upload(backend, 0, 0, 0);
+        backend.Map(new SigmoidOp(), Upload(backend, 0, 100, -100), y);
+        Assert.Equal([0.5f, 1f, 0f], Download(backend, y));
+    }
+
+    [Fact]
+    public void TheEmulatedDeviceRefusesHostMemory()
+    {
+        var device = new EmulatedDevice();
+        var host = CpuCompute.Instance.Allocate<float>(4).All;
+        var e = Assert.Throws<InvalidOperationException>(() => device.Scal(2f, host));
+        Assert.Contains("reached past the seam", e.Message);
+    }
+
+    [Fact]
+    public void SyncedMemoryCopiesOnlyWhenTheOtherSideAsks()
+    {
+        var device = new EmulatedDevice();
+        var blob = new Blob(2, 3);
+        blob.Data.Fill(1f);
+        Assert.Equal(0, device.CopiesToDevice);
+        var values = blob.ReadData(device);
+        Assert.Equal(1, device.CopiesToDevice);
+        blob.ReadData(device);
+        Assert.Equal(1, device.CopiesToDevice); // synced: no second copy
+        Assert.Equal(1f, blob.HostData[0]);
+        Assert.Equal(0, device.CopiesToHost); // reading the host side of a synced blob copies nothing
+
+        device.Scal(3f, blob.WriteData(device));
+        Assert.Equal(0, device.CopiesToHost);
+        Assert.Equal(3f, blob.HostData[5]);
+        Assert.Equal(1, device.CopiesToHost);
+        blob.WriteData(device);
+        Assert.Equal(1, device.CopiesToDevice); // the host read left both sides valid
+        Assert.Equal(6, values.Length);
+    }
+
+    [Fact]
+    public void AFreshBlobIsZeroOnTheDeviceWithoutACopy()
+    {
+        var device = new EmulatedDevice();
+        var blob = new Blob(5);
+        Assert.Equal(0f, device.Asum(blob.ReadDiff(device)));
+        Assert.Equal(0, device.CopiesToDevice);
+    }
+
+    [Fact]
+    public void TheCpuBackendComputesOnTheHostArrayItself()
+    {
+        var blob = new Blob(4);
+        blob.Data.Fill(2f);
+        CpuCompute.Instance.Scal(2f, blob.WriteData(CpuCompute.Instance));
+        Assert.Equal(4f, blob.HostData[3]);
+        blob.Data[0] = 1f;
+        Assert.Equal(1f, CpuCompute.Instance.Scalar(blob.ReadData(CpuCompute.Instance).Slice(0, 1)));
+    }
+
+    [Fact]
+    public void ABlobLivesOnOneBackend()
+    {
+        var blob = new Blob(3);
+        blob.ReadData(new EmulatedDevice());
+        var e = Assert.Throws<CortadoException>(() => blob.ReadData(CpuCompute.Instance));
+        Assert.Contains("one backend", e.Message);
     }
 
     [Fact]

@@ -1,0 +1,221 @@
+namespace Cortado.Compute;
+
+/// <summary>
+/// Convolution and deconvolution on host memory, scheduled for CPU caches: the images of a batch
+/// are split among the compute threads, each with its own column buffer and single-threaded
+/// GEMMs (a per-image product is small enough to stay in cache, and this scales better than
+/// splitting each small GEMM). A batch smaller than the thread count (inference at batch 1) is
+/// split by output rows instead. Parameter gradients are summed per fixed chunk of images and the
+/// chunks added in order, so they do not depend on the thread count.
+/// </summary>
+internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
+{
+    /// <summary>Parameter-gradient chunks are capped at this many floats in all.</summary>
+    private const long PartialBudget = 1 << 22;
+    private const int MaxChunks = 8;
+    private float[][] _columns = [];
+    private float[][] _weightPartials = [], _biasPartials = [];
+
+    private delegate void ImageForward(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output, Span<float> columns);
+
+    public unsafe void Forward(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> weights, DeviceSpan<float> bias, DeviceSpan<float> output)
+    {
+        var s = shape;
+        var g = s.ColumnGeometry;
+        int num = s.Num, inDim = s.BottomChannels * s.BottomSpatial, outDim = s.TopChannels * s.TopSpatial, spatial = s.TopSpatial;
+        bool hasBias = !bias.IsEmpty;
+        var biasValues = compute.Host(bias);
+        fixed (float* x0 = compute.Host(input), y0 = compute.Host(output), w0 = compute.Host(weights), b0 = biasValues)
+        {
+            nint x = (nint)x0, y = (nint)y0, w = (nint)w0, b = (nint)b0;
+            int weightCount = weights.Length, biasCount = biasValues.Length;
+            // Convolution's product can be cut by output rows; deconvolution's (a col2im) cannot.
+            if (!s.Reversed && num < ParallelWork.AvailableThreads && g.OutputHeight > 1)
+            {
+                for (int n = 0; n < num; n++)
+                {
+                    int image = n;
+                    ForEachRowBlock(s, (columns, firstRow, rowCount) =>
+                    {
+                        var target = new Span<float>((float*)y + (long)image * outDim, outDim);
+                        ForwardRows(s, new ReadOnlySpan<float>((float*)x + (long)image * inDim, inDim), new ReadOnlySpan<float>((float*)w, weightCount), target,
+                            s.BottomChannels, s.TopChannels, columns, firstRow, rowCount);
+                        if (hasBias) AddBias(target, new ReadOnlySpan<float>((float*)b, biasCount), spatial, firstRow * g.OutputWidth, rowCount * g.OutputWidth);
+                    });
+                }
+                return;
+            }
+            ForEachImage(s, num, (columns, n) =>
+            {
+                var image = new Span<float>((float*)y + (long)n * outDim, outDim);
+                var source = new ReadOnlySpan<float>((float*)x + (long)n * inDim, inDim);
+                var weightValues = new ReadOnlySpan<float>((float*)w, weightCount);
+                if (s.Reversed) BackwardData(s, source, weightValues, image, s.TopChannels, s.BottomChannels, columns);
+                else ForwardRows(s, source, weightValues, image, s.BottomChannels, s.TopChannels, columns, 0, g.OutputHeight);
+                if (hasBias) AddBias(image, new ReadOnlySpan<float>((float*)b, biasCount), spatial);
+            });
+        }
+    }
+
+    public unsafe void Backward(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> outputDiff, DeviceSpan<float> weights,
+        DeviceSpan<float> inputDiff, DeviceSpan<float> weightDiff, DeviceSpan<float> biasDiff)
+    {
+        var s = shape;
+        int num = s.Num, inDim = s.BottomChannels * s.BottomSpatial, outDim = s.TopChannels * s.TopSpatial, spatial = s.TopSpatial;
+        bool weightGradient = !weightDiff.IsEmpty, biasGradient = !biasDiff.IsEmpty, dataGradient = !inputDiff.IsEmpty;
+        var weightTarget = compute.Host(weightDiff);
+        var biasTarget = compute.Host(biasDiff);
+        fixed (float* x0 = compute.Host(input), dx0 = compute.Host(inputDiff), dy0 = compute.Host(outputDiff), w0 = compute.Host(weights))
+        {
+            nint x = (nint)x0, dx = (nint)dx0, dy = (nint)dy0, w = (nint)w0;
+            int weightCount = weights.Length;
+            ForEachImageAccumulating(s, num, weightCount, biasDiff.Length, (columns, wd, bd, n) =>
+            {
+                var gradient = new ReadOnlySpan<float>((float*)dy + (long)n * outDim, outDim);
+                var source = new ReadOnlySpan<float>((float*)x + (long)n * inDim, inDim);
+                var weightValues = new ReadOnlySpan<float>((float*)w, weightCount);
+                if (biasGradient) BiasGradient(gradient, spatial, bd);
+                if (s.Reversed)
+                {
+                    // The roles of input and output swap: columns come from the output gradient.
+                    if (weightGradient) WeightGemm(s, gradient, source, wd, s.TopChannels, s.BottomChannels, columns);
+                    if (dataGradient) ForwardRows(s, gradient, weightValues, new Span<float>((float*)dx + (long)n * inDim, inDim), s.TopChannels, s.BottomChannels, columns, 0, s.ColumnGeometry.OutputHeight);
+                }
+                else
+                {
+                    if (weightGradient) WeightGemm(s, source, gradient, wd, s.BottomChannels, s.TopChannels, columns);
+                    if (dataGradient) BackwardData(s, gradient, weightValues, new Span<float>((float*)dx + (long)n * inDim, inDim), s.BottomChannels, s.TopChannels, columns);
+                }
+            }, weightGradient ? weightTarget : default, biasGradient ? biasTarget : default);
+        }
+    }
+
+    private static long WorkPerImage(in ConvolutionShape s) =>
+        (long)ColumnLength(s) * (s.Reversed ? s.BottomChannels : s.TopChannels) / s.Group;
+
+    private static int ColumnLength(in ConvolutionShape s)
+    {
+        var g = s.ColumnGeometry;
+        int columnChannels = s.Reversed ? s.TopChannels : s.BottomChannels;
+        return columnChannels * g.KernelH * g.KernelW * g.OutputHeight * g.OutputWidth;
+    }
+
+    /// <summary>Runs <paramref name="body"/>(columns, n) for each image n, images split among threads.</summary>
+    private void ForEachImage(ConvolutionShape s, int num, Action<float[], int> body)
+    {
+        long work = WorkPerImage(s);
+        EnsureColumns(ParallelWork.PartsFor(num, work), ColumnLength(s));
+        ParallelWork.For(num, work, (part, first, last) =>
+        {
+            for (int n = first; n < last; n++) body(_columns[part], n);
+        });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(columns, weightDiff, biasDiff, n) for each image n, where the two
+    /// diffs are zeroed per-chunk partial sums; then adds the chunks, in order, to the parameter diffs.
+    /// </summary>
+    private void ForEachImageAccumulating(ConvolutionShape s, int num, int weightCount, int biasCount, Action<float[], float[], float[], int> body,
+        Span<float> weightDiff, Span<float> biasDiff)
+    {
+        int chunks = (int)Math.Clamp(PartialBudget / Math.Max(1, weightCount), 1, Math.Max(1, Math.Min(num, MaxChunks)));
+        if (_weightPartials.Length < chunks || _weightPartials[0].Length != weightCount || _biasPartials[0].Length != biasCount)
+        {
+            _weightPartials = Enumerable.Range(0, chunks).Select(_ => new float[weightCount]).ToArray();
+            _biasPartials = Enumerable.Range(0, chunks).Select(_ => new float[biasCount]).ToArray();
+        }
+        long workPerChunk = WorkPerImage(s) * num / chunks;
+        EnsureColumns(ParallelWork.PartsFor(chunks, workPerChunk), ColumnLength(s));
+        ParallelWork.For(chunks, workPerChunk, (part, first, last) =>
+        {
+            for (int chunk = first; chunk < last; chunk++)
+            {
+                Array.Clear(_weightPartials[chunk]);
+                Array.Clear(_biasPartials[chunk]);
+                int start = (int)((long)num * chunk / chunks), end = (int)((long)num * (chunk + 1) / chunks);
+                for (int n = start; n < end; n++) body(_columns[part], _weightPartials[chunk], _biasPartials[chunk], n);
+            }
+        });
+        for (int chunk = 0; chunk < chunks; chunk++)
+        {
+            if (!weightDiff.IsEmpty) Elementwise.Add(weightDiff, _weightPartials[chunk], weightDiff);
+            if (!biasDiff.IsEmpty) Elementwise.Add(biasDiff, _biasPartials[chunk], biasDiff);
+        }
+    }
+
+    private void EnsureColumns(int parts, int length)
+    {
+        if (_columns.Length < parts) Array.Resize(ref _columns, parts);
+        for (int part = 0; part < parts; part++)
+            if (_columns[part] is null || _columns[part].Length < length) _columns[part] = new float[length];
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(columns, firstRow, rowCount) over the output rows of one image,
+    /// split among threads. Each thread builds and multiplies its own columns, so no data crosses cores.
+    /// </summary>
+    private void ForEachRowBlock(ConvolutionShape s, Action<float[], int, int> body)
+    {
+        int rows = s.ColumnGeometry.OutputHeight;
+        long workPerRow = WorkPerImage(s) / Math.Max(1, rows);
+        EnsureColumns(ParallelWork.PartsFor(rows, workPerRow), ColumnLength(s));
+        ParallelWork.For(rows, workPerRow, (part, first, last) => body(_columns[part], first, last - first));
+    }
+
+    /// <summary>output(M x S) = W(M x K) * columns(K x S) per group, for output rows [firstRow, firstRow + rowCount) of one image.</summary>
+    private static void ForwardRows(in ConvolutionShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output,
+        int inChannels, int outChannels, Span<float> columns, int firstRow, int rowCount)
+    {
+        var g = s.ColumnGeometry;
+        Im2Col.Forward(input, inChannels, g, columns, firstRow, rowCount);
+        int k = inChannels / s.Group * g.KernelH * g.KernelW;
+        int m = outChannels / s.Group, spatial = g.OutputHeight * g.OutputWidth;
+        int first = firstRow * g.OutputWidth, width = rowCount * g.OutputWidth;
+        for (int group = 0; group < s.Group; group++)
+            Gemm.Compute(Transpose.No, Transpose.No, m, width, k, 1f, weights.Slice(group * m * k, m * k), k, columns.Slice(group * k * width, k * width), width,
+                0f, output.Slice(group * m * spatial + first, (m - 1) * spatial + width), spatial);
+    }
+
+    /// <summary>input gradient = col2im(W^T * output gradient) for one image: the convolution backward-data product.</summary>
+    private static void BackwardData(in ConvolutionShape s, ReadOnlySpan<float> outputDiff, ReadOnlySpan<float> weights, Span<float> inputDiff,
+        int inChannels, int outChannels, Span<float> columns)
+    {
+        var g = s.ColumnGeometry;
+        int k = inChannels / s.Group * g.KernelH * g.KernelW;
+        int m = outChannels / s.Group, spatial = g.OutputHeight * g.OutputWidth;
+        for (int group = 0; group < s.Group; group++)
+            Gemm.Compute(Transpose.Yes, Transpose.No, k, spatial, m, 1f, weights.Slice(group * m * k, m * k), outputDiff.Slice(group * m * spatial, m * spatial),
+                0f, columns.Slice(group * k * spatial, k * spatial));
+        Im2Col.Backward(columns, inChannels, g, inputDiff);
+    }
+
+    /// <summary>dW += output gradient * columns(input)^T for one image.</summary>
+    private static void WeightGemm(in ConvolutionShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> outputDiff, Span<float> weightDiff,
+        int inChannels, int outChannels, Span<float> columns)
+    {
+        var g = s.ColumnGeometry;
+        Im2Col.Forward(input, inChannels, g, columns);
+        int k = inChannels / s.Group * g.KernelH * g.KernelW;
+        int m = outChannels / s.Group, spatial = g.OutputHeight * g.OutputWidth;
+        for (int group = 0; group < s.Group; group++)
+            Gemm.Compute(Transpose.No, Transpose.Yes, m, k, spatial, 1f, outputDiff.Slice(group * m * spatial, m * spatial), columns.Slice(group * k * spatial, k * spatial),
+                1f, weightDiff.Slice(group * m * k, m * k));
+    }
+
+    /// <summary>output(o, s) += b(o) for one image, for s in [first, first + count) (all of it by default).</summary>
+    private static void AddBias(Span<float> output, ReadOnlySpan<float> bias, int spatial, int first = 0, int count = -1)
+    {
+        if (count < 0) count = spatial - first;
+        for (int o = 0; o < bias.Length; o++)
+        {
+            var run = output.Slice(o * spatial + first, count);
+            Elementwise.AddScalar(run, bias[o], run);
+        }
+    }
+
+    /// <summary>db(o) += sum_s dy(o, s) for one image.</summary>
+    private static void BiasGradient(ReadOnlySpan<float> outputDiff, int spatial, Span<float> biasDiff)
+    {
+        for (int o = 0; o < biasDiff.Length; o++) biasDiff[o] += System.Numerics.Tensors.TensorPrimitives.Sum(outputDiff.Slice(o * spatial, spatial));
+    }
+}

@@ -1,0 +1,61 @@
+namespace Cortado.Compute;
+
+/// <summary>
+/// The test device: a backend with memory of its own, kept in arrays apart from the blobs' host
+/// arrays, that counts every copy between the two. It computes with the CPU kernels, so results
+/// match the CPU's; what it checks is the memory contract. A layer that reads a host span on it
+/// pays a counted copy, and host memory a layer hands it directly is refused. Any real backend
+/// must pass the same suite with the same counts.
+/// </summary>
+public sealed class EmulatedDevice : HostMemoryCompute
+{
+    private long _toDevice, _toHost, _floatsToDevice, _floatsToHost;
+
+    public override string Name => "emulated device";
+    public override bool HasOwnMemory => true;
+
+    /// <summary>Host-to-device copies made (one per buffer copied).</summary>
+    public long CopiesToDevice => Interlocked.Read(ref _toDevice);
+    public long CopiesToHost => Interlocked.Read(ref _toHost);
+    /// <summary>Elements moved host-to-device and device-to-host, for reports.</summary>
+    public long ElementsToDevice => Interlocked.Read(ref _floatsToDevice);
+    public long ElementsToHost => Interlocked.Read(ref _floatsToHost);
+
+    public void ResetCounts()
+    {
+        Interlocked.Exchange(ref _toDevice, 0);
+        Interlocked.Exchange(ref _toHost, 0);
+        Interlocked.Exchange(ref _floatsToDevice, 0);
+        Interlocked.Exchange(ref _floatsToHost, 0);
+    }
+
+    /// <summary>Called for every copy with its direction and length, so a test can say which blobs moved.</summary>
+    public event Action<bool, int>? Copied;
+
+    public override DeviceBuffer<T> Allocate<T>(int length) => new EmulatedBuffer<T>(this, length);
+
+    public override void CopyToDevice<T>(ReadOnlySpan<T> host, DeviceSpan<T> device)
+    {
+        Interlocked.Increment(ref _toDevice);
+        Interlocked.Add(ref _floatsToDevice, device.Length);
+        host[..device.Length].CopyTo(Host(device));
+        Copied?.Invoke(true, device.Length);
+    }
+
+    public override void CopyToHost<T>(DeviceSpan<T> device, Span<T> host)
+    {
+        Interlocked.Increment(ref _toHost);
+        Interlocked.Add(ref _floatsToHost, device.Length);
+        Host(device).CopyTo(host);
+        Copied?.Invoke(false, device.Length);
+    }
+
+    protected override Span<T> Resolve<T>(DeviceSpan<T> span) =>
+        span.Buffer is EmulatedBuffer<T> own ? own.Memory.AsSpan(span.Offset, span.Length)
+            : throw new InvalidOperationException($"the emulated device was handed {span.Buffer.GetType().Name}: host memory reached the device without a copy");
+
+    private sealed class EmulatedBuffer<T>(EmulatedDevice owner, int length) : DeviceBuffer<T>(owner, length) where T : unmanaged
+    {
+        public T[] Memory { get; } = new T[length];
+    }
+}
