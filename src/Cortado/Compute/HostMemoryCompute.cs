@@ -40,6 +40,25 @@ public abstract class HostMemoryCompute : ICompute
 
     public float Scalar(DeviceSpan<float> x) => x.Length == 1 ? Host(x)[0] : throw new ArgumentException($"a scalar was asked of {x.Length} values");
 
+    public void Crop(DeviceSpan<float> big, ReadOnlySpan<int> bigShape, DeviceSpan<float> small, ReadOnlySpan<int> smallShape, ReadOnlySpan<int> offsets, bool toSmall)
+    {
+        var large = Host(big);
+        var part = Host(small);
+        int axes = smallShape.Length, rowLength = smallShape[axes - 1];
+        int rows = part.Length / Math.Max(rowLength, 1);
+        Span<int> index = stackalloc int[axes];
+        for (int r = 0; r < rows; r++)
+        {
+            int rest = r;
+            for (int a = axes - 2; a >= 0; a--) { index[a] = rest % smallShape[a]; rest /= smallShape[a]; }
+            int offset = 0;
+            for (int a = 0; a < axes - 1; a++) offset = offset * bigShape[a] + index[a] + offsets[a];
+            offset = offset * bigShape[axes - 1] + offsets[axes - 1];
+            if (toSmall) large.Slice(offset, rowLength).CopyTo(part.Slice(r * rowLength, rowLength));
+            else part.Slice(r * rowLength, rowLength).CopyTo(large.Slice(offset, rowLength));
+        }
+    }
+
     public void Gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha, DeviceSpan<float> a, DeviceSpan<float> b, float beta, DeviceSpan<float> c) =>
         Compute.Gemm.Compute(transA, transB, m, n, k, alpha, Host(a), Host(b), beta, Host(c));
     public void Gemv(Transpose transA, int m, int n, float alpha, DeviceSpan<float> a, DeviceSpan<float> x, float beta, DeviceSpan<float> y) =>
@@ -70,8 +89,7 @@ public abstract class HostMemoryCompute : ICompute
             for (int d = 0; d < dim; d++)
             {
                 int start = (o * dim + d) * inner;
-                float value = channel[d];
-                for (int i = start; i < start + inner; i++) output[i] = op.Invoke(input[i], value);
+                OperatorDriver.MapRun(op, input.Slice(start, inner), channel[d], output.Slice(start, inner));
             }
     }
 

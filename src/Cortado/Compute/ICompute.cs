@@ -27,6 +27,9 @@ public interface ICompute
     /// <summary>The value of a one-element span (a loss, its weight): a scalar result, like a dot product's.</summary>
     float Scalar(DeviceSpan<float> x);
 
+    /// <summary>Copies the window of <paramref name="big"/> at <paramref name="offsets"/> the size of <paramref name="small"/> into it, or back (Crop).</summary>
+    void Crop(DeviceSpan<float> big, ReadOnlySpan<int> bigShape, DeviceSpan<float> small, ReadOnlySpan<int> smallShape, ReadOnlySpan<int> offsets, bool toSmall);
+
     // ---- BLAS ----
     void Gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha, DeviceSpan<float> a, DeviceSpan<float> b, float beta, DeviceSpan<float> c);
     void Gemv(Transpose transA, int m, int n, float alpha, DeviceSpan<float> a, DeviceSpan<float> x, float beta, DeviceSpan<float> y);

@@ -225,3 +225,43 @@ public readonly struct LeakyFactorOp : IBinaryOperator
     public float Invoke(float x, float slope) => x > 0f ? 1f : slope;
     public Vector<float> Invoke(Vector<float> x, Vector<float> slope) => throw new NotSupportedException();
 }
+
+/// <summary>y = sqrt(x + shift): a standard deviation from a variance and epsilon.</summary>
+public readonly struct SqrtOp(float shift) : IUnaryOperator
+{
+    public static bool Vectorized => true;
+    public float Invoke(float x) => MathF.Sqrt(x + shift);
+    public Vector<float> Invoke(Vector<float> x) => Vector.SquareRoot(x + new Vector<float>(shift));
+}
+
+/// <summary>
+/// Sigmoid cross-entropy of a logit x against a target t, written to stay finite:
+/// -(x (t - [x &gt;= 0]) - log(1 + exp(x - 2 x [x &gt;= 0]))); 0 where t is the ignore label.
+/// </summary>
+public readonly struct SigmoidCrossEntropyOp(int? ignore) : IBinaryOperator
+{
+    public static bool Vectorized => false;
+    public float Invoke(float x, float t)
+    {
+        if (ignore.HasValue && (int)t == ignore) return 0f;
+        float positive = x >= 0f ? 1f : 0f;
+        return -(x * (t - positive) - MathF.Log(1f + MathF.Exp(x - 2f * x * positive)));
+    }
+    public Vector<float> Invoke(Vector<float> a, Vector<float> b) => throw new NotSupportedException();
+}
+
+/// <summary>dx = scale (sigmoid(x) - t), 0 where t is the ignore label.</summary>
+public readonly struct SigmoidCrossEntropyGradientOp(int? ignore, float scale) : IBinaryOperator
+{
+    public static bool Vectorized => false;
+    public float Invoke(float x, float t) => ignore.HasValue && (int)t == ignore ? 0f : (1f / (1f + MathF.Exp(-x)) - t) * scale;
+    public Vector<float> Invoke(Vector<float> a, Vector<float> b) => throw new NotSupportedException();
+}
+
+/// <summary>1 where the label b is not the ignore label, else 0 (a is unused): summed, the count of labels that count.</summary>
+public readonly struct CountedLabelOp(int? ignore) : IBinaryOperator
+{
+    public static bool Vectorized => false;
+    public float Invoke(float a, float label) => ignore.HasValue && (int)label == ignore ? 0f : 1f;
+    public Vector<float> Invoke(Vector<float> a, Vector<float> b) => throw new NotSupportedException();
+}

@@ -135,6 +135,21 @@ public static unsafe class OperatorDriver
         }
     }
 
+    /// <summary>y[i] = op(x[i], value) over one run: a channel's stretch of a broadcast.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MapRun<TOp>(TOp op, ReadOnlySpan<float> x, float value, Span<float> y) where TOp : struct, IBinaryOperator
+    {
+        Check(x.Length, y.Length);
+        int i = 0;
+        if (TOp.Vectorized && Vector.IsHardwareAccelerated)
+        {
+            var broadcast = new Vector<float>(value);
+            for (int w = Vector<float>.Count; i <= x.Length - w; i += w)
+                op.Invoke(new Vector<float>(x.Slice(i, w)), broadcast).CopyTo(y.Slice(i, w));
+        }
+        for (; i < x.Length; i++) y[i] = op.Invoke(x[i], value);
+    }
+
     private static void Check(int length, int expected)
     {
         if (length != expected) throw new ArgumentException($"elementwise: an operand has {length} elements but the output has {expected}");

@@ -13,6 +13,8 @@ namespace Cortado.Layers;
 public sealed class AccuracyLayer(LayerParameter param, LayerContext context) : Layer(param, context)
 {
     public override string Type => "Accuracy";
+    /// <summary>Host by nature: a tally of top-k hits, read on the host.</summary>
+    public override bool RunsOnHost => true;
     public override int ExactNumBottomBlobs => 2;
     public override int MinTopBlobs => 1;
     public override int MaxTopBlobs => 2;

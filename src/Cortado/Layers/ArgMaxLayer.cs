@@ -12,6 +12,8 @@ namespace Cortado.Layers;
 public sealed class ArgMaxLayer(LayerParameter param, LayerContext context) : Layer(param, context)
 {
     public override string Type => "ArgMax";
+    /// <summary>Host by nature: a sort per sample, on the host.</summary>
+    public override bool RunsOnHost => true;
     public override int ExactNumBottomBlobs => 1;
     public override int ExactNumTopBlobs => 1;
 

@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Proto;
 using Cortado.Tensors;
 
@@ -19,7 +20,8 @@ public sealed class BatchNormLayer(LayerParameter param, LayerContext context) :
     private bool _global;
     private float _fraction, _eps;
     private int _channels;
-    private float[] _mean = [], _std = [], _normalized = [];
+    // Per-channel statistics and full-size scratch, sized at set-up and reshape.
+    private readonly Blob _mean = new(), _std = new(), _meanDy = new(), _meanDyY = new(), _normalized = new(), _scratch = new();
 
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
@@ -39,84 +41,82 @@ public sealed class BatchNormLayer(LayerParameter param, LayerContext context) :
             else if (Param.Param[i].LrMult != 0f) throw Error("its statistics cannot be learned parameters; give lr_mult: 0 or no param entries");
             ParamPropagateDown[i] = false;
         }
-        _mean = new float[_channels];
-        _std = new float[_channels];
+        foreach (var channel in new[] { _mean, _std, _meanDy, _meanDyY }) channel.Reshape(_channels);
     }
 
     public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         if (bottom[0].NumAxes < 2 || bottom[0].Shape[1] != _channels) throw Error($"bottom {bottom[0].ShapeString} does not have the {_channels} channels the layer was set up with");
         top[0].ReshapeLike(bottom[0]);
-        if (_normalized.Length != bottom[0].Count) _normalized = new float[bottom[0].Count];
+        _normalized.ReshapeLike(bottom[0]);
+        _scratch.ReshapeLike(bottom[0]);
     }
+
+    private ChannelLayout Layout(Blob bottom) => new(bottom.Shape[0], _channels, bottom.CountFrom(2));
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        var x = bottom[0].Data;
-        var y = top[0].Data;
-        int num = bottom[0].Shape[0], spatial = bottom[0].CountFrom(2), perChannel = num * spatial;
-        // _std holds each channel's variance until the square root below: no scratch array per forward.
+        var x = ReadData(bottom[0]);
+        var layout = Layout(bottom[0]);
+        int perChannel = layout.Outer * layout.Inner;
+        var mean = WriteData(_mean);
+        // _std holds each channel's variance until the square root below.
+        var std = WriteData(_std);
+        var normalized = WriteData(_normalized);
         if (_global)
         {
-            float factor = Blobs[2].Data[0] == 0f ? 0f : 1f / Blobs[2].Data[0];
-            for (int c = 0; c < _channels; c++) { _mean[c] = Blobs[0].Data[c] * factor; _std[c] = Blobs[1].Data[c] * factor; }
+            float stored = Backend.Scalar(ReadData(Blobs[2]));
+            float factor = stored == 0f ? 0f : 1f / stored;
+            Backend.Axpby(factor, ReadData(Blobs[0]), 0f, mean);
+            Backend.Axpby(factor, ReadData(Blobs[1]), 0f, std);
         }
         else
         {
-            for (int c = 0; c < _channels; c++)
-            {
-                double sum = 0, squares = 0;
-                for (int n = 0; n < num; n++)
-                    foreach (float v in x.Slice((n * _channels + c) * spatial, spatial)) sum += v;
-                _mean[c] = (float)(sum / perChannel);
-                for (int n = 0; n < num; n++)
-                    foreach (float v in x.Slice((n * _channels + c) * spatial, spatial)) squares += (v - _mean[c]) * (double)(v - _mean[c]);
-                _std[c] = (float)(squares / perChannel);
-            }
+            Backend.ChannelSums(x, default, layout, mean, accumulate: false);
+            Backend.Scal(1f / perChannel, mean);
+            Backend.MapChannels(new SubOp(), x, mean, layout, normalized);
+            Backend.ChannelSums(normalized, normalized, layout, std, accumulate: false);
+            Backend.Scal(1f / perChannel, std);
             // Running sums, weighted as Caffe keeps them (divided by blob 2 when used).
             float correction = perChannel > 1 ? (float)perChannel / (perChannel - 1) : 1f;
-            Blobs[2].Data[0] = Blobs[2].Data[0] * _fraction + 1f;
-            for (int c = 0; c < _channels; c++)
-            {
-                Blobs[0].Data[c] = Blobs[0].Data[c] * _fraction + _mean[c];
-                Blobs[1].Data[c] = Blobs[1].Data[c] * _fraction + correction * _std[c];
-            }
+            var count = WriteData(Blobs[2]);
+            Backend.Map(new AffineOp(_fraction, 1f), count, count);
+            Backend.Axpby(1f, mean, _fraction, WriteData(Blobs[0]));
+            Backend.Axpby(correction, std, _fraction, WriteData(Blobs[1]));
         }
-        for (int c = 0; c < _channels; c++) _std[c] = MathF.Sqrt(_std[c] + _eps);
-        for (int n = 0; n < num; n++)
-            for (int c = 0; c < _channels; c++)
-            {
-                int start = (n * _channels + c) * spatial;
-                for (int s = 0; s < spatial; s++) y[start + s] = _normalized[start + s] = (x[start + s] - _mean[c]) / _std[c];
-            }
+        Backend.Map(new SqrtOp(_eps), std, std);
+        if (_global) Backend.MapChannels(new SubOp(), x, mean, layout, normalized);
+        Backend.MapChannels(new DivOp(), normalized, std, layout, normalized);
+        Backend.Copy(normalized, WriteData(top[0]));
     }
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
         if (!propagateDown[0]) return;
-        var dy = top[0].Diff;
-        var dx = bottom[0].Diff;
-        int num = bottom[0].Shape[0], spatial = bottom[0].CountFrom(2), perChannel = num * spatial;
-        for (int c = 0; c < _channels; c++)
+        var dy = ReadDiff(top[0]);
+        var dx = WriteDiff(bottom[0]);
+        var layout = Layout(bottom[0]);
+        var std = ReadData(_std);
+        if (_global)
         {
-            double meanDy = 0, meanDyY = 0;
-            if (!_global)
-            {
-                for (int n = 0; n < num; n++)
-                {
-                    int start = (n * _channels + c) * spatial;
-                    for (int s = 0; s < spatial; s++) { meanDy += dy[start + s]; meanDyY += dy[start + s] * (double)_normalized[start + s]; }
-                }
-                meanDy /= perChannel;
-                meanDyY /= perChannel;
-            }
-            // dx = (dy - mean(dy) - y mean(dy y)) / std; with stored statistics only dy / std.
-            for (int n = 0; n < num; n++)
-            {
-                int start = (n * _channels + c) * spatial;
-                for (int s = 0; s < spatial; s++)
-                    dx[start + s] = (float)((dy[start + s] - meanDy - _normalized[start + s] * meanDyY) / _std[c]);
-            }
+            // With stored statistics the normalisation is affine: dx = dy / std.
+            Backend.MapChannels(new DivOp(), dy, std, layout, dx);
+            return;
         }
+        // dx = (dy - mean(dy) - y mean(dy y)) / std, per channel.
+        float perChannel = layout.Outer * layout.Inner;
+        var normalized = ReadData(_normalized);
+        var meanDy = WriteData(_meanDy);
+        var meanDyY = WriteData(_meanDyY);
+        Backend.ChannelSums(dy, default, layout, meanDy, accumulate: false);
+        Backend.Scal(1f / perChannel, meanDy);
+        Backend.ChannelSums(dy, normalized, layout, meanDyY, accumulate: false);
+        Backend.Scal(1f / perChannel, meanDyY);
+        // In place, dx is dy's memory: the correction is built in scratch first.
+        var scratch = WriteData(_scratch);
+        Backend.MapChannels(new MulOp(), normalized, meanDyY, layout, scratch);
+        Backend.Sub(dy, scratch, scratch);
+        Backend.MapChannels(new SubOp(), scratch, meanDy, layout, scratch);
+        Backend.MapChannels(new DivOp(), scratch, std, layout, dx);
     }
 }

@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Fillers;
 using Cortado.Proto;
 using Cortado.Tensors;
@@ -31,31 +32,17 @@ public sealed class BiasLayer(LayerParameter param, LayerContext context) : Laye
         top[0].ReshapeLike(bottom[0]);
     }
 
-    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        var x = bottom[0].Data;
-        var y = top[0].Data;
-        var b = BiasBlob(bottom).Data;
-        var (outer, dim, inner) = _view;
-        for (int o = 0; o < outer; o++)
-            for (int d = 0; d < dim; d++)
-            {
-                int start = (o * dim + d) * inner;
-                for (int i = 0; i < inner; i++) y[start + i] = x[start + i] + b[d];
-            }
-    }
+    private ChannelLayout Layout => new(_view.Outer, _view.Dim, _view.Inner);
+
+    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
+        Backend.MapChannels(new AddOp(), ReadData(bottom[0]), ReadData(BiasBlob(bottom)), Layout, WriteData(top[0]));
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
-        var dy = top[0].Diff;
-        var (outer, dim, inner) = _view;
+        var dy = ReadDiff(top[0]);
         bool biasIsBottom = bottom.Count > 1;
         if (biasIsBottom ? propagateDown[1] : ParamPropagateDown[0])
-        {
-            var db = BiasBlob(bottom).Diff;
-            if (biasIsBottom) db.Clear();
-            _view.AccumulateSums(dy, ReadOnlySpan<float>.Empty, db);
-        }
-        if (propagateDown[0] && !ReferenceEquals(bottom[0], top[0])) dy.CopyTo(bottom[0].Diff);
+            Backend.ChannelSums(dy, default, Layout, WriteDiff(BiasBlob(bottom)), accumulate: !biasIsBottom);
+        if (propagateDown[0] && !ReferenceEquals(bottom[0], top[0])) Backend.Copy(dy, WriteDiff(bottom[0]));
     }
 }

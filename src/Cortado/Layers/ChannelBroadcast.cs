@@ -21,20 +21,6 @@ internal readonly record struct ChannelBroadcast(int Outer, int Dim, int Inner)
         return new ChannelBroadcast(bottom.CountRange(0, start), dim, bottom.CountFrom(start + operandShape.Count));
     }
 
-    /// <summary>target[d] += sum over outer and inner positions of values (times <paramref name="factor"/> when given): a per-channel gradient.</summary>
-    public void AccumulateSums(ReadOnlySpan<float> values, ReadOnlySpan<float> factor, Span<float> target)
-    {
-        for (int o = 0; o < Outer; o++)
-            for (int d = 0; d < Dim; d++)
-            {
-                int start = (o * Dim + d) * Inner;
-                float sum = 0f;
-                if (factor.IsEmpty) for (int i = 0; i < Inner; i++) sum += values[start + i];
-                else for (int i = 0; i < Inner; i++) sum += values[start + i] * factor[start + i];
-                target[d] += sum;
-            }
-    }
-
     /// <summary>The operand's shape for a learned parameter: num_axes axes of the bottom from axis (-1: all the rest).</summary>
     public static int[] ParameterShape(Blob bottom, int axis, int numAxes, Func<string, LayerException> error)
     {

@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Proto;
 using Cortado.Tensors;
 
@@ -33,11 +34,11 @@ public sealed class ConcatLayer(LayerParameter param, LayerContext context) : La
     {
         if (bottom.Count == 1) return;
         int outer = top[0].CountRange(0, _axis), inner = top[0].CountFrom(_axis + 1), topAxis = top[0].Shape[_axis], offset = 0;
+        var y = WriteData(top[0]);
         foreach (var b in bottom)
         {
             int size = b.Shape[_axis] * inner;
-            for (int n = 0; n < outer; n++)
-                b.Data.Slice(n * size, size).CopyTo(top[0].Data.Slice((n * topAxis + offset) * inner, size));
+            Backend.CopyRows(ReadData(b), size, y.Slice(offset * inner), topAxis * inner, outer, size);
             offset += b.Shape[_axis];
         }
     }
@@ -46,12 +47,11 @@ public sealed class ConcatLayer(LayerParameter param, LayerContext context) : La
     {
         if (bottom.Count == 1) return;
         int outer = top[0].CountRange(0, _axis), inner = top[0].CountFrom(_axis + 1), topAxis = top[0].Shape[_axis], offset = 0;
+        var dy = ReadDiff(top[0]);
         for (int i = 0; i < bottom.Count; i++)
         {
             int size = bottom[i].Shape[_axis] * inner;
-            if (propagateDown[i])
-                for (int n = 0; n < outer; n++)
-                    top[0].Diff.Slice((n * topAxis + offset) * inner, size).CopyTo(bottom[i].Diff.Slice(n * size, size));
+            if (propagateDown[i]) Backend.CopyRows(dy.Slice(offset * inner), topAxis * inner, WriteDiff(bottom[i]), size, outer, size);
             offset += bottom[i].Shape[_axis];
         }
     }

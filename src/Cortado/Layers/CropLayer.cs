@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Proto;
 using Cortado.Tensors;
 
@@ -13,7 +14,7 @@ public sealed class CropLayer(LayerParameter param, LayerContext context) : Laye
     public override string Type => "Crop";
     public override int ExactNumBottomBlobs => 2;
     public override int ExactNumTopBlobs => 1;
-    private int[] _offsets = [];
+    private int[] _offsets = [], _bottomShape = [], _topShape = [];
 
     public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
@@ -32,32 +33,17 @@ public sealed class CropLayer(LayerParameter param, LayerContext context) : Laye
             _offsets[a] = offset;
         }
         top[0].Reshape(shape);
+        (_bottomShape, _topShape) = (bottom[0].Shape.ToArray(), shape);
     }
 
-    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) => Copy(bottom[0], top[0], toTop: true);
+    protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
+        Backend.Crop(ReadData(bottom[0]), _bottomShape, WriteData(top[0]), _topShape, _offsets, toSmall: true);
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
         if (!propagateDown[0]) return;
-        bottom[0].Diff.Clear();
-        Copy(bottom[0], top[0], toTop: false);
-    }
-
-    // Walks the top's rows (last axis contiguous) and copies each to or from its place in the bottom.
-    private void Copy(Blob big, Blob small, bool toTop)
-    {
-        int axes = small.NumAxes, rowLength = small.Shape[axes - 1];
-        int rows = small.Count / Math.Max(rowLength, 1);
-        var index = new int[axes];
-        for (int r = 0; r < rows; r++)
-        {
-            int rest = r;
-            for (int a = axes - 2; a >= 0; a--) { index[a] = rest % small.Shape[a]; rest /= small.Shape[a]; }
-            int bigOffset = 0;
-            for (int a = 0; a < axes - 1; a++) bigOffset = bigOffset * big.Shape[a] + index[a] + _offsets[a];
-            bigOffset = bigOffset * big.Shape[axes - 1] + _offsets[axes - 1];
-            if (toTop) big.Data.Slice(bigOffset, rowLength).CopyTo(small.Data.Slice(r * rowLength, rowLength));
-            else small.Diff.Slice(r * rowLength, rowLength).CopyTo(big.Diff.Slice(bigOffset, rowLength));
-        }
+        var dx = WriteDiff(bottom[0]);
+        Backend.Fill(dx, 0f);
+        Backend.Crop(dx, _bottomShape, ReadDiff(top[0]), _topShape, _offsets, toSmall: false);
     }
 }

@@ -16,6 +16,8 @@ namespace Cortado.Layers;
 public sealed class DataLayer(LayerParameter param, LayerContext context) : Layer(param, context), IResumableData, IDisposable
 {
     public override string Type => "Data";
+    /// <summary>Host by nature: records decoded on the host.</summary>
+    public override bool RunsOnHost => true;
     public override int ExactNumBottomBlobs => 0;
     public override int MinTopBlobs => 1;
     public override int MaxTopBlobs => 2;

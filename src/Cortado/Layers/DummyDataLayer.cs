@@ -12,6 +12,8 @@ namespace Cortado.Layers;
 public sealed class DummyDataLayer(LayerParameter param, LayerContext context) : Layer(param, context)
 {
     public override string Type => "DummyData";
+    /// <summary>Host by nature: filled by the host fillers.</summary>
+    public override bool RunsOnHost => true;
     public override int ExactNumBottomBlobs => 0;
     public override int MinTopBlobs => 1;
     private readonly List<FillerParameter> _fillers = [];

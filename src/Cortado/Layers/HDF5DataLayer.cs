@@ -14,6 +14,8 @@ namespace Cortado.Layers;
 public sealed class HDF5DataLayer(LayerParameter param, LayerContext context) : Layer(param, context)
 {
     public override string Type => "HDF5Data";
+    /// <summary>Host by nature: rows read from HDF5 on the host.</summary>
+    public override bool RunsOnHost => true;
     public override int ExactNumBottomBlobs => 0;
     public override int MinTopBlobs => 1;
     private List<string> _files = [];

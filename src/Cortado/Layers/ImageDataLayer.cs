@@ -16,6 +16,8 @@ namespace Cortado.Layers;
 public sealed class ImageDataLayer(LayerParameter param, LayerContext context) : Layer(param, context), IResumableData
 {
     public override string Type => "ImageData";
+    /// <summary>Host by nature: images decoded on the host.</summary>
+    public override bool RunsOnHost => true;
     public override int ExactNumBottomBlobs => 0;
     public override int MinTopBlobs => 1;
     public override int MaxTopBlobs => 2;

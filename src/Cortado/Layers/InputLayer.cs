@@ -8,6 +8,8 @@ namespace Cortado.Layers;
 public sealed class InputLayer(LayerParameter param, LayerContext context) : Layer(param, context)
 {
     public override string Type => "Input";
+    /// <summary>Host by nature: filled by the caller, on the host.</summary>
+    public override bool RunsOnHost => true;
     public override int ExactNumBottomBlobs => 0;
     public override int MinTopBlobs => 1;
 

@@ -12,6 +12,8 @@ namespace Cortado.Layers;
 public sealed class MemoryDataLayer(LayerParameter param, LayerContext context) : Layer(param, context)
 {
     public override string Type => "MemoryData";
+    /// <summary>Host by nature: arrays handed in by the caller, on the host.</summary>
+    public override bool RunsOnHost => true;
     public override int ExactNumBottomBlobs => 0;
     public override int MinTopBlobs => 1;
     public override int MaxTopBlobs => 2;

@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Fillers;
 using Cortado.Proto;
 using Cortado.Tensors;
@@ -13,7 +14,7 @@ public sealed class PReLULayer(LayerParameter param, LayerContext context) : Neu
 {
     public override string Type => "PReLU";
     private bool _shared;
-    private float[] _input = [];
+    private readonly Blob _input = new(), _scratch = new();
 
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
@@ -28,38 +29,36 @@ public sealed class PReLULayer(LayerParameter param, LayerContext context) : Neu
     {
         base.Reshape(bottom, top);
         // In place, the input is gone after forward; keep a copy for backward.
-        if (ReferenceEquals(bottom[0], top[0]) && _input.Length < bottom[0].Count) _input = new float[bottom[0].Count];
+        if (ReferenceEquals(bottom[0], top[0])) _input.ReshapeLike(bottom[0]);
+        _scratch.ReshapeLike(bottom[0]);
     }
 
-    private int Channel(int index, int dim, int channels) => _shared ? 0 : index / dim % channels;
+    private ChannelLayout Layout(Blob bottom) =>
+        _shared ? new ChannelLayout(bottom.Count, 1, 1) : new ChannelLayout(bottom.Shape[0], bottom.Shape[1], bottom.CountFrom(2));
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        var x = bottom[0].Data;
-        if (ReferenceEquals(bottom[0], top[0])) x.CopyTo(_input);
-        var y = top[0].Data;
-        var slope = Blobs[0].Data;
-        int channels = bottom[0].Shape[1], dim = bottom[0].CountFrom(2);
-        for (int i = 0; i < x.Length; i++)
-            y[i] = x[i] > 0f ? x[i] : slope[Channel(i, dim, channels)] * x[i];
+        if (ReferenceEquals(bottom[0], top[0])) Backend.Copy(ReadData(bottom[0]), WriteData(_input));
+        Backend.MapChannels(new LeakyOp(), ReadData(bottom[0]), ReadData(Blobs[0]), Layout(bottom[0]), WriteData(top[0]));
     }
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
-        ReadOnlySpan<float> x = ReferenceEquals(bottom[0], top[0]) ? _input.AsSpan(0, bottom[0].Count) : bottom[0].Data;
-        var dy = top[0].Diff;
-        var slope = Blobs[0].Data;
-        int channels = bottom[0].Shape[1], dim = bottom[0].CountFrom(2);
+        var x = ReferenceEquals(bottom[0], top[0]) ? ReadData(_input) : ReadData(bottom[0]);
+        var dy = ReadDiff(top[0]);
+        var scratch = WriteData(_scratch);
+        var layout = Layout(bottom[0]);
         if (ParamPropagateDown[0])
         {
-            var dSlope = Blobs[0].Diff;
-            for (int i = 0; i < x.Length; i++)
-                if (x[i] <= 0f) dSlope[Channel(i, dim, channels)] += dy[i] * x[i];
+            // d slope = sum of dy x where x <= 0.
+            Backend.Map(new NegativePartOp(), x, scratch);
+            Backend.ChannelSums(dy, scratch, layout, WriteDiff(Blobs[0]), accumulate: true);
         }
         if (propagateDown[0])
         {
-            var dx = bottom[0].Diff;
-            for (int i = 0; i < x.Length; i++) dx[i] = x[i] > 0f ? dy[i] : slope[Channel(i, dim, channels)] * dy[i];
+            // In place, dx is dy's memory: the factor goes to scratch first.
+            Backend.MapChannels(new LeakyFactorOp(), x, ReadData(Blobs[0]), layout, scratch);
+            Backend.Mul(scratch, dy, WriteDiff(bottom[0]));
         }
     }
 }

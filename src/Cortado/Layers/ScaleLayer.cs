@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Fillers;
 using Cortado.Proto;
 using Cortado.Tensors;
@@ -18,7 +19,7 @@ public sealed class ScaleLayer(LayerParameter param, LayerContext context) : Lay
     public override int ExactNumTopBlobs => 1;
     private ChannelBroadcast _view;
     private int _biasIndex = -1;
-    private float[] _input = [];
+    private readonly Blob _input = new();
 
     private ScaleParameter P => Param.ScaleParam ?? new ScaleParameter();
 
@@ -44,51 +45,29 @@ public sealed class ScaleLayer(LayerParameter param, LayerContext context) : Lay
     {
         _view = ChannelBroadcast.Of(bottom[0], ScaleBlob(bottom).Shape, P.Axis, Error);
         top[0].ReshapeLike(bottom[0]);
-        if (ReferenceEquals(bottom[0], top[0]) && _input.Length < bottom[0].Count) _input = new float[bottom[0].Count];
+        if (ReferenceEquals(bottom[0], top[0])) _input.ReshapeLike(bottom[0]);
     }
+
+    private ChannelLayout Layout => new(_view.Outer, _view.Dim, _view.Inner);
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        if (ReferenceEquals(bottom[0], top[0])) bottom[0].Data.CopyTo(_input);
-        var x = bottom[0].Data;
-        var y = top[0].Data;
-        var s = ScaleBlob(bottom).Data;
-        var (outer, dim, inner) = _view;
-        for (int o = 0; o < outer; o++)
-            for (int d = 0; d < dim; d++)
-            {
-                int start = (o * dim + d) * inner;
-                float bias = _biasIndex >= 0 ? Blobs[_biasIndex].Data[d] : 0f;
-                for (int i = 0; i < inner; i++) y[start + i] = x[start + i] * s[d] + bias;
-            }
+        if (ReferenceEquals(bottom[0], top[0])) Backend.Copy(ReadData(bottom[0]), WriteData(_input));
+        var y = WriteData(top[0]);
+        Backend.MapChannels(new MulOp(), ReadData(bottom[0]), ReadData(ScaleBlob(bottom)), Layout, y);
+        if (_biasIndex >= 0) Backend.MapChannels(new AddOp(), y, ReadData(Blobs[_biasIndex]), Layout, y);
     }
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
-        var dy = top[0].Diff;
-        ReadOnlySpan<float> x = ReferenceEquals(bottom[0], top[0]) ? _input.AsSpan(0, bottom[0].Count) : bottom[0].Data;
-        var (outer, dim, inner) = _view;
+        var dy = ReadDiff(top[0]);
+        var x = ReferenceEquals(bottom[0], top[0]) ? ReadData(_input) : ReadData(bottom[0]);
         bool scaleIsBottom = bottom.Count > 1;
         if (scaleIsBottom ? propagateDown[1] : ParamPropagateDown[0])
-        {
-            var ds = ScaleBlob(bottom).Diff;
-            if (scaleIsBottom) ds.Clear();
-            _view.AccumulateSums(dy, x, ds);
-        }
+            Backend.ChannelSums(dy, x, Layout, WriteDiff(ScaleBlob(bottom)), accumulate: !scaleIsBottom);
         if (_biasIndex >= 0 && ParamPropagateDown[_biasIndex])
-        {
-            _view.AccumulateSums(dy, ReadOnlySpan<float>.Empty, Blobs[_biasIndex].Diff);
-        }
+            Backend.ChannelSums(dy, default, Layout, WriteDiff(Blobs[_biasIndex]), accumulate: true);
         if (propagateDown[0])
-        {
-            var dx = bottom[0].Diff;
-            var s = ScaleBlob(bottom).Data;
-            for (int o = 0; o < outer; o++)
-                for (int d = 0; d < dim; d++)
-                {
-                    int start = (o * dim + d) * inner;
-                    for (int i = 0; i < inner; i++) dx[start + i] = dy[start + i] * s[d];
-                }
-        }
+            Backend.MapChannels(new MulOp(), dy, ReadData(ScaleBlob(bottom)), Layout, WriteDiff(bottom[0]));
     }
 }

@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Proto;
 using Cortado.Tensors;
 using Mode = Cortado.Proto.LossParameter.Types.NormalizationMode;
@@ -31,29 +32,18 @@ public sealed class SigmoidCrossEntropyLossLayer(LayerParameter param, LayerCont
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        var x = bottom[0].Data;
-        var t = bottom[1].Data;
-        double loss = 0;
-        _validCount = 0;
-        for (int i = 0; i < x.Length; i++)
-        {
-            if (_ignore.HasValue && (int)t[i] == _ignore) continue;
-            float positive = x[i] >= 0f ? 1f : 0f;
-            loss -= x[i] * (t[i] - positive) - MathF.Log(1f + MathF.Exp(x[i] - 2f * x[i] * positive));
-            _validCount++;
-        }
-        top[0].Data[0] = (float)(loss / Normalizer(bottom[0].Shape[0], x.Length));
+        var x = ReadData(bottom[0]);
+        var t = ReadData(bottom[1]);
+        double loss = Backend.MapSum(new SigmoidCrossEntropyOp(_ignore), x, t);
+        _validCount = _ignore.HasValue ? (int)Backend.MapSum(new CountedLabelOp(_ignore), x, t) : x.Length;
+        Backend.Fill(WriteData(top[0]), (float)(loss / Normalizer(bottom[0].Shape[0], x.Length)));
     }
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
         if (propagateDown[1]) throw Error("cannot backpropagate to the target input");
         if (!propagateDown[0]) return;
-        var x = bottom[0].Data;
-        var t = bottom[1].Data;
-        var dx = bottom[0].Diff;
-        float scale = top[0].Diff[0] / Normalizer(bottom[0].Shape[0], x.Length);
-        for (int i = 0; i < x.Length; i++)
-            dx[i] = _ignore.HasValue && (int)t[i] == _ignore ? 0f : (1f / (1f + MathF.Exp(-x[i])) - t[i]) * scale;
+        float scale = Backend.Scalar(ReadDiff(top[0])) / Normalizer(bottom[0].Shape[0], bottom[0].Count);
+        Backend.Map(new SigmoidCrossEntropyGradientOp(_ignore, scale), ReadData(bottom[0]), ReadData(bottom[1]), WriteDiff(bottom[0]));
     }
 }

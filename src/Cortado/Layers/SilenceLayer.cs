@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Proto;
 using Cortado.Tensors;
 
@@ -16,6 +17,6 @@ public sealed class SilenceLayer(LayerParameter param, LayerContext context) : L
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
-        for (int i = 0; i < bottom.Count; i++) if (propagateDown[i]) bottom[i].Diff.Clear();
+        for (int i = 0; i < bottom.Count; i++) if (propagateDown[i]) Backend.Fill(WriteDiff(bottom[i]), 0f);
     }
 }

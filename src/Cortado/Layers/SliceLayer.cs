@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Proto;
 using Cortado.Tensors;
 
@@ -45,10 +46,11 @@ public sealed class SliceLayer(LayerParameter param, LayerContext context) : Lay
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         int outer = bottom[0].CountRange(0, _axis), inner = bottom[0].CountFrom(_axis + 1), axisLength = bottom[0].Shape[_axis], offset = 0;
+        var x = ReadData(bottom[0]);
         for (int i = 0; i < top.Count; i++)
         {
             int size = _sizes[i] * inner;
-            for (int n = 0; n < outer; n++) bottom[0].Data.Slice((n * axisLength + offset) * inner, size).CopyTo(top[i].Data.Slice(n * size, size));
+            Backend.CopyRows(x.Slice(offset * inner), axisLength * inner, WriteData(top[i]), size, outer, size);
             offset += _sizes[i];
         }
     }
@@ -57,10 +59,11 @@ public sealed class SliceLayer(LayerParameter param, LayerContext context) : Lay
     {
         if (!propagateDown[0]) return;
         int outer = bottom[0].CountRange(0, _axis), inner = bottom[0].CountFrom(_axis + 1), axisLength = bottom[0].Shape[_axis], offset = 0;
+        var dx = WriteDiff(bottom[0]);
         for (int i = 0; i < top.Count; i++)
         {
             int size = _sizes[i] * inner;
-            for (int n = 0; n < outer; n++) top[i].Diff.Slice(n * size, size).CopyTo(bottom[0].Diff.Slice((n * axisLength + offset) * inner, size));
+            Backend.CopyRows(ReadDiff(top[i]), size, dx.Slice(offset * inner), axisLength * inner, outer, size);
             offset += _sizes[i];
         }
     }
