@@ -124,12 +124,9 @@ public abstract class Layer
     {
         if (Param.LossWeight.Count > 0 && Param.LossWeight.Count != top.Count)
             throw Error($"{Param.LossWeight.Count} loss_weight values given for {top.Count} tops; give one per top");
-        _lossWeights = new float[top.Count];
+        _lossWeights = Enumerable.Range(0, top.Count).Select(i => Param.LossWeight.Count > 0 ? Param.LossWeight[i] : DefaultLossWeight(i)).ToArray();
         for (int i = 0; i < top.Count; i++)
-        {
-            _lossWeights[i] = Param.LossWeight.Count > 0 ? Param.LossWeight[i] : DefaultLossWeight(i);
             if (_lossWeights[i] != 0f) Backend.Fill(WriteDiff(top[i]), _lossWeights[i]);
-        }
     }
 
     private void CheckBlobCounts(int bottoms, int tops)

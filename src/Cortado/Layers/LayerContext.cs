@@ -12,6 +12,6 @@ public sealed class LayerContext(Phase phase, ICompute compute, CaffeRandom rand
     public CaffeRandom Random { get; } = random;
     public CaffeLog Log { get; } = log;
 
-    public static LayerContext ForTests(Phase phase = Phase.Train, int seed = 1) =>
-        new(phase, CpuCompute.Instance, new CaffeRandom(seed), CaffeLog.Null);
+    public static LayerContext ForTests(Phase phase = Phase.Train, int seed = 1, ICompute? compute = null) =>
+        new(phase, compute ?? CpuCompute.Instance, new CaffeRandom(seed), CaffeLog.Null);
 }

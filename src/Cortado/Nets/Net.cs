@@ -106,7 +106,7 @@ public sealed class Net : IDisposable
     {
         for (int i = 0; i < _layers.Count; i++)
             foreach (var top in _tops[i])
-                foreach (float v in top.Data)
+                foreach (float v in top.HostData)
                     if (!float.IsFinite(v)) return _layers[i];
         return null;
     }
@@ -152,7 +152,7 @@ public sealed class Net : IDisposable
 
     public void ClearParamDiffs()
     {
-        foreach (var blob in _learnableParams) blob.Diff.Clear();
+        foreach (var blob in _learnableParams) Context.Compute.Fill(blob.WriteDiff(Context.Compute), 0f);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Cortado.Tests.Devices;
 using Cortado.Errors;
 using Cortado.Proto;
 using Cortado.Tensors;
@@ -6,8 +7,10 @@ using static Cortado.Tests.Layers.LayerTestKit;
 namespace Cortado.Tests.Layers;
 
 /// <summary>Layers without a gradient (or whose work is only shapes), checked on their outputs.</summary>
-public class LayerForwardTests
+public abstract class LayerForwardTests<TDevice> where TDevice : ITestDevice
 {
+    private static Cortado.Layers.Layer Create(string prototxt, Phase phase = Phase.Train, int seed = 1) => LayerTestKit.Create(prototxt, TDevice.Compute, phase, seed);
+
     [Fact]
     public void ThresholdAndItsMissingGradient()
     {
@@ -109,3 +112,6 @@ public class LayerForwardTests
         Assert.Equal("(1)", blob.ShapeString);
     }
 }
+
+public sealed class LayerForwardTestsOnCpu : LayerForwardTests<OnCpu>;
+public sealed class LayerForwardTestsOnEmulatedDevice : LayerForwardTests<OnEmulatedDevice>;

@@ -1,3 +1,4 @@
+using Cortado.Tests.Devices;
 using Cortado.Proto;
 using Cortado.Tensors;
 using static Cortado.Tests.Layers.LayerTestKit;
@@ -5,8 +6,10 @@ using static Cortado.Tests.Layers.LayerTestKit;
 namespace Cortado.Tests.Layers;
 
 /// <summary>Every layer with a gradient, checked by finite differences on several shapes.</summary>
-public class LayerGradientTests
+public abstract class LayerGradientTests<TDevice> where TDevice : ITestDevice
 {
+    private static Cortado.Layers.Layer Create(string prototxt, Phase phase = Phase.Train, int seed = 1) => LayerTestKit.Create(prototxt, TDevice.Compute, phase, seed);
+
     private static readonly GradientChecker Checker = new();
 
     private static void Check(string prototxt, Blob[] bottom, int tops = 1, int[]? checkBottoms = null, GradientChecker? checker = null, Phase phase = Phase.Train)
@@ -218,3 +221,6 @@ public class LayerGradientTests
         Check("type: 'Embed' embed_param { input_dim: 6 num_output: 4 weight_filler { type: 'gaussian' } bias_filler { type: 'gaussian' } }", [indices], checkBottoms: []);
     }
 }
+
+public sealed class LayerGradientTestsOnCpu : LayerGradientTests<OnCpu>;
+public sealed class LayerGradientTestsOnEmulatedDevice : LayerGradientTests<OnEmulatedDevice>;

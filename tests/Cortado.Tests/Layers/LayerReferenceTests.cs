@@ -1,3 +1,4 @@
+using Cortado.Tests.Devices;
 using Cortado.Errors;
 using Cortado.Proto;
 using Cortado.Tensors;
@@ -6,8 +7,10 @@ using static Cortado.Tests.Layers.LayerTestKit;
 namespace Cortado.Tests.Layers;
 
 /// <summary>Layer outputs against values worked out by hand from the published formulas.</summary>
-public class LayerReferenceTests
+public abstract class LayerReferenceTests<TDevice> where TDevice : ITestDevice
 {
+    private static Cortado.Layers.Layer Create(string prototxt, Phase phase = Phase.Train, int seed = 1) => LayerTestKit.Create(prototxt, TDevice.Compute, phase, seed);
+
     private static Blob Blob(float[] values, params int[] shape)
     {
         var blob = new Blob(shape);
@@ -191,7 +194,7 @@ public class LayerReferenceTests
     public void BatchNormStatisticsAreNeverLearned()
     {
         var param = TextFormat.Parse<LayerParameter>("type: 'BatchNorm'");
-        var layer = Cortado.Layers.LayerRegistry.Create(param, Cortado.Layers.LayerContext.ForTests());
+        var layer = Cortado.Layers.LayerRegistry.Create(param, Cortado.Layers.LayerContext.ForTests(compute: TDevice.Compute));
         layer.SetUp([new Blob(2, 3)], Tops(1));
         Assert.Equal([0f, 0f, 0f], param.Param.Select(p => p.LrMult));
         var e = Assert.Throws<LayerException>(() => Create("type: 'BatchNorm' param { lr_mult: 1 }").SetUp([new Blob(2, 3)], Tops(1)));
@@ -245,3 +248,6 @@ public class LayerReferenceTests
         Near([4, 5, 6], top[0].Data);
     }
 }
+
+public sealed class LayerReferenceTestsOnCpu : LayerReferenceTests<OnCpu>;
+public sealed class LayerReferenceTestsOnEmulatedDevice : LayerReferenceTests<OnEmulatedDevice>;

@@ -10,6 +10,9 @@ internal static class LayerTestKit
     public static Layer Create(string prototxt, Phase phase = Phase.Train, int seed = 1) =>
         LayerRegistry.Create(TextFormat.Parse<LayerParameter>(prototxt), LayerContext.ForTests(phase, seed));
 
+    public static Layer Create(string prototxt, Cortado.Compute.ICompute device, Phase phase = Phase.Train, int seed = 1) =>
+        LayerRegistry.Create(TextFormat.Parse<LayerParameter>(prototxt), LayerContext.ForTests(phase, seed, device));
+
     public static Blob Filled(int seed, float scale, params int[] shape)
     {
         var blob = new Blob(shape);

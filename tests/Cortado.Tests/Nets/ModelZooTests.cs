@@ -1,14 +1,15 @@
+using Cortado.Tests.Devices;
 using Cortado.Nets;
 using Cortado.Proto;
 
 namespace Cortado.Tests.Nets;
 
 /// <summary>The common model-zoo architectures build from prototxt with every top shape as published, and run forward at batch 1.</summary>
-public class ModelZooTests
+public abstract class ModelZooTests<TDevice> where TDevice : ITestDevice
 {
     private static Net BuildAndRun(string prototxt, IDictionary<string, int[]> expected, int parameters)
     {
-        var net = new Net(TextFormat.Parse<NetParameter>(prototxt), Phase.Test);
+        var net = new Net(TextFormat.Parse<NetParameter>(prototxt), Phase.Test, new NetOptions { Compute = TDevice.Compute });
         foreach (var (blob, shape) in expected) Assert.True(shape.SequenceEqual(net.Blob(blob).Shape), $"{blob}: expected {string.Join(" ", shape)}, got {net.Blob(blob).ShapeString}");
         Assert.Equal(parameters, net.LearnableParams.Sum(p => (long)p.Count));
         Cortado.Tests.Compute.Reference.Random(net.Blob("data").Count, 1).CopyTo(net.Blob("data").Data);
@@ -66,3 +67,6 @@ public class ModelZooTests
         Assert.Equal(53, net.Layers.Count(l => l.Type == "BatchNorm"));
     }
 }
+
+public sealed class ModelZooTestsOnCpu : ModelZooTests<OnCpu>;
+public sealed class ModelZooTestsOnEmulatedDevice : ModelZooTests<OnEmulatedDevice>;

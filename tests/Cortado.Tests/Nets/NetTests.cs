@@ -1,3 +1,4 @@
+using Cortado.Tests.Devices;
 using Cortado.Errors;
 using Cortado.Logging;
 using Cortado.Nets;
@@ -6,14 +7,14 @@ using Cortado.Tests.Layers;
 
 namespace Cortado.Tests.Nets;
 
-public class NetTests
+public abstract class NetTests<TDevice> where TDevice : ITestDevice
 {
     private static Net Build(string prototxt, Phase phase = Phase.Train, StringWriter? log = null, params string[] stages)
     {
         var param = TextFormat.Parse<NetParameter>(prototxt);
         var state = new NetState { Phase = phase };
         state.Stage.AddRange(stages);
-        return new Net(param, state, new NetOptions { Log = new CaffeLog(log) });
+        return new Net(param, state, new NetOptions { Log = new CaffeLog(log), Compute = TDevice.Compute });
     }
 
     private const string SmallNet = """
@@ -100,7 +101,7 @@ public class NetTests
         Assert.Equal(["in", "x_in_0_split", "train_only", "not_deploy"], Build(net, Phase.Train).Layers.Select(l => l.Name));
         Assert.Equal(["in", "deploy"], Build(net, Phase.Test, null, "deploy").Layers.Select(l => l.Name));
         var param = TextFormat.Parse<NetParameter>(net);
-        var leveled = new Net(param, new NetState { Phase = Phase.Test, Level = 3 });
+        var leveled = new Net(param, new NetState { Phase = Phase.Test, Level = 3 }, new NetOptions { Compute = TDevice.Compute });
         Assert.Contains(leveled.Layers, l => l.Name == "high");
     }
 
@@ -247,3 +248,6 @@ public class NetTests
         Assert.Contains("top 'x' is already produced by an earlier layer", e.Message);
     }
 }
+
+public sealed class NetTestsOnCpu : NetTests<OnCpu>;
+public sealed class NetTestsOnEmulatedDevice : NetTests<OnEmulatedDevice>;

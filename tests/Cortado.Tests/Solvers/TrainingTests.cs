@@ -1,3 +1,4 @@
+using Cortado.Tests.Devices;
 using System.Text.RegularExpressions;
 using Cortado.Errors;
 using Cortado.Logging;
@@ -7,12 +8,12 @@ using Google.Protobuf;
 
 namespace Cortado.Tests.Solvers;
 
-public class TrainingTests
+public abstract class TrainingTests<TDevice> where TDevice : ITestDevice
 {
     private const string Settings = "base_lr: 0.05 lr_policy: 'inv' gamma: 0.01 power: 0.75 momentum: 0.9 weight_decay: 0.0005 random_seed: 7 ";
 
     private static Solver Create(string settings, StringWriter? log = null, string net = SolverTestNets.Classifier) =>
-        SolverFactory.Create(SolverTestNets.Solver(net, Settings + settings), new SolverOptions { Log = new CaffeLog(log) });
+        SolverFactory.Create(SolverTestNets.Solver(net, Settings + settings), new SolverOptions { Log = new CaffeLog(log), Compute = TDevice.Compute });
 
     [Fact]
     public void LossFallsOnALearnableTask()
@@ -167,7 +168,7 @@ public class TrainingTests
         using var dir = new TempDir();
         // A regression whose curvature (2 for w, 1 for b) times the rate is far above 2: every step overshoots
         // by a factor of about 30 until the loss overflows to infinity.
-        var solver = SolverFactory.Create(SolverTestNets.Solver(SolverTestNets.Linear, $"base_lr: 10 lr_policy: 'fixed' max_iter: 200 snapshot: 1 snapshot_prefix: '{dir.File("d")}' random_seed: 3"));
+        var solver = SolverFactory.Create(SolverTestNets.Solver(SolverTestNets.Linear, $"base_lr: 10 lr_policy: 'fixed' max_iter: 200 snapshot: 1 snapshot_prefix: '{dir.File("d")}' random_seed: 3"), new SolverOptions { Compute = TDevice.Compute });
         var e = Assert.Throws<TrainingDivergedException>(() => solver.Solve());
         Assert.Matches(@"^iteration \d+: the loss is (nan|inf|-inf); the first non-finite values came out of layer '\w+' \(\w+\)\. Training stopped; the last good snapshot is .*_iter_\d+\.solverstate\.", e.Message);
         string lastGood = solver.LastSnapshot!;
@@ -209,3 +210,6 @@ public class SeveralTestNetsTests
         Assert.Equal(solver.Net.Layer("fc").Blobs[0].Data[0], solver.TestNets[1].Layer("fc").Blobs[0].Data[0]);
     }
 }
+
+public sealed class TrainingTestsOnCpu : TrainingTests<OnCpu>;
+public sealed class TrainingTestsOnEmulatedDevice : TrainingTests<OnEmulatedDevice>;

@@ -1,3 +1,4 @@
+using Cortado.Tests.Devices;
 using Cortado.Proto;
 using Cortado.Solvers;
 
@@ -8,7 +9,7 @@ namespace Cortado.Tests.Solvers;
 /// formulas in Caffe's documentation (shared/FACTS.md), with momentum, L2 and L1 weight decay,
 /// per-blob lr_mult/decay_mult and iter_size.
 /// </summary>
-public class UpdateRuleTests
+public abstract class UpdateRuleTests<TDevice> where TDevice : ITestDevice
 {
     private const string Common = "base_lr: 0.1 lr_policy: 'step' gamma: 0.5 stepsize: 2 max_iter: 10 random_seed: 1 ";
 
@@ -62,7 +63,7 @@ public class UpdateRuleTests
 
     private static float[] Train(string settings, int iterations)
     {
-        var solver = SolverFactory.Create(SolverTestNets.Solver(SolverTestNets.Linear, Common + settings));
+        var solver = SolverFactory.Create(SolverTestNets.Solver(SolverTestNets.Linear, Common + settings), new SolverOptions { Compute = TDevice.Compute });
         solver.Step(iterations);
         var layer = solver.Net.Layer("ip");
         return [layer.Blobs[0].Data[0], layer.Blobs[0].Data[1], layer.Blobs[1].Data[0]];
@@ -104,7 +105,7 @@ public class UpdateRuleTests
     public void ClippingScalesTheGlobalNormDown()
     {
         // First gradient: e = 0.5 + 0.5 + 0.1 - 3 = -1.9, g = [-1.9, -1.9, -1.9]; scaled to norm 1 each part is -1/sqrt(3).
-        var solver = SolverFactory.Create(SolverTestNets.Solver(SolverTestNets.Linear, Common + "clip_gradients: 1"));
+        var solver = SolverFactory.Create(SolverTestNets.Solver(SolverTestNets.Linear, Common + "clip_gradients: 1"), new SolverOptions { Compute = TDevice.Compute });
         solver.Step(1);
         var layer = solver.Net.Layer("ip");
         double part = 1 / Math.Sqrt(3);
@@ -127,3 +128,6 @@ public class UpdateRuleTests
         Assert.Equal("unknown solver type \"Adamw\"; known: SGD, Nesterov, AdaGrad, RMSProp, AdaDelta, Adam", e.Message);
     }
 }
+
+public sealed class UpdateRuleTestsOnCpu : UpdateRuleTests<OnCpu>;
+public sealed class UpdateRuleTestsOnEmulatedDevice : UpdateRuleTests<OnEmulatedDevice>;
