@@ -50,7 +50,7 @@ public static unsafe class BernoulliHash
     }
 
     // Chris Wellons's "lowbias32" mixer.
-    private static uint Mix(uint x)
+    internal static uint Mix(uint x)
     {
         x ^= x >> 16; x *= 0x7feb352d;
         x ^= x >> 15; x *= 0x846ca68b;

@@ -215,6 +215,8 @@ public abstract class HostMemoryCompute : ICompute
     }
 
     public void Bernoulli(DeviceSpan<float> y, double p, float one, ulong key) => BernoulliHash.Fill(Host(y), p, one, key);
+    public void Uniform(DeviceSpan<float> y, float min, float max, ulong key) => CounterRandom.Uniform(Host(y), min, max, key);
+    public void Gaussian(DeviceSpan<float> y, float mean, float std, ulong key) => CounterRandom.Gaussian(Host(y), mean, std, key);
 
     public void SolverUpdate<TRule>(TRule rule, DeviceSpan<float> diff, DeviceSpan<float> history, DeviceSpan<float> history2) where TRule : struct, IUpdateRule =>
         OperatorDriver.Update(rule, Host(diff), Host(history), Host(history2));

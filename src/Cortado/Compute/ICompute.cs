@@ -92,6 +92,8 @@ public interface ICompute
 
     // ---- random streams keyed by counter: element i depends on (key, i) only ----
     void Bernoulli(DeviceSpan<float> y, double p, float one, ulong key);
+    void Uniform(DeviceSpan<float> y, float min, float max, ulong key);
+    void Gaussian(DeviceSpan<float> y, float mean, float std, ulong key);
 
     // ---- fused solver updates: turn a parameter's diff into the step to subtract ----
     void SolverUpdate<TRule>(TRule rule, DeviceSpan<float> diff, DeviceSpan<float> history, DeviceSpan<float> history2) where TRule : struct, IUpdateRule;

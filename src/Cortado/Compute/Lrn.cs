@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Cortado.Compute;
 
 /// <summary>
@@ -13,7 +15,7 @@ public static class Lrn
     public static void Forward(in LrnShape s, ReadOnlySpan<float> x, Span<float> scale, Span<float> squares, Span<float> y)
     {
         int spatial = s.Height * s.Width, pre = (s.Size - 1) / 2;
-        Elementwise.Mul(x, x, squares);
+        TensorPrimitives.Multiply(x, x, squares);
         if (s.AcrossChannels)
         {
             for (int n = 0; n < s.Num; n++)
@@ -22,7 +24,7 @@ public static class Lrn
                     int lo = Math.Max(0, c - pre), hi = Math.Min(s.Channels - 1, c + pre);
                     var run = scale.Slice((n * s.Channels + c) * spatial, spatial);
                     run.Clear();
-                    for (int j = lo; j <= hi; j++) Blas.Axpy(1f, squares.Slice((n * s.Channels + j) * spatial, spatial), run);
+                    for (int j = lo; j <= hi; j++) TensorPrimitives.Add(run, squares.Slice((n * s.Channels + j) * spatial, spatial), run);
                     for (int i = 0; i < spatial; i++) run[i] = s.K + s.Alpha / s.Size * run[i];
                 }
         }
@@ -52,7 +54,7 @@ public static class Lrn
                     // Channel c is in the window of channels c - post .. c + pre.
                     sum.Clear();
                     for (int j = Math.Max(0, c - pre); j <= Math.Min(s.Channels - 1, c + pre); j++)
-                        Blas.Axpy(1f, work.Slice((n * s.Channels + j) * spatial, spatial), sum);
+                        TensorPrimitives.Add(sum, work.Slice((n * s.Channels + j) * spatial, spatial), sum);
                     int start = (n * s.Channels + c) * spatial;
                     for (int i = 0; i < spatial; i++)
                         dx[start + i] = dy[start + i] * MathF.Pow(scale[start + i], -s.Beta) - factor * x[start + i] * sum[i];

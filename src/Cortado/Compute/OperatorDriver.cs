@@ -21,9 +21,8 @@ public static unsafe class OperatorDriver
         Check(x.Length, y.Length);
         fixed (float* px = x, py = y)
         {
-            if (!Splits(y.Length)) { Unary(op, px, py, 0, y.Length); return; }
-            nint a = (nint)px, r = (nint)py;
-            ForBlocks(y.Length, (start, end) => Unary(op, (float*)a, (float*)r, start, end));
+            if (Splits(y.Length)) MapSplit(op, (nint)px, (nint)py, y.Length);
+            else Unary(op, px, py, 0, y.Length);
         }
     }
 
@@ -32,9 +31,8 @@ public static unsafe class OperatorDriver
         Check(a.Length, y.Length); Check(b.Length, y.Length);
         fixed (float* pa = a, pb = b, py = y)
         {
-            if (!Splits(y.Length)) { Binary(op, pa, pb, py, 0, y.Length); return; }
-            nint p = (nint)pa, q = (nint)pb, r = (nint)py;
-            ForBlocks(y.Length, (start, end) => Binary(op, (float*)p, (float*)q, (float*)r, start, end));
+            if (Splits(y.Length)) MapSplit(op, (nint)pa, (nint)pb, (nint)py, y.Length);
+            else Binary(op, pa, pb, py, 0, y.Length);
         }
     }
 
@@ -43,9 +41,8 @@ public static unsafe class OperatorDriver
         Check(a.Length, y.Length); Check(b.Length, y.Length); Check(c.Length, y.Length);
         fixed (float* pa = a, pb = b, pc = c, py = y)
         {
-            if (!Splits(y.Length)) { Ternary(op, pa, pb, pc, py, 0, y.Length); return; }
-            nint p = (nint)pa, q = (nint)pb, s = (nint)pc, r = (nint)py;
-            ForBlocks(y.Length, (start, end) => Ternary(op, (float*)p, (float*)q, (float*)s, (float*)r, start, end));
+            if (Splits(y.Length)) MapSplit(op, (nint)pa, (nint)pb, (nint)pc, (nint)py, y.Length);
+            else Ternary(op, pa, pb, pc, py, 0, y.Length);
         }
     }
 
@@ -64,9 +61,8 @@ public static unsafe class OperatorDriver
         if (TRule.Histories > 1) Check(h2.Length, g.Length);
         fixed (float* pg = g, ph = h, ph2 = h2)
         {
-            if (!Splits(g.Length)) { UpdateRange(rule, pg, ph, ph2, 0, g.Length); return; }
-            nint p = (nint)pg, q = (nint)ph, s = (nint)ph2;
-            ForBlocks(g.Length, (start, end) => UpdateRange(rule, (float*)p, (float*)q, (float*)s, start, end));
+            if (Splits(g.Length)) UpdateSplit(rule, (nint)pg, (nint)ph, (nint)ph2, g.Length);
+            else UpdateRange(rule, pg, ph, ph2, 0, g.Length);
         }
     }
 
@@ -76,6 +72,19 @@ public static unsafe class OperatorDriver
         int blocks = (length + Block - 1) / Block;
         return blocks > 1 && ParallelWork.PartsFor(blocks, Block) > 1;
     }
+
+    // The split paths live apart so that their closures are allocated only when a map is split.
+    private static void MapSplit<TOp>(TOp op, nint x, nint y, int length) where TOp : struct, IUnaryOperator =>
+        ForBlocks(length, (start, end) => Unary(op, (float*)x, (float*)y, start, end));
+
+    private static void MapSplit<TOp>(TOp op, nint a, nint b, nint y, int length) where TOp : struct, IBinaryOperator =>
+        ForBlocks(length, (start, end) => Binary(op, (float*)a, (float*)b, (float*)y, start, end));
+
+    private static void MapSplit<TOp>(TOp op, nint a, nint b, nint c, nint y, int length) where TOp : struct, ITernaryOperator =>
+        ForBlocks(length, (start, end) => Ternary(op, (float*)a, (float*)b, (float*)c, (float*)y, start, end));
+
+    private static void UpdateSplit<TRule>(TRule rule, nint g, nint h, nint h2, int length) where TRule : struct, IUpdateRule =>
+        ForBlocks(length, (start, end) => UpdateRange(rule, (float*)g, (float*)h, (float*)h2, start, end));
 
     private static void ForBlocks(int length, Action<int, int> range)
     {

@@ -17,6 +17,7 @@ namespace Cortado.Tensors;
 public sealed class Blob
 {
     private int[] _shape = [];
+    private bool _shaped;
     private SyncedMemory<float> _data = new(0);
     private SyncedMemory<float>? _diff;
 
@@ -52,9 +53,12 @@ public sealed class Blob
 
     public void Reshape(ReadOnlySpan<int> shape)
     {
+        // Layers reshape on every forward; the same shape again costs nothing (no allocation).
+        if (_shaped && shape.SequenceEqual(_shape)) return;
         long count = Shapes.Count(shape, $"blob {Describe()}");
         EnsureMemory(count, shape);
         _shape = shape.ToArray();
+        _shaped = true;
         Count = (int)count;
         if (count > _data.Capacity)
         {

@@ -108,3 +108,40 @@ public class BackendTests
         Assert.Contains("not available", e.Message);
     }
 }
+
+public class CounterRandomTests
+{
+    [Theory]
+    [InlineData("cpu")]
+    [InlineData("emulated")]
+    public void KeyedStreamsRepeatAndHaveTheirMoments(string name)
+    {
+        ICompute backend = name == "cpu" ? CpuCompute.Instance : new EmulatedDevice();
+        const int n = 200_000;
+        float[] Draw(Action<DeviceSpan<float>> fill)
+        {
+            var buffer = backend.Allocate<float>(n);
+            fill(buffer.All);
+            var values = new float[n];
+            backend.CopyToHost(buffer.All, values);
+            return values;
+        }
+        var uniform = Draw(y => backend.Uniform(y, -1f, 3f, 42));
+        Assert.Equal(uniform, Draw(y => backend.Uniform(y, -1f, 3f, 42)));
+        Assert.NotEqual(uniform, Draw(y => backend.Uniform(y, -1f, 3f, 43)));
+        Assert.All(uniform, v => Assert.InRange(v, -1f, 3f));
+        Assert.Equal(1.0, uniform.Average(), 2);
+        Assert.Equal(16.0 / 12, uniform.Select(v => (v - 1.0) * (v - 1.0)).Average(), 2); // (b - a)^2 / 12
+
+        var normal = Draw(y => backend.Gaussian(y, 2f, 0.5f, 7));
+        Assert.Equal(normal, Draw(y => backend.Gaussian(y, 2f, 0.5f, 7)));
+        Assert.Equal(2.0, normal.Average(), 2);
+        Assert.Equal(0.25, normal.Select(v => (v - 2.0) * (v - 2.0)).Average(), 2);
+        // Element i depends on (key, i) only: a prefix is the same array's prefix.
+        var prefix = backend.Allocate<float>(10);
+        backend.Gaussian(prefix.All, 2f, 0.5f, 7);
+        var head = new float[10];
+        backend.CopyToHost(prefix.All, head);
+        Assert.Equal(normal[..10], head);
+    }
+}
