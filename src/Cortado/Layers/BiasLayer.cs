@@ -14,7 +14,7 @@ public sealed class BiasLayer(LayerParameter param, LayerContext context) : Laye
     public override int MinBottomBlobs => 1;
     public override int MaxBottomBlobs => 2;
     public override int ExactNumTopBlobs => 1;
-    private ChannelBroadcast _view;
+    private ChannelLayout _layout;
 
     private BiasParameter P => Param.BiasParam ?? new BiasParameter();
 
@@ -28,21 +28,19 @@ public sealed class BiasLayer(LayerParameter param, LayerContext context) : Laye
 
     public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        _view = ChannelBroadcast.Of(bottom[0], BiasBlob(bottom).Shape, P.Axis, Error);
+        _layout = ChannelBroadcast.Of(bottom[0], BiasBlob(bottom).Shape, P.Axis, Error);
         top[0].ReshapeLike(bottom[0]);
     }
 
-    private ChannelLayout Layout => new(_view.Outer, _view.Dim, _view.Inner);
-
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top) =>
-        Backend.MapChannels(new AddOp(), ReadData(bottom[0]), ReadData(BiasBlob(bottom)), Layout, WriteData(top[0]));
+        Backend.MapChannels(new AddOp(), ReadData(bottom[0]), ReadData(BiasBlob(bottom)), _layout, WriteData(top[0]));
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
         var dy = ReadDiff(top[0]);
         bool biasIsBottom = bottom.Count > 1;
         if (biasIsBottom ? propagateDown[1] : ParamPropagateDown[0])
-            Backend.ChannelSums(dy, default, Layout, WriteDiff(BiasBlob(bottom)), accumulate: !biasIsBottom);
+            Backend.ChannelSums(dy, default, _layout, WriteDiff(BiasBlob(bottom)), accumulate: !biasIsBottom);
         if (propagateDown[0] && !ReferenceEquals(bottom[0], top[0])) Backend.Copy(dy, WriteDiff(bottom[0]));
     }
 }

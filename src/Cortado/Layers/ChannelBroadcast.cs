@@ -1,15 +1,16 @@
+using Cortado.Compute;
 using Cortado.Errors;
 using Cortado.Tensors;
 
 namespace Cortado.Layers;
 
 /// <summary>
-/// The (outer, dim, inner) view Scale and Bias use to apply a per-"dim" value to a bottom:
+/// The (outer, dim, inner) layout Scale and Bias use to apply a per-"dim" value to a bottom:
 /// the operand covers the bottom's axes [axis, axis + its rank).
 /// </summary>
-internal readonly record struct ChannelBroadcast(int Outer, int Dim, int Inner)
+internal static class ChannelBroadcast
 {
-    public static ChannelBroadcast Of(Blob bottom, IReadOnlyList<int> operandShape, int axis, Func<string, LayerException> error)
+    public static ChannelLayout Of(Blob bottom, IReadOnlyList<int> operandShape, int axis, Func<string, LayerException> error)
     {
         int start = operandShape.Count == 0 ? 0 : bottom.CanonicalAxis(axis);
         if (start + operandShape.Count > bottom.NumAxes)
@@ -18,7 +19,7 @@ internal readonly record struct ChannelBroadcast(int Outer, int Dim, int Inner)
             if (operandShape[i] != bottom.Shape[start + i])
                 throw error($"operand dimension {i} is {operandShape[i]} but the bottom's axis {start + i} is {bottom.Shape[start + i]} ({bottom.ShapeString})");
         int dim = operandShape.Aggregate(1, (a, b) => a * b);
-        return new ChannelBroadcast(bottom.CountRange(0, start), dim, bottom.CountFrom(start + operandShape.Count));
+        return new ChannelLayout(bottom.CountRange(0, start), dim, bottom.CountFrom(start + operandShape.Count));
     }
 
     /// <summary>The operand's shape for a learned parameter: num_axes axes of the bottom from axis (-1: all the rest).</summary>

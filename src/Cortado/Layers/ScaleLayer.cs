@@ -17,7 +17,7 @@ public sealed class ScaleLayer(LayerParameter param, LayerContext context) : Lay
     public override int MinBottomBlobs => 1;
     public override int MaxBottomBlobs => 2;
     public override int ExactNumTopBlobs => 1;
-    private ChannelBroadcast _view;
+    private ChannelLayout _layout;
     private int _biasIndex = -1;
     private readonly Blob _input = new();
 
@@ -43,19 +43,17 @@ public sealed class ScaleLayer(LayerParameter param, LayerContext context) : Lay
 
     public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        _view = ChannelBroadcast.Of(bottom[0], ScaleBlob(bottom).Shape, P.Axis, Error);
+        _layout = ChannelBroadcast.Of(bottom[0], ScaleBlob(bottom).Shape, P.Axis, Error);
         top[0].ReshapeLike(bottom[0]);
         if (ReferenceEquals(bottom[0], top[0])) _input.ReshapeLike(bottom[0]);
     }
-
-    private ChannelLayout Layout => new(_view.Outer, _view.Dim, _view.Inner);
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         if (ReferenceEquals(bottom[0], top[0])) Backend.Copy(ReadData(bottom[0]), WriteData(_input));
         var y = WriteData(top[0]);
-        Backend.MapChannels(new MulOp(), ReadData(bottom[0]), ReadData(ScaleBlob(bottom)), Layout, y);
-        if (_biasIndex >= 0) Backend.MapChannels(new AddOp(), y, ReadData(Blobs[_biasIndex]), Layout, y);
+        Backend.MapChannels(new MulOp(), ReadData(bottom[0]), ReadData(ScaleBlob(bottom)), _layout, y);
+        if (_biasIndex >= 0) Backend.MapChannels(new AddOp(), y, ReadData(Blobs[_biasIndex]), _layout, y);
     }
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
@@ -64,10 +62,10 @@ public sealed class ScaleLayer(LayerParameter param, LayerContext context) : Lay
         var x = ReferenceEquals(bottom[0], top[0]) ? ReadData(_input) : ReadData(bottom[0]);
         bool scaleIsBottom = bottom.Count > 1;
         if (scaleIsBottom ? propagateDown[1] : ParamPropagateDown[0])
-            Backend.ChannelSums(dy, x, Layout, WriteDiff(ScaleBlob(bottom)), accumulate: !scaleIsBottom);
+            Backend.ChannelSums(dy, x, _layout, WriteDiff(ScaleBlob(bottom)), accumulate: !scaleIsBottom);
         if (_biasIndex >= 0 && ParamPropagateDown[_biasIndex])
-            Backend.ChannelSums(dy, default, Layout, WriteDiff(Blobs[_biasIndex]), accumulate: true);
+            Backend.ChannelSums(dy, default, _layout, WriteDiff(Blobs[_biasIndex]), accumulate: true);
         if (propagateDown[0])
-            Backend.MapChannels(new MulOp(), dy, ReadData(ScaleBlob(bottom)), Layout, WriteDiff(bottom[0]));
+            Backend.MapChannels(new MulOp(), dy, ReadData(ScaleBlob(bottom)), _layout, WriteDiff(bottom[0]));
     }
 }
