@@ -16,6 +16,8 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
     private float[][] _columns = [];
     private float[][] _weightPartials = [], _biasPartials = [];
 
+    private delegate void ImageForward(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output, Span<float> columns);
+
     public unsafe void Forward(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> weights, DeviceSpan<float> bias, DeviceSpan<float> output)
     {
         var s = shape;
@@ -33,24 +35,23 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
                 for (int n = 0; n < num; n++)
                 {
                     int image = n;
-                    ForEachRowBlock(s, (firstRow, rowCount) =>
+                    ForEachRowBlock(s, (columns, firstRow, rowCount) =>
                     {
                         var target = new Span<float>((float*)y + (long)image * outDim, outDim);
                         ForwardRows(s, new ReadOnlySpan<float>((float*)x + (long)image * inDim, inDim), new ReadOnlySpan<float>((float*)w, weightCount), target,
-                            s.BottomChannels, s.TopChannels, firstRow, rowCount);
+                            s.BottomChannels, s.TopChannels, columns, firstRow, rowCount);
                         if (hasBias) AddBias(target, new ReadOnlySpan<float>((float*)b, biasCount), spatial, firstRow * g.OutputWidth, rowCount * g.OutputWidth);
                     });
                 }
                 return;
             }
-            // Only deconvolution's forward (a col2im) needs a column buffer.
-            ForEachImage(s, num, s.Reversed, (columns, n) =>
+            ForEachImage(s, num, (columns, n) =>
             {
                 var image = new Span<float>((float*)y + (long)n * outDim, outDim);
                 var source = new ReadOnlySpan<float>((float*)x + (long)n * inDim, inDim);
                 var weightValues = new ReadOnlySpan<float>((float*)w, weightCount);
                 if (s.Reversed) BackwardData(s, source, weightValues, image, s.TopChannels, s.BottomChannels, columns);
-                else ForwardRows(s, source, weightValues, image, s.BottomChannels, s.TopChannels, 0, g.OutputHeight);
+                else ForwardRows(s, source, weightValues, image, s.BottomChannels, s.TopChannels, columns, 0, g.OutputHeight);
                 if (hasBias) AddBias(image, new ReadOnlySpan<float>((float*)b, biasCount), spatial);
             });
         }
@@ -78,7 +79,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
                 {
                     // The roles of input and output swap: columns come from the output gradient.
                     if (weightGradient) WeightGemm(s, gradient, source, wd, s.TopChannels, s.BottomChannels, columns);
-                    if (dataGradient) ForwardRows(s, gradient, weightValues, new Span<float>((float*)dx + (long)n * inDim, inDim), s.TopChannels, s.BottomChannels, 0, s.ColumnGeometry.OutputHeight);
+                    if (dataGradient) ForwardRows(s, gradient, weightValues, new Span<float>((float*)dx + (long)n * inDim, inDim), s.TopChannels, s.BottomChannels, columns, 0, s.ColumnGeometry.OutputHeight);
                 }
                 else
                 {
@@ -99,14 +100,14 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
         return columnChannels * g.KernelH * g.KernelW * g.OutputHeight * g.OutputWidth;
     }
 
-    /// <summary>Runs <paramref name="body"/>(columns, n) for each image n, images split among threads; columns is empty unless asked for.</summary>
-    private void ForEachImage(ConvolutionShape s, int num, bool withColumns, Action<float[], int> body)
+    /// <summary>Runs <paramref name="body"/>(columns, n) for each image n, images split among threads.</summary>
+    private void ForEachImage(ConvolutionShape s, int num, Action<float[], int> body)
     {
         long work = WorkPerImage(s);
-        if (withColumns) EnsureColumns(ParallelWork.PartsFor(num, work), ColumnLength(s));
+        EnsureColumns(ParallelWork.PartsFor(num, work), ColumnLength(s));
         ParallelWork.For(num, work, (part, first, last) =>
         {
-            for (int n = first; n < last; n++) body(withColumns ? _columns[part] : [], n);
+            for (int n = first; n < last; n++) body(_columns[part], n);
         });
     }
 
@@ -150,31 +151,29 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
     }
 
     /// <summary>
-    /// Runs <paramref name="body"/>(firstRow, rowCount) over the output rows of one image, split
-    /// among threads. Each thread packs and multiplies its own rows, so no data crosses cores.
+    /// Runs <paramref name="body"/>(columns, firstRow, rowCount) over the output rows of one image,
+    /// split among threads. Each thread builds and multiplies its own columns, so no data crosses cores.
     /// </summary>
-    private static void ForEachRowBlock(ConvolutionShape s, Action<int, int> body)
+    private void ForEachRowBlock(ConvolutionShape s, Action<float[], int, int> body)
     {
         int rows = s.ColumnGeometry.OutputHeight;
         long workPerRow = WorkPerImage(s) / Math.Max(1, rows);
-        ParallelWork.For(rows, workPerRow, (_, first, last) => body(first, last - first));
+        EnsureColumns(ParallelWork.PartsFor(rows, workPerRow), ColumnLength(s));
+        ParallelWork.For(rows, workPerRow, (part, first, last) => body(_columns[part], first, last - first));
     }
 
-    /// <summary>
-    /// output(M x S) = W(M x K) * columns(K x S) per group, for output rows [firstRow, firstRow + rowCount)
-    /// of one image; the GEMM packs the columns straight from the input, so no column buffer is written.
-    /// </summary>
-    private static unsafe void ForwardRows(in ConvolutionShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output,
-        int inChannels, int outChannels, int firstRow, int rowCount)
+    /// <summary>output(M x S) = W(M x K) * columns(K x S) per group, for output rows [firstRow, firstRow + rowCount) of one image.</summary>
+    private static void ForwardRows(in ConvolutionShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output,
+        int inChannels, int outChannels, Span<float> columns, int firstRow, int rowCount)
     {
         var g = s.ColumnGeometry;
+        Im2Col.Forward(input, inChannels, g, columns, firstRow, rowCount);
         int k = inChannels / s.Group * g.KernelH * g.KernelW;
         int m = outChannels / s.Group, spatial = g.OutputHeight * g.OutputWidth;
         int first = firstRow * g.OutputWidth, width = rowCount * g.OutputWidth;
-        fixed (float* image = input)
-            for (int group = 0; group < s.Group; group++)
-                Gemm.Compute(m, width, k, 1f, weights.Slice(group * m * k, m * k), k, new Im2ColSource(image, g, group * k, first),
-                    0f, output.Slice(group * m * spatial + first, (m - 1) * spatial + width), spatial);
+        for (int group = 0; group < s.Group; group++)
+            Gemm.Compute(Transpose.No, Transpose.No, m, width, k, 1f, weights.Slice(group * m * k, m * k), k, columns.Slice(group * k * width, k * width), width,
+                0f, output.Slice(group * m * spatial + first, (m - 1) * spatial + width), spatial);
     }
 
     /// <summary>input gradient = col2im(W^T * output gradient) for one image: the convolution backward-data product.</summary>
@@ -190,36 +189,17 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
         Im2Col.Backward(columns, inChannels, g, inputDiff);
     }
 
-    /// <summary>
-    /// dW += output gradient * columns(input)^T for one image, a block of output rows at a time:
-    /// each block's columns are still in L2 when the product reads them.
-    /// </summary>
+    /// <summary>dW += output gradient * columns(input)^T for one image.</summary>
     private static void WeightGemm(in ConvolutionShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> outputDiff, Span<float> weightDiff,
         int inChannels, int outChannels, Span<float> columns)
     {
         var g = s.ColumnGeometry;
+        Im2Col.Forward(input, inChannels, g, columns);
         int k = inChannels / s.Group * g.KernelH * g.KernelW;
         int m = outChannels / s.Group, spatial = g.OutputHeight * g.OutputWidth;
-        int rows = RowsPerBlock(s, inChannels);
-        for (int firstRow = 0; firstRow < g.OutputHeight; firstRow += rows)
-        {
-            int count = Math.Min(rows, g.OutputHeight - firstRow), first = firstRow * g.OutputWidth, width = count * g.OutputWidth;
-            Im2Col.Forward(input, inChannels, g, columns, firstRow, count);
-            for (int group = 0; group < s.Group; group++)
-                Gemm.Compute(Transpose.No, Transpose.Yes, m, k, width, 1f, outputDiff.Slice(group * m * spatial + first, (m - 1) * spatial + width), spatial,
-                    columns.Slice(group * k * width, k * width), width, 1f, weightDiff.Slice(group * m * k, m * k), k);
-        }
-    }
-
-    /// <summary>About this many floats of columns per block: with the GEMM's packed panels they stay in a 512 KB L2.</summary>
-    private const int ColumnBudget = 1 << 16;
-
-    /// <summary>Output rows per im2col block, from the geometry alone (so results do not depend on the thread count).</summary>
-    private static int RowsPerBlock(in ConvolutionShape s, int inChannels)
-    {
-        var g = s.ColumnGeometry;
-        long perRow = (long)inChannels * g.KernelH * g.KernelW * g.OutputWidth;
-        return (int)Math.Clamp(ColumnBudget / Math.Max(1, perRow), 1, g.OutputHeight);
+        for (int group = 0; group < s.Group; group++)
+            Gemm.Compute(Transpose.No, Transpose.Yes, m, k, spatial, 1f, outputDiff.Slice(group * m * spatial, m * spatial), columns.Slice(group * k * spatial, k * spatial),
+                1f, weightDiff.Slice(group * m * k, m * k));
     }
 
     /// <summary>output(o, s) += b(o) for one image, for s in [first, first + count) (all of it by default).</summary>

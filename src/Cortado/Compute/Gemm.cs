@@ -48,28 +48,6 @@ public static unsafe class Gemm
     }
 
     /// <summary>
-    /// C (m x n) = alpha * A (m x k, row-major, leading dimension lda) * B + beta * C, where B is a
-    /// block of an image's column matrix, packed straight from the image: a convolution without
-    /// its im2col buffer. One thread (the convolution splits its batch among threads instead).
-    /// </summary>
-    internal static void Compute(int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda, in Im2ColSource b, float beta, Span<float> c, int ldc)
-    {
-        if (m == 0 || n == 0) return;
-        CheckOperand("A", a.Length, m, k, lda);
-        CheckOperand("C", c.Length, m, n, ldc);
-        fixed (float* pa = a, pc = c)
-        {
-            if (k == 0 || alpha == 0f)
-            {
-                ScaleC(pc, m, n, ldc, beta);
-                return;
-            }
-            var problem = new Problem(GemmKernel.Best, false, false, m, n, k, alpha, pa, lda, null, 0, beta, pc, ldc, b);
-            problem.Run(0, m, 0, n);
-        }
-    }
-
-    /// <summary>
     /// A product with one row or one column of C is a matrix-vector product: packing a whole
     /// operand for it (an inner product layer at batch 1) costs more than the product.
     /// </summary>
@@ -108,7 +86,7 @@ public static unsafe class Gemm
 
     /// <summary>One product, with raw pointers so that worker threads can share it.</summary>
     private readonly struct Problem(GemmKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, Im2ColSource? columns = null)
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
     {
         private readonly float* _a = a, _b = b, _c = c;
         private int Rows => m;
@@ -147,8 +125,7 @@ public static unsafe class Gemm
                 {
                     int kc = Math.Min(kcStep, k - pc);
                     float blockBeta = pc == 0 ? beta : 1f;
-                    if (columns is { } source) source.Pack(pc, jc, kc, nc, nr, workspace.B);
-                    else GemmPacking.PackB(transB, _b, ldb, pc, jc, kc, nc, nr, workspace.B);
+                    GemmPacking.PackB(transB, _b, ldb, pc, jc, kc, nc, nr, workspace.B);
                     for (int ic = rowStart; ic < rowEnd; ic += kernel.MC)
                     {
                         int mc = Math.Min(kernel.MC, rowEnd - ic);

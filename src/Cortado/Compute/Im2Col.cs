@@ -87,7 +87,7 @@ public static class Im2Col
     }
 
     /// <summary>The output columns [first, last) whose input, colOffset + ow * stride, lies inside the row; the rest read the zero padding.</summary>
-    internal static (int First, int Last) InsideColumns(int colOffset, int stride, int width, int outW)
+    private static (int First, int Last) InsideColumns(int colOffset, int stride, int width, int outW)
     {
         int first = Math.Clamp((-colOffset + stride - 1) / stride, 0, outW);
         return (first, Math.Clamp((width - colOffset + stride - 1) / stride, first, outW));
