@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 
 namespace Cortado.Compute;
 
@@ -164,7 +163,11 @@ public abstract class HostMemoryCompute : ICompute
         var index = Host(indices);
         var to = Host(table);
         for (int i = 0; i < index.Length; i++)
-            Blas.Axpy(1f, from.Slice(i * rowLength, rowLength), to.Slice((int)index[i] * rowLength, rowLength));
+        {
+            // One short row per index: added inline, not through the thread team's closure per row.
+            var row = to.Slice((int)index[i] * rowLength, rowLength);
+            System.Numerics.Tensors.TensorPrimitives.Add(row, from.Slice(i * rowLength, rowLength), row);
+        }
     }
 
     public float HingeMargins(DeviceSpan<float> x, DeviceSpan<float> labels, int num, int dim, DeviceSpan<float> margins)

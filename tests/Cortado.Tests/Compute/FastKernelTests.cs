@@ -119,7 +119,8 @@ public class FastKernelTests
             y => Blas.Axpy(0.3f, x, y),
             y => Blas.Axpby(0.3f, x, 0.9f, y),
             y => Blas.Scal(-1.7f, y),
-            y => Elementwise.Mul(x, b, y),
+            y => OperatorDriver.Map(new MulOp(), x, b, y),
+            y => OperatorDriver.Map(new SigmoidOp(), x, y),
             y => Elementwise.Add(x, b, y),
         };
         foreach (var operation in operations)

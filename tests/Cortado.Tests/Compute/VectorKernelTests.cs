@@ -55,16 +55,15 @@ public class VectorKernelTests
             var b = Reference.Random(n, n + 3).Select(v => v + 2f).ToArray(); // away from 0 for division
             var y = new float[n];
             Elementwise.Add(a, b, y); for (int i = 0; i < n; i++) Assert.Equal(a[i] + b[i], y[i]);
-            Elementwise.Sub(a, b, y); for (int i = 0; i < n; i++) Assert.Equal(a[i] - b[i], y[i]);
-            Elementwise.Mul(a, b, y); for (int i = 0; i < n; i++) Assert.Equal(a[i] * b[i], y[i]);
-            Elementwise.Div(a, b, y); for (int i = 0; i < n; i++) Near(a[i] / b[i], y[i]);
-            Elementwise.Max(a, b, y); for (int i = 0; i < n; i++) Assert.Equal(Math.Max(a[i], b[i]), y[i]);
+            OperatorDriver.Map(new SubOp(), a, b, y); for (int i = 0; i < n; i++) Assert.Equal(a[i] - b[i], y[i]);
+            OperatorDriver.Map(new MulOp(), a, b, y); for (int i = 0; i < n; i++) Assert.Equal(a[i] * b[i], y[i]);
+            OperatorDriver.Map(new DivOp(), a, b, y); for (int i = 0; i < n; i++) Near(a[i] / b[i], y[i]);
+            OperatorDriver.Map(new MaxOp(), a, b, y); for (int i = 0; i < n; i++) Assert.Equal(Math.Max(a[i], b[i]), y[i]);
             Elementwise.AddScalar(a, 3f, y); for (int i = 0; i < n; i++) Assert.Equal(a[i] + 3f, y[i]);
-            Elementwise.Scale(-2f, a, y); for (int i = 0; i < n; i++) Assert.Equal(-2f * a[i], y[i]);
-            Elementwise.Sqr(a, y); for (int i = 0; i < n; i++) Assert.Equal(a[i] * a[i], y[i]);
-            Elementwise.Abs(a, y); for (int i = 0; i < n; i++) Assert.Equal(Math.Abs(a[i]), y[i]);
-            Elementwise.Sign(a, y); for (int i = 0; i < n; i++) Assert.Equal(Math.Sign(a[i]), y[i]);
-            Elementwise.Set(4f, y); Assert.All(y, v => Assert.Equal(4f, v));
+            OperatorDriver.Map(new AffineOp(-2f, 0f), a, y); for (int i = 0; i < n; i++) Assert.Equal(-2f * a[i], y[i]);
+            OperatorDriver.Map(new SquareOp(), a, y); for (int i = 0; i < n; i++) Assert.Equal(a[i] * a[i], y[i]);
+            OperatorDriver.Map(new AbsOp(), a, y); for (int i = 0; i < n; i++) Assert.Equal(Math.Abs(a[i]), y[i]);
+            OperatorDriver.Map(new AddSignOp(1f), new float[n], a, y); for (int i = 0; i < n; i++) Assert.Equal(Math.Sign(a[i]), y[i]);
         }
     }
 
@@ -76,10 +75,11 @@ public class VectorKernelTests
             var a = Reference.Random(n, n, 3f);
             var positive = a.Select(v => Math.Abs(v) + 0.01f).ToArray();
             var y = new float[n];
-            Elementwise.Exp(a, y); for (int i = 0; i < n; i++) Near(Math.Exp(a[i]), y[i]);
-            Elementwise.Log(positive, y); for (int i = 0; i < n; i++) Near(Math.Log(positive[i]), y[i], 1e-5);
-            Elementwise.Sqrt(positive, y); for (int i = 0; i < n; i++) Near(Math.Sqrt(positive[i]), y[i]);
-            Elementwise.Pow(positive, 0.75f, y); for (int i = 0; i < n; i++) Near(Math.Pow(positive[i], 0.75), y[i]);
+            OperatorDriver.Map(new ExpOp(1f, 1f), a, y); for (int i = 0; i < n; i++) Near(Math.Exp(a[i]), y[i]);
+            OperatorDriver.Map(new LogOp(1f, 0f, 1f), positive, y); for (int i = 0; i < n; i++) Near(Math.Log(positive[i]), y[i], 1e-5);
+            OperatorDriver.Map(new SqrtOp(0f), positive, y); for (int i = 0; i < n; i++) Near(Math.Sqrt(positive[i]), y[i]);
+            OperatorDriver.Map(new PowerOp(0.75f, 1f, 0f), positive, y); for (int i = 0; i < n; i++) Near(Math.Pow(positive[i], 0.75), y[i]);
+            OperatorDriver.Map(new SigmoidOp(), a, y); for (int i = 0; i < n; i++) Near(1 / (1 + Math.Exp(-a[i])), y[i]);
         }
     }
 
