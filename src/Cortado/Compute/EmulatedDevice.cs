@@ -9,7 +9,7 @@ namespace Cortado.Compute;
 /// </summary>
 public sealed class EmulatedDevice : HostMemoryCompute
 {
-    private long _toDevice, _toHost, _floatsToDevice, _floatsToHost;
+    private long _toDevice, _toHost;
 
     public override string Name => "emulated device";
     public override bool HasOwnMemory => true;
@@ -17,16 +17,11 @@ public sealed class EmulatedDevice : HostMemoryCompute
     /// <summary>Host-to-device copies made (one per buffer copied).</summary>
     public long CopiesToDevice => Interlocked.Read(ref _toDevice);
     public long CopiesToHost => Interlocked.Read(ref _toHost);
-    /// <summary>Elements moved host-to-device and device-to-host, for reports.</summary>
-    public long ElementsToDevice => Interlocked.Read(ref _floatsToDevice);
-    public long ElementsToHost => Interlocked.Read(ref _floatsToHost);
 
     public void ResetCounts()
     {
         Interlocked.Exchange(ref _toDevice, 0);
         Interlocked.Exchange(ref _toHost, 0);
-        Interlocked.Exchange(ref _floatsToDevice, 0);
-        Interlocked.Exchange(ref _floatsToHost, 0);
     }
 
     /// <summary>Called for every copy with its direction and length, so a test can say which blobs moved.</summary>
@@ -37,7 +32,6 @@ public sealed class EmulatedDevice : HostMemoryCompute
     public override void CopyToDevice<T>(ReadOnlySpan<T> host, DeviceSpan<T> device)
     {
         Interlocked.Increment(ref _toDevice);
-        Interlocked.Add(ref _floatsToDevice, device.Length);
         host[..device.Length].CopyTo(Host(device));
         Copied?.Invoke(true, device.Length);
     }
@@ -45,7 +39,6 @@ public sealed class EmulatedDevice : HostMemoryCompute
     public override void CopyToHost<T>(DeviceSpan<T> device, Span<T> host)
     {
         Interlocked.Increment(ref _toHost);
-        Interlocked.Add(ref _floatsToHost, device.Length);
         Host(device).CopyTo(host);
         Copied?.Invoke(false, device.Length);
     }

@@ -22,9 +22,6 @@ public sealed class SyncedMemory<T> where T : unmanaged
 
     public int Capacity => _host.Length;
 
-    /// <summary>The backend holding the device side, once one has asked for it.</summary>
-    public ICompute? Backend { get; private set; }
-
     /// <summary>Host values, up to date, for reading; the device copy stays valid.</summary>
     public ReadOnlySpan<T> ReadHost(int count)
     {
@@ -63,7 +60,7 @@ public sealed class SyncedMemory<T> where T : unmanaged
                 _head = Head.Host; // the host array starts zeroed
                 break;
             case Head.Device:
-                Backend!.CopyToHost(_device!.All, _host);
+                _device!.Owner.CopyToHost(_device.All, _host);
                 _head = Head.Synced;
                 break;
         }
@@ -88,10 +85,12 @@ public sealed class SyncedMemory<T> where T : unmanaged
 
     private void Bind(ICompute backend)
     {
-        if (ReferenceEquals(Backend, backend)) return;
-        if (Backend != null)
-            throw new CortadoException($"memory held by the {Backend.Name} backend was asked for by {backend.Name}; a net's blobs live on one backend");
-        Backend = backend;
+        // The device side belongs to the backend that first asked; its buffer knows which.
+        if (_device is { } held)
+        {
+            if (ReferenceEquals(held.Owner, backend)) return;
+            throw new CortadoException($"memory held by the {held.Owner.Name} backend was asked for by {backend.Name}; a net's blobs live on one backend");
+        }
         _device = backend.HasOwnMemory ? backend.Allocate<T>(_host.Length) : new HostBuffer<T>(backend, _host);
     }
 }
