@@ -16,6 +16,7 @@ public static class VerbRegistry
         new ClassifyVerb(),
         new ExtractFeaturesVerb(),
         new DrawNetVerb(),
+        new ExportOnnxVerb(),
         new PlotVerb(),
         new KerasImportVerb(),
         new MakeNumbersVerb(),

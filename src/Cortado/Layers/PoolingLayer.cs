@@ -41,10 +41,7 @@ public sealed class PoolingLayer(LayerParameter param, LayerContext context) : L
         var p = P;
         if (bottom[0].NumAxes != 4) throw Error($"needs a 4-D bottom (N x C x H x W), got {bottom[0].ShapeString}");
         int height = bottom[0].Shape[2], width = bottom[0].Shape[3];
-        int kh = p.GlobalPooling ? height : (int)(p.HasKernelH ? p.KernelH : p.KernelSize);
-        int kw = p.GlobalPooling ? width : (int)(p.HasKernelW ? p.KernelW : p.KernelSize);
-        int ph = (int)(p.HasPadH ? p.PadH : p.Pad), pw = (int)(p.HasPadW ? p.PadW : p.Pad);
-        int sh = p.GlobalPooling ? 1 : (int)(p.HasStrideH ? p.StrideH : p.Stride), sw = p.GlobalPooling ? 1 : (int)(p.HasStrideW ? p.StrideW : p.Stride);
+        var (kh, kw, ph, pw, sh, sw) = PoolingWindow.Of(p, height, width);
         if (kh <= 0 || kw <= 0 || sh <= 0 || sw <= 0) throw Error($"kernel {kh}x{kw} and stride {sh}x{sw} must be positive");
         if (ph >= kh || pw >= kw) throw Error($"padding {ph}x{pw} must be smaller than the kernel {kh}x{kw}");
         if (kh > height + 2 * ph || kw > width + 2 * pw)
