@@ -17,6 +17,7 @@ public static class VerbRegistry
         new ExtractFeaturesVerb(),
         new DrawNetVerb(),
         new ExportOnnxVerb(),
+        new ImportOnnxVerb(),
         new PlotVerb(),
         new KerasImportVerb(),
         new MakeNumbersVerb(),

@@ -56,7 +56,7 @@ public sealed class OnnxExporter
             if (value != blob.Name && !_inputs.Any(i => i.Name == blob.Name))
             {
                 string named = _graph.Unique(blob.Name);
-                _graph.Node("Identity", _graph.Unique(blob.Name + "/Identity"), [value], [named]);
+                _graph.Node("Identity", _graph.UniqueNode(blob.Name), [value], [named]);
                 value = named;
             }
             _graph.Graph.Output.Add(OnnxGraphBuilder.FloatValue(value, blob.Shape, _staticBatch ? null : Batch));
@@ -365,7 +365,7 @@ public sealed class OnnxExporter
         int axis = Axis(bottom, p.HasSliceDim && !p.HasAxis ? (int)p.SliceDim : p.Axis);
         string sizes = _graph.Int64Tensor(layer.Name + "/split", [.. top.Select(t => (long)t.Shape[axis])]);
         var outputs = top.Select(t => Produce(t, layer.Name)).ToList();
-        _graph.Node("Split", _graph.Unique(layer.Name + "/Split"), [In(bottom), sizes], outputs).Int("axis", axis);
+        _graph.Node("Split", _graph.UniqueNode(layer.Name), [In(bottom), sizes], outputs).Int("axis", axis);
     }
 
     private string Eltwise(Layer layer, IReadOnlyList<Blob> bottom)

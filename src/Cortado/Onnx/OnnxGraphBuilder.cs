@@ -10,7 +10,7 @@ namespace Cortado.Onnx;
 /// </summary>
 internal sealed class OnnxGraphBuilder
 {
-    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal), _nodeNames = new(StringComparer.Ordinal);
 
     public GraphProto Graph { get; } = new();
 
@@ -19,6 +19,14 @@ internal sealed class OnnxGraphBuilder
     {
         string name = wanted;
         for (int i = 1; !_names.Add(name); i++) name = $"{wanted}_{i}";
+        return name;
+    }
+
+    /// <summary>A node name (nodes have their own namespace): the layer's name for the node that computes it.</summary>
+    public string UniqueNode(string wanted)
+    {
+        string name = wanted;
+        for (int i = 1; !_nodeNames.Add(name); i++) name = $"{wanted}_{i}";
         return name;
     }
 
@@ -44,7 +52,7 @@ internal sealed class OnnxGraphBuilder
     {
         // A provisional output name: the caller renames the value that ends a layer to its blob's name.
         string output = Unique($"{name}:{opType}");
-        var node = Node(opType, Unique($"{name}/{opType}"), inputs, [output]);
+        var node = Node(opType, UniqueNode(name), inputs, [output]);
         attributes?.Invoke(node);
         return output;
     }

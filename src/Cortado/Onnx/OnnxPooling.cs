@@ -1,3 +1,4 @@
+using Cortado.Compute;
 using Cortado.Layers;
 using Cortado.Proto;
 using Cortado.Tensors;
@@ -54,5 +55,58 @@ internal static class OnnxPooling
         if ((size + 2 * pad + extra - kernel) / stride + 1 != pooled)
             throw new InvalidOperationException($"pooling {size} by {kernel}/{stride} pad {pad} gives {pooled}, which no end padding reproduces");
         return extra;
+    }
+
+    /// <summary>
+    /// The Caffe pooling that computes what an ONNX MaxPool/AveragePool computes, checked window by
+    /// window: the output size under either of Caffe's roundings, and for averages each window's divisor.
+    /// <paramref name="prepad"/> is a zero Pad node's padding taken into the pooling.
+    /// </summary>
+    public static PoolingParameter Import(Func<string, Exception> refuse, bool max, int height, int width, long[] kernel, long[] strides,
+        long[] pads, bool ceilMode, bool countIncludePad, (int H, int W) prepad, out int outH, out int outW)
+    {
+        if (kernel.Length != 2 || strides.Length != 2 || pads.Length != 4) throw refuse("is not a 2-D pooling");
+        bool padNode = prepad != (0, 0);
+        if (padNode && (max || countIncludePad || pads[0] != 0 || pads[1] != 0))
+            throw refuse("follows a Pad node; that is read only for an average pooling with count_include_pad 0 and no start padding of its own");
+        int[] sizes = [height, width], caffePad = padNode ? [prepad.H, prepad.W] : [(int)pads[0], (int)pads[1]];
+        var onnxOut = new int[2];
+        for (int a = 0; a < 2; a++)
+        {
+            long size = sizes[a] + 2L * (padNode ? caffePad[a] : 0), span = size + pads[a] + pads[a + 2] - kernel[a];
+            if (span < 0) throw refuse($"its {kernel[a]}-wide window does not fit its input");
+            long o = (ceilMode ? (span + strides[a] - 1) / strides[a] : span / strides[a]) + 1;
+            if (ceilMode && (o - 1) * strides[a] >= size + pads[a]) o--; // a window may not start in the end padding
+            onnxOut[a] = (int)o;
+        }
+        bool? ceil = null;
+        foreach (bool candidate in new[] { true, false })
+            if (ceil == null && Enumerable.Range(0, 2).All(a => Pooling.OutputSize(sizes[a], (int)kernel[a], caffePad[a], (int)strides[a], candidate) == onnxOut[a]))
+                ceil = candidate;
+        if (ceil == null)
+            throw refuse($"gives {onnxOut[0]}x{onnxOut[1]} from {height}x{width}, which Caffe's pooling (pad {caffePad[0]}x{caffePad[1]}) gives under neither rounding");
+        if (!max)
+            for (int a = 0; a < 2; a++)
+            {
+                long size = sizes[a] + 2L * (padNode ? caffePad[a] : 0);
+                for (int i = 0; i < onnxOut[a]; i++)
+                {
+                    long caffeStart = (long)i * strides[a] - caffePad[a];
+                    long caffeCount = Math.Min(caffeStart + kernel[a], sizes[a] + caffePad[a]) - caffeStart;
+                    long start = (long)i * strides[a] - pads[a];
+                    long onnxCount = countIncludePad ? Math.Min(start + kernel[a], size + pads[a + 2]) - start
+                        : Math.Min(start + kernel[a], size) - Math.Max(start, 0);
+                    if (caffeCount != onnxCount)
+                        throw refuse($"divides window {i} of axis {a + 2} by {onnxCount} cells where Caffe's average pooling divides by {caffeCount} (count_include_pad {(countIncludePad ? 1 : 0)})");
+                }
+            }
+        (outH, outW) = (onnxOut[0], onnxOut[1]);
+        var p = new PoolingParameter { Pool = max ? PoolingParameter.Types.PoolMethod.Max : PoolingParameter.Types.PoolMethod.Ave };
+        if (kernel[0] == kernel[1]) p.KernelSize = (uint)kernel[0]; else (p.KernelH, p.KernelW) = ((uint)kernel[0], (uint)kernel[1]);
+        if (strides[0] == strides[1]) p.Stride = (uint)strides[0]; else (p.StrideH, p.StrideW) = ((uint)strides[0], (uint)strides[1]);
+        if (caffePad[0] == caffePad[1]) { if (caffePad[0] != 0) p.Pad = (uint)caffePad[0]; }
+        else (p.PadH, p.PadW) = ((uint)caffePad[0], (uint)caffePad[1]);
+        if (ceil == false) p.RoundMode = PoolingParameter.Types.RoundMode.Floor;
+        return p;
     }
 }
