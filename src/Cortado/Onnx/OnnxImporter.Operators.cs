@@ -19,6 +19,11 @@ public sealed partial class OnnxImporter
             if (node.OpType != "AveragePool") throw Refuse(node, $"reads the output of Pad node '{input}'; Caffe has no Pad layer, and a zero Pad is taken only into the average pooling after it");
         string x = node.Input.Count > 0 ? node.Input[0] : "";
         string y = node.Output.Count > 0 ? node.Output[0] : "";
+        if (OnnxConstantFolding.TryFold(node, _opset, v => _constants.GetValueOrDefault(v), v => _shapes.GetValueOrDefault(v), $"{_source}: node '{node.Name}'") is { } folded)
+        {
+            _constants[y] = folded;
+            return;
+        }
         switch (node.OpType)
         {
             case "Constant":
@@ -368,6 +373,8 @@ public sealed partial class OnnxImporter
         var shape = target.Select((d, i) => d == 0 ? xs[i] : (int)d).ToArray();
         int known = shape.Where(d => d != -1).Aggregate(1, (a, b) => a * b), count = xs.Aggregate(1, (a, b) => a * b);
         for (int i = 0; i < shape.Length; i++) if (shape[i] == -1) shape[i] = count / known;
+        // An unchanged batch (often computed by a Shape subgraph for the batch size imported at) is written as Caffe's 0, "copy".
+        if (target.Length > 0 && target[0] == xs[0]) target[0] = 0;
         ReshapeLayer(node, target);
         _shapes[node.Output[0]] = shape;
     }
