@@ -10,30 +10,20 @@ namespace Cortado.Onnx;
 /// </summary>
 internal sealed class OnnxGraphBuilder
 {
-    private readonly HashSet<string> _names = new(StringComparer.Ordinal), _nodeNames = new(StringComparer.Ordinal);
+    private readonly UniqueNames _values = new(), _nodes = new();
 
     public GraphProto Graph { get; } = new();
 
     /// <summary><paramref name="wanted"/>, or it with the first free numeric suffix, reserved from now on.</summary>
-    public string Unique(string wanted)
-    {
-        string name = wanted;
-        for (int i = 1; !_names.Add(name); i++) name = $"{wanted}_{i}";
-        return name;
-    }
+    public string Unique(string wanted) => _values.Take(wanted);
 
     /// <summary>A node name (nodes have their own namespace): the layer's name for the node that computes it.</summary>
-    public string UniqueNode(string wanted)
-    {
-        string name = wanted;
-        for (int i = 1; !_nodeNames.Add(name); i++) name = $"{wanted}_{i}";
-        return name;
-    }
+    public string UniqueNode(string wanted) => _nodes.Take(wanted);
 
     /// <summary>Reserves a name that must appear as it is (a graph input), or fails if it is taken.</summary>
     public void Reserve(string name)
     {
-        if (!_names.Add(name)) throw new InvalidOperationException($"ONNX value name '{name}' is already used");
+        if (!_values.TryReserve(name)) throw new InvalidOperationException($"ONNX value name '{name}' is already used");
     }
 
     public NodeProto Node(string opType, string name, IEnumerable<string> inputs, IEnumerable<string> outputs)

@@ -28,7 +28,7 @@ public sealed partial class OnnxImporter
     private readonly List<string> _blobNames = [];
     private readonly Dictionary<string, List<NodeProto>> _readers = new(StringComparer.Ordinal);
     private readonly HashSet<string> _graphOutputs = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _layerNames = new(StringComparer.Ordinal);
+    private readonly UniqueNames _layerNames = new();
     private readonly NetParameter _deploy = new(), _weights = new();
 
     private OnnxImporter(ModelProto model, string source, int batch)
@@ -158,12 +158,7 @@ public sealed partial class OnnxImporter
         return layer;
     }
 
-    private string LayerName(string wanted)
-    {
-        string name = wanted;
-        for (int i = 1; !_layerNames.Add(name); i++) name = $"{wanted}_{i}";
-        return name;
-    }
+    private string LayerName(string wanted) => _layerNames.Take(wanted);
 
     private void Rename(NetParameter net)
     {

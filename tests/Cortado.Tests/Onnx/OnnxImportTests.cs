@@ -27,11 +27,8 @@ public class OnnxImportTests
         Assert.Equal(original.Outputs.Select(b => b.Name).Order(), imported.Outputs.Select(b => b.Name).Order());
         foreach (var blob in original.Outputs)
         {
-            var expected = blob.HostData.ToArray();
-            var actual = imported.Blob(blob.Name).HostData.ToArray();
             Assert.Equal(blob.Shape, imported.Blob(blob.Name).Shape);
-            for (int i = 0; i < expected.Length; i++)
-                Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4f * Math.Max(1f, Math.Abs(expected[i])), $"{blob.Name}[{i}]: {expected[i]} then {actual[i]}");
+            OnnxRuntimeRunner.AssertClose($"{blob.Name} (exported, then imported)", blob.HostData.ToArray(), imported.Blob(blob.Name).HostData.ToArray());
         }
     }
 
@@ -123,9 +120,7 @@ public class OnnxImportTests
         net.Forward();
         Assert.Equal([2, 6, 6, 5], net.Blob("/avg/out").Shape);
         var expected = OnnxRuntimeRunner.Run(model, [("input", [2, 3, 13, 11], net.Blob("input").HostData.ToArray())])["logits"];
-        var actual = net.Blob("logits").HostData.ToArray();
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4f * Math.Max(1f, Math.Abs(expected[i])), $"logits[{i}]: ONNX Runtime {expected[i]}, Cortado {actual[i]}");
+        OnnxRuntimeRunner.AssertClose("logits (ONNX Runtime, then Cortado)", expected, net.Blob("logits").HostData.ToArray());
     }
 
     [Fact]

@@ -25,13 +25,15 @@ internal static class OnnxRuntimeRunner
         var outputs = Run(model, inputs);
         Assert.Equal(net.Outputs.Select(b => b.Name).Order(), outputs.Keys.Order());
         foreach (var blob in net.Outputs)
-        {
-            var expected = blob.HostData.ToArray();
-            var actual = outputs[blob.Name];
-            Assert.Equal(expected.Length, actual.Length);
-            for (int i = 0; i < expected.Length; i++)
-                if (!(Math.Abs(expected[i] - actual[i]) <= tolerance * Math.Max(1f, Math.Abs(expected[i]))))
-                    Assert.Fail($"output '{blob.Name}' element {i}: Cortado {expected[i]}, ONNX Runtime {actual[i]}");
-        }
+            AssertClose($"output '{blob.Name}' (Cortado, then ONNX Runtime)", blob.HostData.ToArray(), outputs[blob.Name], tolerance);
+    }
+
+    /// <summary>Every element within <paramref name="tolerance"/> relative to max(|expected|, 1).</summary>
+    public static void AssertClose(string what, float[] expected, float[] actual, float tolerance = 1e-4f)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            if (!(Math.Abs(expected[i] - actual[i]) <= tolerance * Math.Max(1f, Math.Abs(expected[i]))))
+                Assert.Fail($"{what}, element {i}: {expected[i]} against {actual[i]}");
     }
 }

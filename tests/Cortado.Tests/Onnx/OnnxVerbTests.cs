@@ -30,9 +30,7 @@ public class OnnxVerbTests
         back.CopyTrainedLayersFrom(ProtoFiles.ReadWeights(dir.File("back.caffemodel")));
         net.Blob("data").HostData.CopyTo(back.Blob("data").Data);
         back.Forward();
-        var expected = net.Blob("prob").HostData.ToArray();
-        var actual = back.Blob("prob").HostData.ToArray();
-        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5f, $"prob[{i}]: {expected[i]} then {actual[i]}");
+        OnnxRuntimeRunner.AssertClose("prob (before export, after import)", net.Blob("prob").HostData.ToArray(), back.Blob("prob").HostData.ToArray(), 1e-5f);
     }
 
     [Fact]
