@@ -21,6 +21,8 @@ public sealed class CaffeLog(TextWriter? writer)
 
     public void Warning(string component, string message) => Write('W', component, message);
 
+    public void Error(string component, string message) => Write('E', component, message);
+
     private void Write(char severity, string component, string message)
     {
         if (writer == null) return;

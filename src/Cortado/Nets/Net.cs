@@ -15,7 +15,7 @@ namespace Cortado.Nets;
 /// up (inferring shapes and logging them as Caffe does), share parameters by name, and decide
 /// which layers need backward. Forward returns the weighted loss; Backward fills the diffs.
 /// </summary>
-public sealed class Net : IDisposable
+public sealed partial class Net : IDisposable
 {
     private readonly List<Layer> _layers = [];
     private readonly List<Blob> _blobs = [];
@@ -39,6 +39,7 @@ public sealed class Net : IDisposable
         _log = options.Log;
         Name = param.Name;
         State = state;
+        DebugInfo = param.DebugInfo;
         Context = new LayerContext(state.Phase, options.Compute, options.Random ?? new CaffeRandom(1), _log);
         var filtered = SplitInsertion.Insert(NetFilter.Filter(param, state));
         try { Build(filtered, param.ForceBackward); }
@@ -133,14 +134,23 @@ public sealed class Net : IDisposable
     public float ForwardFromTo(int start, int end)
     {
         float loss = 0f;
-        for (int i = start; i <= end; i++) loss += _layers[i].Forward(_bottoms[i], _tops[i]);
+        for (int i = start; i <= end; i++)
+        {
+            loss += _layers[i].Forward(_bottoms[i], _tops[i]);
+            if (DebugInfo) ForwardDebugInfo(i);
+        }
         return loss;
     }
 
     public void Backward()
     {
         for (int i = _layers.Count - 1; i >= 0; i--)
-            if (_layerNeedsBackward[i]) _layers[i].Backward(_tops[i], _bottomNeedsBackward[i], _bottoms[i]);
+        {
+            if (!_layerNeedsBackward[i]) continue;
+            _layers[i].Backward(_tops[i], _bottomNeedsBackward[i], _bottoms[i]);
+            if (DebugInfo) BackwardDebugInfo(i);
+        }
+        if (DebugInfo) ParamNormsDebugInfo();
     }
 
     public float ForwardBackward()

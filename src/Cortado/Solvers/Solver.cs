@@ -71,6 +71,9 @@ public abstract class Solver : IDisposable
         for (int i = 0; i < Net.LearnableParams.Count; i++)
             for (int set = 0; set < HistorySets; set++) History.Add(new Blob(Net.LearnableParams[i].Shape.ToArray()));
         _log.Info("solver.cs", "Solver scaffolding done.");
+        if (Param.DebugInfo)
+            _log.Info("solver.cs", $"debug_info: per-layer data and gradient scales follow every {Param.Display} iterations; " +
+                "`cortado diagnose --solver SOLVER.prototxt` reads the same signals and names what stops a net from learning");
     }
 
     public SolverParameter Param { get; }
@@ -172,6 +175,7 @@ public abstract class Solver : IDisposable
             // One random stream per iteration: a resumed run draws exactly what an uninterrupted one would.
             Net.Context.Random.Reseed(unchecked(_seed * 1000003 + Iter));
             float loss = 0;
+            Net.DebugInfo = display && Param.DebugInfo;
             for (int i = 0; i < Param.IterSize; i++) loss += Net.ForwardBackward();
             loss /= Param.IterSize;
             if (!float.IsFinite(loss))
@@ -223,6 +227,7 @@ public abstract class Solver : IDisposable
             Regularize(i);
             ComputeUpdateValue(i, rate);
         }
+        if (Net.DebugInfo) Net.UpdateDebugInfo();
         foreach (var blob in parameters) Backend.Axpy(-1f, blob.ReadDiff(Backend), blob.WriteData(Backend));
         return rate;
     }
