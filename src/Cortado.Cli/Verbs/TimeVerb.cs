@@ -62,7 +62,9 @@ public sealed class TimeVerb : IVerb
             for (int i = layers - 1; i >= 0; i--)
             {
                 timer.Restart();
-                if (net.LayerNeedsBackward(i)) net.Layers[i].Backward(net.Tops[i], net.BottomNeedsBackward(i), net.Bottoms[i]);
+                // As Caffe's time: every layer's Backward with the net's propagate flags, so a deploy net's learnable
+                // layers still compute their weight gradients (net.Backward() would skip them: no loss needs them).
+                net.Layers[i].Backward(net.Tops[i], net.BottomNeedsBackward(i), net.Bottoms[i]);
                 backward[i] += timer.Elapsed.TotalMilliseconds;
             }
             backwardTotal += backwardTimer.Elapsed.TotalMilliseconds;

@@ -166,6 +166,20 @@ public class CommandLineTests
     }
 
     [Fact]
+    public void TimeOnADeployNetStillTimesTheWeightGradients()
+    {
+        // No loss, so no layer needs backward; Caffe's time calls every Backward anyway, and conv1 computes its
+        // weight gradient (2 x 20 x 25 x 36864 = 37 MFLOP here), which cannot take a few microseconds.
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("deploy.prototxt"), Nets.ModelZoo.LeNet.Replace("dim: 1 dim: 1 dim: 28", "dim: 64 dim: 1 dim: 28"));
+        var (code, _, log) = Run("time", "--model", dir.File("deploy.prototxt"), "--iterations", "2");
+        Assert.True(code == 0, log);
+        var backward = System.Text.RegularExpressions.Regex.Match(log, @"\]      conv1\tbackward: ([0-9.]+) ms\.");
+        Assert.True(backward.Success, log);
+        Assert.True(double.Parse(backward.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0.05, backward.Value);
+    }
+
+    [Fact]
     public void TimeOnAMissingModelOrABadFlagFailsClearly()
     {
         var (code, _, error) = Run("time", "--model", "/nonexistent/net.prototxt");
