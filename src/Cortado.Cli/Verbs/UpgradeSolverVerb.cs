@@ -18,7 +18,7 @@ public sealed class UpgradeSolverVerb : IVerb
         bool changed = SolverUpgrader.Upgrade(solver);
         ProtoFiles.WriteText(paths[1], solver);
         output.WriteLine(changed
-            ? $"Upgraded {paths[0]}: type \"{solver.Type}\" written to {paths[1]}"
+            ? $"Upgraded {paths[0]} (type \"{solver.Type}\", and the nets written inside it) to {paths[1]}"
             : $"{paths[0]} was already in the current form; copied to {paths[1]}");
         return 0;
     }

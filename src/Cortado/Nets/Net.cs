@@ -37,6 +37,10 @@ public sealed partial class Net : IDisposable
     {
         options ??= new NetOptions();
         _log = options.Log;
+        if (param.Layer.Count == 0)
+            throw new CortadoException(param.Layers.Count > 0
+                ? $"net '{param.Name}' is in Caffe's V1 form (its {param.Layers.Count} 'layers' entries are not read as 'layer'): upgrade it (cortado upgrade-net, or read it through ProtoFiles)"
+                : $"net '{param.Name}' has no layers: a net needs at least its data (or Input) layer");
         Name = param.Name;
         State = state;
         DebugInfo = param.DebugInfo;
