@@ -25,6 +25,8 @@ public static class CommandLine
             if (rest.Any(a => a is "-h" or "--help" or "-help")) { PrintVerbHelp(verb, output); return 0; }
             var arguments = new VerbArguments(verb, rest);
             arguments.ApplyCommonFlags();
+            foreach (var ignored in arguments.Ignored)
+                error.WriteLine($"cortado {verb.Name}: -{ignored} has no effect on {verb.Name}; ignored, as Caffe ignores it");
             return verb.Run(arguments, new VerbConsole(output, error));
         }
         catch (CortadoException e)

@@ -9,10 +9,11 @@ public sealed class ComputeImageMeanVerb : IVerb
     public string Name => "compute-image-mean";
     public string Summary => "write the mean image of an LMDB as a .binaryproto (for mean_file)";
     public string Usage => "DB OUT.binaryproto";
-    public IReadOnlyList<Flag> Flags => [];
+    public IReadOnlyList<Flag> Flags => [DatabaseBackendFlag.Flag];
 
     public int Run(VerbArguments arguments, VerbConsole console)
     {
+        DatabaseBackendFlag.Check(arguments, Name);
         var paths = arguments.ExpectPositional(2);
         var mean = ImageMean.Compute(paths[0]);
         ProtoFiles.WriteBinary(paths[1], mean);

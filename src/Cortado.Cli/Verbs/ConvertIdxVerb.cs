@@ -8,10 +8,11 @@ public sealed class ConvertIdxVerb : IVerb
     public string Name => "convert-idx";
     public string Summary => "convert MNIST/Fashion-MNIST IDX images and labels (.gz or not) to an LMDB";
     public string Usage => "IMAGES.idx LABELS.idx OUT_LMDB [--overwrite]";
-    public IReadOnlyList<Flag> Flags => [new("overwrite", "replace OUT_LMDB if it exists", TakesValue: false)];
+    public IReadOnlyList<Flag> Flags => [new("overwrite", "replace OUT_LMDB if it exists", TakesValue: false), DatabaseBackendFlag.Flag];
 
     public int Run(VerbArguments arguments, VerbConsole console)
     {
+        DatabaseBackendFlag.Check(arguments, Name);
         var paths = arguments.ExpectPositional(3);
         long count = IdxConverter.Convert(paths[0], paths[1], paths[2], arguments.Has("overwrite"));
         console.Out.WriteLine($"Wrote {count} records to {paths[2]}");

@@ -16,10 +16,12 @@ public sealed class ConvertImagesetVerb : IVerb
         new("shuffle", "shuffle the list before converting", TakesValue: false),
         new("encoded", "keep the image files' encoded bytes", TakesValue: false),
         new("overwrite", "replace OUT_LMDB if it exists", TakesValue: false),
+        DatabaseBackendFlag.Flag,
     ];
 
     public int Run(VerbArguments arguments, VerbConsole console)
     {
+        DatabaseBackendFlag.Check(arguments, Name);
         var paths = arguments.ExpectPositional(3);
         var options = new ImageSetConverter.Options(arguments.Has("gray"), arguments.GetInt("resize_height", 0), arguments.GetInt("resize_width", 0),
             arguments.Has("shuffle"), arguments.Has("encoded"), arguments.Has("overwrite"));

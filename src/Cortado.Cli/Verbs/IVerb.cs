@@ -8,6 +8,11 @@ public interface IVerb
     /// <summary>The arguments after the verb, e.g. "IN OUT" or "--solver FILE [--weights W]".</summary>
     string Usage { get; }
     IReadOnlyList<Flag> Flags { get; }
+    /// <summary>
+    /// A command of Caffe's <c>caffe</c> tool (train, test, time, device_query). Caffe's flags are
+    /// global, so every such command accepts all of them; one that does not apply is ignored, with a note.
+    /// </summary>
+    bool IsCaffeCommand => false;
     int Run(VerbArguments arguments, VerbConsole console);
 }
 

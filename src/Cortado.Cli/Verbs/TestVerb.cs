@@ -15,6 +15,7 @@ public sealed class TestVerb : IVerb
     public string Name => "test";
     public string Summary => "score a trained net on its TEST data (as 'caffe test')";
     public string Usage => "--model NET.prototxt --weights W.caffemodel [--iterations N] [--stage S] [--level L]";
+    public bool IsCaffeCommand => true;
     public IReadOnlyList<Flag> Flags =>
     [
         new("model", "the net prototxt (its TEST phase is used)"),

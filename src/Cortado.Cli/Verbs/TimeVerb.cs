@@ -17,6 +17,7 @@ public sealed class TimeVerb : IVerb
     public string Name => "time";
     public string Summary => "time a net's forward and backward passes, per layer (as 'caffe time')";
     public string Usage => "--model NET.prototxt [--iterations N] [--phase TRAIN|TEST] [--stage S] [--level L] [--threads T]";
+    public bool IsCaffeCommand => true;
     public IReadOnlyList<Flag> Flags =>
     [
         new("model", "the net prototxt"),

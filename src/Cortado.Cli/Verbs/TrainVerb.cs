@@ -17,6 +17,7 @@ public sealed class TrainVerb : IVerb
     public string Name => "train";
     public string Summary => "train a net from a solver prototxt (as 'caffe train')";
     public string Usage => "--solver S.prototxt [--weights A.caffemodel[,B.caffemodel]] [--snapshot S.solverstate] [--stop_at N] [--threads T]";
+    public bool IsCaffeCommand => true;
     public IReadOnlyList<Flag> Flags =>
     [
         new("solver", "the solver prototxt"),
@@ -27,6 +28,8 @@ public sealed class TrainVerb : IVerb
         new("sigint_effect", "stop (default), snapshot or none: what SIGINT/SIGTERM do"),
         new("sighup_effect", "snapshot (default), stop or none: what SIGHUP does"),
         new("gpu", "GPU id; this build has no GPU backend"),
+        new("stage", "comma-separated stages of the train net's state (as caffe train -stage)"),
+        new("level", "the train net's level (as caffe train -level)"),
     ];
 
     public int Run(VerbArguments arguments, VerbConsole console)
@@ -43,7 +46,18 @@ public sealed class TrainVerb : IVerb
 
         var log = console.Log;
         log.Info("caffe.cs", $"Use CPU ({CpuCompute.Instance.Name}).");
-        var solver = SolverFactory.FromFile(solverPath, log);
+        var param = ProtoFiles.ReadSolverText(solverPath);
+        // As caffe train: -level and -stage set the train net's state.
+        if (arguments.Get("level") != null || arguments.Get("stage") != null)
+        {
+            param.TrainState ??= new NetState();
+            param.TrainState.Level = arguments.GetInt("level", 0);
+            param.TrainState.Stage.Clear();
+            param.TrainState.Stage.AddRange((arguments.Get("stage") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries));
+        }
+        if (param.HasSolverMode && param.SolverMode == SolverParameter.Types.SolverMode.Gpu)
+            log.Warning("caffe.cs", "solver_mode is GPU, but this build of Cortado has no GPU backend: training on the CPU (set solver_mode: CPU to say so)");
+        var solver = SolverFactory.Create(param, new SolverOptions { SolverPath = solverPath, Log = log });
         if (weights != null)
         {
             foreach (var file in weights.Split(',', StringSplitOptions.RemoveEmptyEntries))

@@ -31,6 +31,18 @@ public sealed class VerbArguments
         }
     }
 
+    /// <summary>The flags of Caffe's <c>caffe</c> tool (tools/caffe.cpp), which any of its commands accepts.</summary>
+    public static IReadOnlyList<Flag> CaffeToolFlags { get; } =
+    [
+        new("gpu", "GPU ids"), new("solver", "the solver prototxt"), new("model", "the net prototxt"), new("phase", "TRAIN or TEST"),
+        new("level", "the net level"), new("stage", "net stages"), new("snapshot", "a .solverstate"), new("weights", "trained weights"),
+        new("iterations", "iterations"), new("sigint_effect", "what SIGINT does"), new("sighup_effect", "what SIGHUP does"),
+    ];
+
+    /// <summary>Caffe flags given to a Caffe command that has no use for them (Caffe ignores them too).</summary>
+    public IReadOnlyList<string> Ignored => _ignored;
+    private readonly List<string> _ignored = [];
+
     public VerbArguments(IVerb verb, IReadOnlyList<string> args)
     {
         _verb = verb;
@@ -43,8 +55,14 @@ public sealed class VerbArguments
             string name = body, value = null!;
             int equals = body.IndexOf('=');
             if (equals >= 0) { name = body[..equals]; value = body[(equals + 1)..]; }
-            var flag = verb.Flags.Concat(CommonFlags).FirstOrDefault(f => f.Name == name.Replace('-', '_') || f.Name == name)
-                ?? throw new CortadoException($"{verb.Name}: unknown flag '{arg}'; {DescribeFlags(verb)}");
+            var flag = verb.Flags.Concat(CommonFlags).FirstOrDefault(f => f.Name == name.Replace('-', '_') || f.Name == name);
+            if (flag == null && verb.IsCaffeCommand && CaffeToolFlags.FirstOrDefault(f => f.Name == name.Replace('-', '_')) is { } caffeFlag)
+            {
+                _ignored.Add(caffeFlag.Name);
+                if (equals < 0 && i + 1 < args.Count) i++;
+                continue;
+            }
+            if (flag == null) throw new CortadoException($"{verb.Name}: unknown flag '{arg}'; {DescribeFlags(verb)}");
             if (flag.TakesValue && equals < 0)
             {
                 if (i + 1 >= args.Count) throw new CortadoException($"{verb.Name}: flag --{flag.Name} needs a value");

@@ -19,7 +19,8 @@ public sealed class DataTransformer
     private readonly float[]? _mean;
     private readonly int[]? _meanShape;
 
-    public DataTransformer(TransformationParameter? param, Phase phase, CaffeRandom random)
+    /// <param name="layer">The layer that transforms, named in errors about its mean_file.</param>
+    public DataTransformer(TransformationParameter? param, Phase phase, CaffeRandom random, string? layer = null)
     {
         _param = param ?? new TransformationParameter();
         _phase = phase;
@@ -27,7 +28,12 @@ public sealed class DataTransformer
         if (_param.HasMeanFile && _param.MeanValue.Count > 0) throw new CortadoException("transform_param gives both mean_file and mean_value; use one");
         if (_param.HasMeanFile)
         {
-            var proto = ProtoFiles.ReadBinary(_param.MeanFile, BlobProto.Parser);
+            BlobProto proto;
+            try { proto = ProtoFiles.ReadBinary(_param.MeanFile, BlobProto.Parser); }
+            catch (ModelFileException e) when (layer != null)
+            {
+                throw new ModelFileException(e.Path, $"{e.Problem} (the transform_param mean_file of layer '{layer}'){(File.Exists(e.Path) ? "" : RelativePaths.Hint(e.Path))}", e);
+            }
             var blob = new Blob();
             blob.FromProto(proto);
             _mean = blob.Data.ToArray();

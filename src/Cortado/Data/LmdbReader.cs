@@ -71,7 +71,7 @@ public sealed class LmdbReader : IDisposable
     private static void CheckIsLmdb(string path)
     {
         if (File.Exists(path)) throw new DataException(path, "is a file; an LMDB is a folder holding data.mdb (and lock.mdb)");
-        if (!Directory.Exists(path)) throw new DataException(path, "not found (expected an LMDB folder holding data.mdb)");
+        if (!Directory.Exists(path)) throw new DataException(path, "not found (expected an LMDB folder holding data.mdb)" + RelativePaths.Hint(path));
         if (File.Exists(System.IO.Path.Combine(path, "data.mdb"))) return;
         if (File.Exists(System.IO.Path.Combine(path, "CURRENT")) || Directory.EnumerateFiles(path, "*.ldb").Any())
             throw new DataException(path, "is a LevelDB database; Cortado reads LMDB only. Set backend: LMDB and convert the data with 'cortado convert-idx' or 'cortado convert-imageset'");

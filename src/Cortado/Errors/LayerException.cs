@@ -6,4 +6,6 @@ public sealed class LayerException(string layerName, string layerType, string pr
 {
     public string LayerName { get; } = layerName;
     public string LayerType { get; } = layerType;
+    /// <summary>What is wrong, without the layer's name.</summary>
+    public string Problem { get; } = problem;
 }

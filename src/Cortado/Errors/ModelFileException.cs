@@ -7,10 +7,13 @@ namespace Cortado.Errors;
 public sealed class ModelFileException : CortadoException
 {
     public string Path { get; }
+    /// <summary>What is wrong with the file, without its name.</summary>
+    public string Problem { get; }
 
     public ModelFileException(string path, string problem, Exception? inner = null)
         : base($"{path}: {problem}", inner ?? new Exception(problem))
     {
         Path = path;
+        Problem = problem;
     }
 }

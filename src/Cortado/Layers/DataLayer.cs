@@ -51,7 +51,7 @@ public sealed class DataLayer(LayerParameter param, LayerContext context) : Laye
         _source = p.Source;
         _transformSeed = unchecked(Context.Random.Seed * 31 + 7);
         _transformRandom = new CaffeRandom(_transformSeed);
-        var transformer = _transformer = new DataTransformer(Param.TransformParam, Phase, _transformRandom);
+        var transformer = _transformer = new DataTransformer(Param.TransformParam, Phase, _transformRandom, Name);
         try
         {
             using var reader = new LmdbReader(p.Source);

@@ -41,7 +41,7 @@ public sealed class ImageDataLayer(LayerParameter param, LayerContext context) :
             _seed = unchecked(Context.Random.Seed * 5 + 2);
             _random = new CaffeRandom(_seed);
             if (p.RandSkip > 0) _next = new CaffeRandom(Context.Random.Seed * 3 + 1).Next((int)p.RandSkip + 1) % _listed.Count;
-            _transformer = new DataTransformer(Param.TransformParam, Phase, _random);
+            _transformer = new DataTransformer(Param.TransformParam, Phase, _random, Name);
             var first = Load(Line(_next));
             (_channels, _height, _width) = (first.Channels, first.Height, first.Width);
             _output = _transformer.OutputShape(_channels, _height, _width);

@@ -47,12 +47,34 @@ public sealed partial class Net : IDisposable
         Context = new LayerContext(state.Phase, options.Compute, options.Random ?? new CaffeRandom(1), _log);
         var filtered = SplitInsertion.Insert(NetFilter.Filter(param, state));
         try { Build(filtered, param.ForceBackward); }
+        catch (LayerException e) when (StageHint(param, state) is { } hint)
+        {
+            Dispose();
+            throw new LayerException(e.LayerName, e.LayerType, e.Problem + hint);
+        }
         catch
         {
             // Layers set up before the failure (a data layer's reader thread) must not outlive the net that failed.
             Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// When layers of this phase were left out only for want of a stage (Caffe's examples keep
+    /// test-time variants that way), what to pass; null when no stage would bring any in.
+    /// </summary>
+    private static string? StageHint(NetParameter param, NetState state)
+    {
+        var wanted = param.Layer
+            .Where(l => l.Include.Count > 0 && !l.Include.Any(r => NetFilter.StateMeetsRule(state, r)))
+            .SelectMany(l => l.Include.Where(r => (!r.HasPhase || r.Phase == state.Phase) && r.Stage.Any(s => !state.Stage.Contains(s)))
+                .Select(r => (Layer: l.Name, Stages: string.Join(",", r.Stage))))
+            .ToList();
+        if (wanted.Count == 0) return null;
+        var stages = wanted.Select(w => w.Stages).Distinct().ToList();
+        return $"; layers {string.Join(", ", wanted.Select(w => $"'{w.Layer}'").Distinct())} are left out of the {ProtoEnum.Name(state.Phase)} net " +
+            $"because they need stage {string.Join(" or ", stages.Select(s => $"'{s}'"))}: pass --stage {stages[0]}";
     }
 
     public Net(NetParameter param, Phase phase, NetOptions? options = null) : this(param, StateFor(param, phase), options) { }

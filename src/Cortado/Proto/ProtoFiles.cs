@@ -48,13 +48,16 @@ public static class ProtoFiles
 
     public static T ReadText<T>(string path) where T : IMessage<T>, new()
     {
-        string text;
-        try { text = Utf8Text(FileBytes.Read(path), path); }
+        byte[] bytes;
+        try { bytes = FileBytes.Read(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ModelFileException(path, Missing(e, $"cannot read the {typeof(T).Name} prototxt"), e);
         }
-        return TextFormat.Parse<T>(text, path);
+        if (bytes.AsSpan(0, Math.Min(bytes.Length, 4096)).IndexOfAnyInRange((byte)0x00, (byte)0x08) >= 0)
+            throw new ModelFileException(path, $"is a binary file (a .caffemodel, .solverstate or .binaryproto?), where a {typeof(T).Name} prototxt (text) was expected" +
+                (typeof(T) == typeof(NetParameter) ? "; give the net's prototxt here and the binary weights as --weights" : ""));
+        return TextFormat.Parse<T>(Utf8Text(bytes, path), path);
     }
 
     /// <summary>
