@@ -80,6 +80,15 @@ public class MemoryContractTests
         ["Split"] = ("type: 'Split'", () => [Filled(1, 1f, 2, 3)], 2, [true]),
         ["TanH"] = ("type: 'TanH'", () => [Filled(1, 1f, 2, 3, 4)], 1, [true]),
         ["Threshold"] = ("type: 'Threshold'", () => [Filled(1, 1f, 2, 3, 4)], 1, [false]),
+        ["BatchReindex"] = ("type: 'BatchReindex'", () => [Filled(1, 1f, 4, 3), Labels(4, 2, 6)], 1, [true, false]),
+        ["Clip"] = ("type: 'Clip' clip_param { min: -0.5 max: 0.5 }", () => [Filled(1, 1f, 2, 3, 4)], 1, [true]),
+        ["ContrastiveLoss"] = ("type: 'ContrastiveLoss'", () => [Filled(1, 1f, 4, 5), Filled(2, 1f, 4, 5), Labels(2, 3, 4)], 1, [true, true, false]),
+        ["MVN"] = ("type: 'MVN'", () => [Filled(1, 1f, 2, 3, 4, 5)], 1, [true]),
+        ["MultinomialLogisticLoss"] = ("type: 'MultinomialLogisticLoss'", () => [Filled(1, 1f, 4, 5), Labels(5, 2, 4)], 1, [true, false]),
+        ["Parameter"] = ("type: 'Parameter' parameter_param { shape { dim: 2 dim: 3 } }", () => [], 1, []),
+        ["Reduction"] = ("type: 'Reduction' reduction_param { operation: ASUM axis: 1 }", () => [Filled(1, 1f, 2, 3, 4)], 1, [true]),
+        ["Swish"] = ("type: 'Swish'", () => [Filled(1, 1f, 2, 3, 4)], 1, [true]),
+        ["Tile"] = ("type: 'Tile' tile_param { axis: 1 tiles: 3 }", () => [Filled(1, 1f, 2, 3, 4)], 1, [true]),
     };
 
     [Fact]

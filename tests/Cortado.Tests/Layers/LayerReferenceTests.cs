@@ -11,26 +11,13 @@ public abstract class LayerReferenceTests<TDevice> where TDevice : ITestDevice
 {
     private static Cortado.Layers.Layer Create(string prototxt, Phase phase = Phase.Train, int seed = 1) => LayerTestKit.Create(prototxt, TDevice.Compute, phase, seed);
 
-    private static Blob Blob(float[] values, params int[] shape)
-    {
-        var blob = new Blob(shape);
-        values.CopyTo(blob.Data);
-        return blob;
-    }
-
-    private static void Near(float[] expected, Span<float> actual, float tolerance = 1e-5f)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance, $"[{i}] expected {expected[i]}, got {actual[i]}");
-    }
-
     [Fact]
     public void ConvolutionByHand()
     {
         // 3x3 input 1..9, one 2x2 filter [1 0; 0 -1] (x[i,j] - x[i+1,j+1] = -4 everywhere), bias 0.5.
         var layer = Create("type: 'Convolution' convolution_param { num_output: 1 kernel_size: 2 }");
         var top = Tops(1);
-        var bottom = Blob([1, 2, 3, 4, 5, 6, 7, 8, 9], 1, 1, 3, 3);
+        var bottom = Values([1, 2, 3, 4, 5, 6, 7, 8, 9], 1, 1, 3, 3);
         layer.SetUp([bottom], top);
         new float[] { 1, 0, 0, -1 }.CopyTo(layer.Blobs[0].Data);
         layer.Blobs[1].Data[0] = 0.5f;
@@ -46,7 +33,7 @@ public abstract class LayerReferenceTests<TDevice> where TDevice : ITestDevice
         // centred on (0,0): with all-ones weights, output = sum of the 2x2 top-left block of both channels.
         var layer = Create("type: 'Convolution' convolution_param { num_output: 1 kernel_size: 3 pad: 1 stride: 2 bias_term: false weight_filler { type: 'constant' value: 1 } }");
         var top = Tops(1);
-        var bottom = Blob([1, 2, 3, 4, 10, 20, 30, 40], 1, 2, 2, 2);
+        var bottom = Values([1, 2, 3, 4, 10, 20, 30, 40], 1, 2, 2, 2);
         layer.SetUp([bottom], top);
         layer.Forward([bottom], top);
         Assert.Equal([1, 1, 1, 1], top[0].Shape);
@@ -73,8 +60,8 @@ public abstract class LayerReferenceTests<TDevice> where TDevice : ITestDevice
         // logits [0 0 0], label 0: loss = ln 3 = 1.0986123; the mean of the two is 0.75310913.
         var layer = Create("type: 'SoftmaxWithLoss'");
         var top = Tops(1);
-        var scores = Blob([1, 2, 3, 0, 0, 0], 2, 3);
-        var labels = Blob([2, 0], 2);
+        var scores = Values([1, 2, 3, 0, 0, 0], 2, 3);
+        var labels = Values([2, 0], 2);
         layer.SetUp([scores, labels], top);
         float loss = layer.Forward([scores, labels], top);
         Assert.Equal(0.75310913f, top[0].Data[0], 5);
@@ -86,8 +73,8 @@ public abstract class LayerReferenceTests<TDevice> where TDevice : ITestDevice
     {
         var layer = Create("type: 'SoftmaxWithLoss'");
         var top = Tops(1);
-        var scores = Blob([0, 200], 1, 2);
-        var labels = Blob([0], 1);
+        var scores = Values([0, 200], 1, 2);
+        var labels = Values([0], 1);
         layer.SetUp([scores, labels], top);
         layer.Forward([scores, labels], top);
         Assert.Equal(87.3365f, top[0].Data[0], 3);
@@ -98,8 +85,8 @@ public abstract class LayerReferenceTests<TDevice> where TDevice : ITestDevice
     {
         var layer = Create("name: 'loss' type: 'SoftmaxWithLoss'");
         var top = Tops(1);
-        var scores = Blob([0, 0, 0, 0, 0, 0], 2, 3);
-        var labels = Blob([1, 11], 2);
+        var scores = Values([0, 0, 0, 0, 0, 0], 2, 3);
+        var labels = Values([1, 11], 2);
         layer.SetUp([scores, labels], top);
         var e = Assert.Throws<LayerException>(() => layer.Forward([scores, labels], top));
         Assert.Equal("layer 'loss' (SoftmaxWithLoss): label 11 is outside the 3 classes (0..2); check num_output of the layer feeding this loss and the labels in the data", e.Message);
@@ -112,8 +99,8 @@ public abstract class LayerReferenceTests<TDevice> where TDevice : ITestDevice
                           0.5f, 0.3f, 0.2f,   // predicts 0
                           0.2f, 0.3f, 0.5f,   // predicts 2
                           0.3f, 0.4f, 0.3f];  // predicts 1
-        var s = Blob(scores, 4, 3);
-        var labels = Blob([1, 1, 0, 2], 4);
+        var s = Values(scores, 4, 3);
+        var labels = Values([1, 1, 0, 2], 4);
         var layer = Create("type: 'Accuracy'");
         var top = Tops(2);
         layer.SetUp([s, labels], top);
@@ -132,8 +119,8 @@ public abstract class LayerReferenceTests<TDevice> where TDevice : ITestDevice
     [Fact]
     public void AccuracyCountsNaNScoresAsRightLikeCaffe()
     {
-        var s = Blob([float.NaN, float.NaN, float.NaN, float.NaN], 2, 2);
-        var labels = Blob([0, 1], 2);
+        var s = Values([float.NaN, float.NaN, float.NaN, float.NaN], 2, 2);
+        var labels = Values([0, 1], 2);
         var layer = Create("type: 'Accuracy'");
         var top = Tops(1);
         layer.SetUp([s, labels], top);
@@ -148,7 +135,7 @@ public abstract class LayerReferenceTests<TDevice> where TDevice : ITestDevice
         // c0: 1 + 1 + 4 = 6 -> 1/6; c1: 1 + 1 + 4 + 9 = 15 -> 2/15; c2: 1 + 4 + 9 = 14 -> 3/14.
         var layer = Create("type: 'LRN' lrn_param { local_size: 3 alpha: 3 beta: 1 k: 1 }");
         var top = Tops(1);
-        var bottom = Blob([1, 2, 3], 1, 3, 1, 1);
+        var bottom = Values([1, 2, 3], 1, 3, 1, 1);
         layer.SetUp([bottom], top);
         layer.Forward([bottom], top);
         Near([1f / 6, 2f / 15, 3f / 14], top[0].Data);
@@ -160,7 +147,7 @@ public abstract class LayerReferenceTests<TDevice> where TDevice : ITestDevice
         // 1x1 plane [2], size 3 with pad 1: the 3x3 average of squares is 4/9; y = 2 (1 + 0.9 * 4/9)^-1 = 2/1.4.
         var layer = Create("type: 'LRN' lrn_param { local_size: 3 alpha: 0.9 beta: 1 norm_region: WITHIN_CHANNEL }");
         var top = Tops(1);
-        var bottom = Blob([2], 1, 1, 1, 1);
+        var bottom = Values([2], 1, 1, 1, 1);
         layer.SetUp([bottom], top);
         layer.Forward([bottom], top);
         Near([2f / 1.4f], top[0].Data);
@@ -172,7 +159,7 @@ public abstract class LayerReferenceTests<TDevice> where TDevice : ITestDevice
         // Channel values 1, 2, 3, 4 (two samples x two positions): mean 2.5, variance 1.25.
         var layer = Create("type: 'BatchNorm' batch_norm_param { moving_average_fraction: 0.9 }");
         var top = Tops(1);
-        var bottom = Blob([1, 2, 3, 4], 2, 1, 2);
+        var bottom = Values([1, 2, 3, 4], 2, 1, 2);
         layer.SetUp([bottom], top);
         layer.Forward([bottom], top);
         float std = MathF.Sqrt(1.25f + 1e-5f);
@@ -228,7 +215,7 @@ public abstract class LayerReferenceTests<TDevice> where TDevice : ITestDevice
     public void ArgMaxTopKWithValues()
     {
         var layer = Create("type: 'ArgMax' argmax_param { top_k: 2 out_max_val: true }");
-        var bottom = Blob([0.1f, 0.9f, 0.5f, 0.7f, 0.2f, 0.1f], 2, 3);
+        var bottom = Values([0.1f, 0.9f, 0.5f, 0.7f, 0.2f, 0.1f], 2, 3);
         var top = Tops(1);
         layer.SetUp([bottom], top);
         layer.Forward([bottom], top);
@@ -240,8 +227,8 @@ public abstract class LayerReferenceTests<TDevice> where TDevice : ITestDevice
     public void EltwiseMaxAndSilence()
     {
         var layer = Create("type: 'Eltwise' eltwise_param { operation: MAX }");
-        var a = Blob([1, 5, 3], 3);
-        var b = Blob([4, 2, 6], 3);
+        var a = Values([1, 5, 3], 3);
+        var b = Values([4, 2, 6], 3);
         var top = Tops(1);
         layer.SetUp([a, b], top);
         layer.Forward([a, b], top);

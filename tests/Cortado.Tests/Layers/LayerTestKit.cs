@@ -37,5 +37,19 @@ internal static class LayerTestKit
         return blob;
     }
 
+    /// <summary>A blob holding exactly <paramref name="values"/>.</summary>
+    public static Blob Values(float[] values, params int[] shape)
+    {
+        var blob = new Blob(shape);
+        values.CopyTo(blob.Data);
+        return blob;
+    }
+
+    public static void Near(float[] expected, ReadOnlySpan<float> actual, float tolerance = 1e-5f)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance, $"[{i}] expected {expected[i]}, got {actual[i]}");
+    }
+
     public static List<Blob> Tops(int count) => Enumerable.Range(0, count).Select(_ => new Blob()).ToList();
 }
