@@ -18,11 +18,14 @@ public sealed class VerbArguments
     public static IReadOnlyList<Flag> CommonFlags { get; } =
     [
         new("max_image_pixels", "refuse encoded images that claim more pixels than this before decoding them (default 67108864, 8192 x 8192)"),
+        new("layers", "comma-separated .dll files of layers of your own (classes deriving from Cortado.Layers.Layer with [LayerType(\"Name\")])"),
     ];
 
     /// <summary>Applies the common flags given to this verb.</summary>
     public void ApplyCommonFlags()
     {
+        foreach (var assembly in (Get("layers") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+            Layers.LayerRegistry.LoadAssembly(assembly);
         if (Get("max_image_pixels") != null)
         {
             long limit = long.TryParse(Get("max_image_pixels"), out var n) && n > 0 ? n

@@ -94,7 +94,9 @@ public class MemoryContractTests
     [Fact]
     public void EveryLayerThatIsNotHostByNatureHasAConfigurationHere()
     {
-        var onDevice = LayerRegistry.Types.Where(type => !Create($"type: '{type}'").RunsOnHost).Order().ToArray();
+        // "Python" creates the user's C# class that python_param names; the examples' layers are users' own.
+        var onDevice = LayerRegistry.Types.Where(type => type != "Python" && typeof(Layer).Assembly == Create($"type: '{type}'").GetType().Assembly && !Create($"type: '{type}'").RunsOnHost)
+            .Order().ToArray();
         Assert.Equal(onDevice, Configurations.Keys.Order().ToArray());
     }
 
