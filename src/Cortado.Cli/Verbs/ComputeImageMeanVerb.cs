@@ -13,7 +13,7 @@ public sealed class ComputeImageMeanVerb : IVerb
 
     public int Run(VerbArguments arguments, VerbConsole console)
     {
-        DatabaseBackendFlag.Check(arguments, Name);
+        DatabaseBackendFlag.Read(arguments, Name); // the database's own files say which it is
         var paths = arguments.ExpectPositional(2);
         var mean = ImageMean.Compute(paths[0]);
         ProtoFiles.WriteBinary(paths[1], mean);

@@ -18,11 +18,11 @@ public sealed class ConvertIdxVerb : IVerb
 
     public int Run(VerbArguments arguments, VerbConsole console)
     {
-        DatabaseBackendFlag.Check(arguments, Name);
+        var backend = DatabaseBackendFlag.Read(arguments, Name);
         var paths = arguments.ExpectPositional(3);
         long count = arguments.Has("siamese")
-            ? IdxConverter.ConvertPairs(paths[0], paths[1], paths[2], arguments.GetInt("seed", 1), arguments.Has("overwrite"))
-            : IdxConverter.Convert(paths[0], paths[1], paths[2], arguments.Has("overwrite"));
+            ? IdxConverter.ConvertPairs(paths[0], paths[1], paths[2], arguments.GetInt("seed", 1), arguments.Has("overwrite"), backend)
+            : IdxConverter.Convert(paths[0], paths[1], paths[2], arguments.Has("overwrite"), backend);
         console.Out.WriteLine($"Wrote {count} records to {paths[2]}");
         return 0;
     }

@@ -21,10 +21,10 @@ public sealed class ConvertImagesetVerb : IVerb
 
     public int Run(VerbArguments arguments, VerbConsole console)
     {
-        DatabaseBackendFlag.Check(arguments, Name);
+        var backend = DatabaseBackendFlag.Read(arguments, Name);
         var paths = arguments.ExpectPositional(3);
         var options = new ImageSetConverter.Options(arguments.Has("gray"), arguments.GetInt("resize_height", 0), arguments.GetInt("resize_width", 0),
-            arguments.Has("shuffle"), arguments.Has("encoded"), arguments.Has("overwrite"));
+            arguments.Has("shuffle"), arguments.Has("encoded"), arguments.Has("overwrite"), Backend: backend);
         long count = ImageSetConverter.Convert(paths[0], paths[1], paths[2], options);
         console.Out.WriteLine($"Wrote {count} records to {paths[2]}");
         return 0;

@@ -1,22 +1,17 @@
+using Cortado.Data;
 using Cortado.Errors;
 
 namespace Cortado.Cli.Verbs;
 
-/// <summary>Caffe's -backend flag of its data tools. LMDB is what Cortado reads and writes; LevelDB is refused by name.</summary>
+/// <summary>Caffe's -backend flag of its data tools: lmdb (the default here) or leveldb (Caffe's own default).</summary>
 internal static class DatabaseBackendFlag
 {
-    public static readonly Flag Flag = new("backend", "the database kind: lmdb (as Caffe's -backend; leveldb is not supported yet)");
+    public static readonly Flag Flag = new("backend", "the database to write: lmdb (default) or leveldb, as Caffe's -backend");
 
-    public static void Check(VerbArguments arguments, string verb)
+    public static RecordBackend Read(VerbArguments arguments, string verb) => arguments.Get("backend")?.ToLowerInvariant() switch
     {
-        switch (arguments.Get("backend")?.ToLowerInvariant())
-        {
-            case null or "lmdb":
-                return;
-            case "leveldb":
-                throw new CortadoException($"{verb}: -backend leveldb: Cortado reads and writes LMDB only for now; use -backend lmdb (and backend: LMDB in the Data layer)");
-            default:
-                throw new CortadoException($"{verb}: -backend must be lmdb (or Caffe's leveldb), got '{arguments.Get("backend")}'");
-        }
-    }
+        null or "lmdb" => RecordBackend.Lmdb,
+        "leveldb" => RecordBackend.LevelDb,
+        _ => throw new CortadoException($"{verb}: -backend must be lmdb or leveldb, got '{arguments.Get("backend")}'"),
+    };
 }

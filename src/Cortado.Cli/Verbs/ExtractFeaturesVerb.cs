@@ -15,7 +15,7 @@ public sealed class ExtractFeaturesVerb : IVerb
 {
     public string Name => "extract-features";
     public string Summary => "store blobs of a trained net per image (as Caffe's extract_features): LMDB, HDF5 or .npy";
-    public string Usage => "WEIGHTS.caffemodel NET.prototxt BLOB[,BLOB...] OUT[,OUT...] NUM_BATCHES [lmdb|hdf5|npy]";
+    public string Usage => "WEIGHTS.caffemodel NET.prototxt BLOB[,BLOB...] OUT[,OUT...] NUM_BATCHES [lmdb|leveldb|hdf5|npy]";
     public IReadOnlyList<Flag> Flags => [];
 
     public int Run(VerbArguments arguments, VerbConsole console)
@@ -27,7 +27,6 @@ public sealed class ExtractFeaturesVerb : IVerb
         var outputs = p[3].Split(',', StringSplitOptions.RemoveEmptyEntries);
         if (blobs.Length != outputs.Length) throw new CortadoException($"extract-features: {blobs.Length} blob names but {outputs.Length} outputs; give one output per blob");
         if (!int.TryParse(p[4], out int batches) || batches < 1) throw new CortadoException($"extract-features: NUM_BATCHES must be a positive whole number, got '{p[4]}'");
-        if (format == "leveldb") throw new CortadoException("extract-features: Cortado writes LMDB, not LevelDB; use lmdb, hdf5 or npy");
 
         var log = console.Log;
         using var net = new Net(ProtoFiles.ReadNetText(model), Phase.Test, new NetOptions { Log = log, Random = new CaffeRandom(1) });

@@ -19,7 +19,7 @@ public static class DatumRecords
     /// </summary>
     public static IEnumerable<(string Key, Datum Datum, float[] Pixels, (int Channels, int Height, int Width) Shape)> ReadAll(string path)
     {
-        using var reader = new LmdbReader(path);
+        using var reader = RecordDatabases.OpenReader(path);
         float[] pixels = [];
         (int Channels, int Height, int Width) first = default;
         for (long i = 0; i < reader.Count; i++)

@@ -5,19 +5,19 @@ using Google.Protobuf;
 namespace Cortado.Data;
 
 /// <summary>
-/// IDX images and labels (MNIST, Fashion-MNIST) to an LMDB of 1-channel Datum records keyed %08d, as
+/// IDX images and labels (MNIST, Fashion-MNIST) to an LMDB (or LevelDB) of 1-channel Datum records keyed %08d, as
 /// Caffe's convert_mnist_data; or, as convert_mnist_siamese_data, of random pairs: 2-channel records
 /// holding two images, labelled 1 when their classes agree and 0 otherwise.
 /// </summary>
 public static class IdxConverter
 {
-    public static long ConvertPairs(string imagesPath, string labelsPath, string outputPath, int seed = 1, bool overwrite = false)
+    public static long ConvertPairs(string imagesPath, string labelsPath, string outputPath, int seed = 1, bool overwrite = false, RecordBackend backend = RecordBackend.Lmdb)
     {
         var (images, labels) = Read(imagesPath, labelsPath);
         int size = images.Rows * images.Columns;
         var random = new Random(seed);
         var pair = new byte[2 * size];
-        using var writer = new LmdbWriter(outputPath, overwrite);
+        using var writer = RecordDatabases.CreateWriter(outputPath, backend, overwrite);
         for (int n = 0; n < images.Count; n++)
         {
             int i = random.Next(images.Count), j = random.Next(images.Count);
@@ -43,11 +43,11 @@ public static class IdxConverter
         return (images, labels);
     }
 
-    public static long Convert(string imagesPath, string labelsPath, string outputPath, bool overwrite = false)
+    public static long Convert(string imagesPath, string labelsPath, string outputPath, bool overwrite = false, RecordBackend backend = RecordBackend.Lmdb)
     {
         var (images, labels) = Read(imagesPath, labelsPath);
         int size = images.Rows * images.Columns;
-        using var writer = new LmdbWriter(outputPath, overwrite);
+        using var writer = RecordDatabases.CreateWriter(outputPath, backend, overwrite);
         for (int i = 0; i < images.Count; i++)
         {
             var datum = new Datum

@@ -10,7 +10,7 @@ namespace Cortado.Data;
 /// </summary>
 public static class ImageSetConverter
 {
-    public sealed record Options(bool Gray = false, int ResizeHeight = 0, int ResizeWidth = 0, bool Shuffle = false, bool Encoded = false, bool Overwrite = false, int Seed = 1);
+    public sealed record Options(bool Gray = false, int ResizeHeight = 0, int ResizeWidth = 0, bool Shuffle = false, bool Encoded = false, bool Overwrite = false, int Seed = 1, RecordBackend Backend = RecordBackend.Lmdb);
 
     public static long Convert(string root, string listPath, string outputPath, Options options)
     {
@@ -21,7 +21,7 @@ public static class ImageSetConverter
             for (int i = entries.Count - 1; i > 0; i--) { int j = random.Next(i + 1); (entries[i], entries[j]) = (entries[j], entries[i]); }
         }
         bool resize = options.ResizeHeight > 0 && options.ResizeWidth > 0;
-        using var writer = new LmdbWriter(outputPath, options.Overwrite);
+        using var writer = RecordDatabases.CreateWriter(outputPath, options.Backend, options.Overwrite);
         for (int i = 0; i < entries.Count; i++)
         {
             var (path, label) = entries[i];

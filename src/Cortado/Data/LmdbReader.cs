@@ -8,7 +8,7 @@ namespace Cortado.Data;
 /// after the last, as Caffe's Data layer does. A missing path, a LevelDB folder or any other
 /// folder that is not an LMDB gets an error naming the path and what it found.
 /// </summary>
-public sealed class LmdbReader : IDisposable
+public sealed class LmdbReader : IRecordReader
 {
     private readonly LightningEnvironment _environment;
     private readonly LightningTransaction _transaction;
@@ -74,7 +74,7 @@ public sealed class LmdbReader : IDisposable
         if (!Directory.Exists(path)) throw new DataException(path, "not found (expected an LMDB folder holding data.mdb)" + RelativePaths.Hint(path));
         if (File.Exists(System.IO.Path.Combine(path, "data.mdb"))) return;
         if (File.Exists(System.IO.Path.Combine(path, "CURRENT")) || Directory.EnumerateFiles(path, "*.ldb").Any())
-            throw new DataException(path, "is a LevelDB database; Cortado reads LMDB only. Set backend: LMDB and convert the data with 'cortado convert-idx' or 'cortado convert-imageset'");
+            throw new DataException(path, "is a LevelDB database, not an LMDB; open it with RecordDatabases.OpenReader (the Data layer does)");
         throw new DataException(path, "is not an LMDB (no data.mdb in the folder)");
     }
 }

@@ -9,7 +9,7 @@ namespace Cortado.Data;
 /// into place by <see cref="Complete"/>. Disposing without completing deletes it. An existing
 /// database is refused unless overwriting is asked for.
 /// </summary>
-public sealed class LmdbWriter : IDisposable
+public sealed class LmdbWriter : IRecordWriter
 {
     private const int BatchSize = 1000;
     private readonly string _path, _temporary;
@@ -22,13 +22,8 @@ public sealed class LmdbWriter : IDisposable
     public LmdbWriter(string path, bool overwrite = false)
     {
         LmdbNative.EnsureLoaded();
-        _path = System.IO.Path.GetFullPath(path);
         _overwrite = overwrite;
-        if (!overwrite && (Directory.Exists(_path) || File.Exists(_path)))
-            throw new DataException(path, "already exists; refusing to overwrite it (pass --overwrite to replace it)");
-        string parent = System.IO.Path.GetDirectoryName(_path)!;
-        Directory.CreateDirectory(parent);
-        _temporary = System.IO.Path.Combine(parent, $".{System.IO.Path.GetFileName(_path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        (_path, _temporary) = StagedFolder.Prepare(path, overwrite);
         Directory.CreateDirectory(_temporary);
         _environment = new LightningEnvironment(_temporary, new EnvironmentConfiguration { MapSize = 1L << 40 });
         _environment.Open();
@@ -52,8 +47,7 @@ public sealed class LmdbWriter : IDisposable
         _database = null;
         _environment!.Dispose();
         _environment = null;
-        if (_overwrite && Directory.Exists(_path)) Directory.Delete(_path, recursive: true);
-        Directory.Move(_temporary, _path);
+        StagedFolder.Publish(_temporary, _path, _overwrite);
     }
 
     private void Begin()

@@ -24,7 +24,7 @@ public sealed record DataSample(float Min, float Max, double Mean, double Rms, i
         DatasetSummary? summary = null;
         if (net.Layers[last].Type == "Data" && source != null)
         {
-            try { using var reader = new LmdbReader(source); if (reader.Count <= 200_000) summary = DatasetSummary.Read(source); }
+            try { using var reader = RecordDatabases.OpenReader(source); if (reader.Count <= 200_000) summary = DatasetSummary.Read(source); }
             catch (Errors.CortadoException) { }
         }
         return new DataSample(min, max, sum / values.Length, Math.Sqrt(squares / values.Length), data.Shape[0], labels, summary, source);

@@ -193,7 +193,7 @@ public static class StaticChecks
         var dataLayer = test.Layers.FirstOrDefault(l => l.Type == "Data");
         if (dataLayer?.Param.DataParam is not { } p) return;
         long count;
-        try { using var reader = new Data.LmdbReader(p.Source); count = reader.Count; }
+        try { using var reader = Data.RecordDatabases.OpenReader(p.Source); count = reader.Count; }
         catch (Errors.CortadoException) { return; }
         long seen = (long)solver.TestIter[0] * p.BatchSize;
         if (seen == count) return;

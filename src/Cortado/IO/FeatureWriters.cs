@@ -23,15 +23,16 @@ public static class FeatureWriters
 {
     public static IFeatureWriter Create(string format, string path, IReadOnlyList<int> featureShape) => format switch
     {
-        "lmdb" => new LmdbFeatures(path, featureShape),
+        "lmdb" => new DatumFeatures(RecordDatabases.CreateWriter(path, RecordBackend.Lmdb), featureShape),
+        "leveldb" => new DatumFeatures(RecordDatabases.CreateWriter(path, RecordBackend.LevelDb), featureShape),
         "hdf5" => new ArrayFeatures(path, featureShape, WriteHdf5),
         "npy" => new ArrayFeatures(path, featureShape, WriteNpy),
-        _ => throw new Errors.CortadoException($"unknown feature format '{format}'; use lmdb, hdf5 or npy"),
+        _ => throw new Errors.CortadoException($"unknown feature format '{format}'; use lmdb, leveldb, hdf5 or npy"),
     };
 
-    private sealed class LmdbFeatures(string path, IReadOnlyList<int> shape) : IFeatureWriter
+    private sealed class DatumFeatures(IRecordWriter writer, IReadOnlyList<int> shape) : IFeatureWriter
     {
-        private readonly LmdbWriter _writer = new(path);
+        private readonly IRecordWriter _writer = writer;
         private int _count;
 
         public void Add(ReadOnlySpan<float> features)

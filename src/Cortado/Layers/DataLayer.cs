@@ -45,8 +45,11 @@ public sealed class DataLayer(LayerParameter param, LayerContext context) : Laye
         if (!p.HasSource || p.Source.Length == 0) throw Error("data_param.source is not set");
         if (p.BatchSize == 0) throw Error("data_param.batch_size must be positive");
         _batch = (int)p.BatchSize;
+        // The database's own files say what it is; a backend that disagrees is noted, not obeyed.
         if (p.Backend == DataParameter.Types.DB.Leveldb && Directory.Exists(p.Source) && File.Exists(Path.Combine(p.Source, "data.mdb")))
             Context.Log.Warning("data_layer.cs", $"{Name}: backend is LEVELDB (Caffe's default) but {p.Source} is an LMDB; reading it as LMDB. Add backend: LMDB.");
+        if (p.Backend == DataParameter.Types.DB.Lmdb && RecordDatabases.IsLevelDb(p.Source))
+            Context.Log.Warning("data_layer.cs", $"{Name}: backend is LMDB but {p.Source} is a LevelDB; reading it as LevelDB. Set backend: LEVELDB.");
 
         _source = p.Source;
         _transformSeed = unchecked(Context.Random.Seed * 31 + 7);
@@ -54,7 +57,7 @@ public sealed class DataLayer(LayerParameter param, LayerContext context) : Laye
         var transformer = _transformer = new DataTransformer(Param.TransformParam, Phase, _transformRandom, Name);
         try
         {
-            using var reader = new LmdbReader(p.Source);
+            using var reader = RecordDatabases.OpenReader(p.Source);
             var (key, value) = reader.Next();
             var datum = DatumRecords.Parse(value, p.Source, key);
             (_channels, _height, _width) = DatumImage.Shape(datum, transformer.ColorMode, $"{p.Source} record '{key}'");
@@ -120,7 +123,7 @@ public sealed class DataLayer(LayerParameter param, LayerContext context) : Laye
     {
         try
         {
-            using var reader = new LmdbReader(source);
+            using var reader = RecordDatabases.OpenReader(source);
             for (long i = 0, skip = first % reader.Count; i < skip; i++) reader.Next();
             long index = first;
             int inputSize = _channels * _height * _width, outputSize = _output.C * _output.H * _output.W;

@@ -94,7 +94,8 @@ public class LmdbDataTests
         Assert.Contains("is not an LMDB (no data.mdb in the folder)", Assert.Throws<DataException>(() => new LmdbReader(dir.File("plain"))).Message);
         Directory.CreateDirectory(dir.File("leveldb"));
         File.WriteAllText(dir.File("leveldb/CURRENT"), "MANIFEST-000001\n");
-        Assert.Contains("is a LevelDB database; Cortado reads LMDB only", Assert.Throws<DataException>(() => new LmdbReader(dir.File("leveldb"))).Message);
+        Assert.Contains("is a LevelDB database, not an LMDB", Assert.Throws<DataException>(() => new LmdbReader(dir.File("leveldb"))).Message);
+        Assert.Contains("cannot be opened as a LevelDB", Assert.Throws<DataException>(() => RecordDatabases.OpenReader(dir.File("leveldb"))).Message);
     }
 
     [Fact]

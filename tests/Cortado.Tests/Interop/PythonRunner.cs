@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Cortado.Tests.Interop;
 
-/// <summary>Runs a short script in Debian's Python (where .ci/run installs python3-opencv, python3-h5py and python3-torch).</summary>
+/// <summary>Runs a short script in Debian's Python (where .ci/run installs python3-opencv, python3-h5py, python3-torch and python3-plyvel).</summary>
 internal static class PythonRunner
 {
     public static string Run(string script, params string[] arguments)
@@ -16,7 +16,7 @@ internal static class PythonRunner
         string stdout = process.StandardOutput.ReadToEnd(), stderr = process.StandardError.ReadToEnd();
         process.WaitForExit();
         Assert.True(process.ExitCode == 0,
-            $"{python} failed (exit {process.ExitCode}); the interop tests need Debian's python3-opencv, python3-h5py and python3-torch (apt-get install, as .ci/run does).\n{stdout}\n{stderr}");
+            $"{python} failed (exit {process.ExitCode}); the interop tests need Debian's python3-opencv, python3-h5py, python3-torch and python3-plyvel (apt-get install, as .ci/run does).\n{stdout}\n{stderr}");
         return stdout;
     }
 }
