@@ -14,11 +14,12 @@ public class SiameseTests
 {
     private static string Pairs(TempDir dir)
     {
-        string lmdb = dir.File("pairs_lmdb");
+        // LevelDB, as Caffe's siamese example uses.
+        string leveldb = dir.File("pairs_leveldb");
         var output = new StringWriter();
-        Assert.Equal(0, CommandLine.Run(["convert-idx", FashionMnist.TestImages, FashionMnist.TestLabels, lmdb, "--siamese", "--seed", "3"], output, new StringWriter()));
+        Assert.Equal(0, CommandLine.Run(["convert-idx", FashionMnist.TestImages, FashionMnist.TestLabels, leveldb, "--siamese", "--seed", "3", "--backend", "leveldb"], output, new StringWriter()));
         Assert.Contains("Wrote 10000 records", output.ToString());
-        return lmdb;
+        return leveldb;
     }
 
     [Fact]
@@ -27,7 +28,7 @@ public class SiameseTests
         using var dir = new TempDir();
         var images = IdxFile.ReadImages(FashionMnist.TestImages);
         var labels = IdxFile.ReadLabels(FashionMnist.TestLabels);
-        using var reader = new LmdbReader(Pairs(dir));
+        using var reader = RecordDatabases.OpenReader(Pairs(dir));
         Assert.Equal(10000, reader.Count);
         int similar = 0;
         const int size = 28 * 28;
@@ -55,10 +56,10 @@ public class SiameseTests
     public void TheSiameseExampleLearnsOnFashionMnistPairs()
     {
         using var dir = new TempDir();
-        string lmdb = Pairs(dir);
+        string pairs = Pairs(dir);
         string root = RepoPaths.Root;
         var net = ProtoFiles.ReadNetText(Path.Combine(root, "examples/siamese/train_test.prototxt"));
-        foreach (var layer in net.Layer.Where(l => l.Type == "Data")) layer.DataParam.Source = lmdb;
+        foreach (var layer in net.Layer.Where(l => l.Type == "Data")) layer.DataParam.Source = pairs;
         var solver = ProtoFiles.ReadSolverText(Path.Combine(root, "examples/siamese/solver.prototxt"));
         solver.ClearNet();
         solver.NetParam = net;
