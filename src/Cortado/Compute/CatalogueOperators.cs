@@ -114,3 +114,19 @@ public readonly struct ScaledSecondOp(float scale) : IBinaryOperator
     public float Invoke(float a, float b) => scale * b;
     public Vector<float> Invoke(Vector<float> a, Vector<float> b) => b * scale;
 }
+
+/// <summary>-h log(max(p, threshold)): one class's term of the infogain loss.</summary>
+public readonly struct WeightedNegativeLogOp(float threshold) : IBinaryOperator
+{
+    public static bool Vectorized => false;
+    public float Invoke(float h, float p) => -h * MathF.Log(MathF.Max(p, threshold));
+    public Vector<float> Invoke(Vector<float> h, Vector<float> p) => throw new NotSupportedException();
+}
+
+/// <summary>p s - h: the infogain loss's gradient on the logits, s being the label's row sum of H.</summary>
+public readonly struct InfogainGradientOp : ITernaryOperator
+{
+    public static bool Vectorized => true;
+    public float Invoke(float p, float s, float h) => p * s - h;
+    public Vector<float> Invoke(Vector<float> p, Vector<float> s, Vector<float> h) => p * s - h;
+}

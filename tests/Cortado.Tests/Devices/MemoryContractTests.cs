@@ -88,6 +88,7 @@ public class MemoryContractTests
         ["Parameter"] = ("type: 'Parameter' parameter_param { shape { dim: 2 dim: 3 } }", () => [], 1, []),
         ["Reduction"] = ("type: 'Reduction' reduction_param { operation: ASUM axis: 1 }", () => [Filled(1, 1f, 2, 3, 4)], 1, [true]),
         ["Swish"] = ("type: 'Swish'", () => [Filled(1, 1f, 2, 3, 4)], 1, [true]),
+        ["InfogainLoss"] = ("type: 'InfogainLoss'", () => [Filled(1, 1f, 4, 5), Labels(5, 2, 4), Filled(3, 1f, 5, 5)], 1, [true, false, false]),
         ["Tile"] = ("type: 'Tile' tile_param { axis: 1 tiles: 3 }", () => [Filled(1, 1f, 2, 3, 4)], 1, [true]),
     };
 

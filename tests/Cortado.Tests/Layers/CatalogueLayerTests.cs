@@ -89,6 +89,17 @@ public abstract class CatalogueLayerTests<TDevice> where TDevice : ITestDevice
         Check("type: 'BatchReindex'", [Filled(13, 1f, 4, 3), Values([3, 0, 3, 1, 2], 5)], checkBottoms: [0]);
     }
 
+    [Fact]
+    public void InfogainLossGradient()
+    {
+        var h = Filled(14, 1f, 5, 5);
+        for (int i = 0; i < h.Count; i++) h.Data[i] = Math.Abs(h.Data[i]);
+        Check("type: 'InfogainLoss'", [Filled(15, 2f, 4, 5), Labels(5, 16, 4), h], checkBottoms: [0]);
+        var spatial = Filled(17, 1f, 3, 3);
+        for (int i = 0; i < spatial.Count; i++) spatial.Data[i] = Math.Abs(spatial.Data[i]);
+        Check("type: 'InfogainLoss'", [Filled(18, 2f, 2, 3, 2, 2), Labels(3, 19, 2, 1, 2, 2), spatial], checkBottoms: [0]);
+    }
+
     // ---------------------------------------------------------------- by hand
 
     [Fact]
@@ -127,6 +138,25 @@ public abstract class CatalogueLayerTests<TDevice> where TDevice : ITestDevice
         Near([0f, -1f / (2 * 0.8f), -1f / (2 * 0.5f), 0f], diffs[0]);
         // A zero probability costs -log(1e-20), Caffe's threshold.
         Near([(float)(-Math.Log(1e-20) / 1)], Run("type: 'MultinomialLogisticLoss'", [Values([0f, 1f], 1, 2), Values([0], 1)], propagate: [true, false]).Top, 1e-4f);
+    }
+
+    [Fact]
+    public void InfogainLossByHand()
+    {
+        // Logits 0, 0 give p = (0.5, 0.5); label 0 with H = [1 2; 3 4]: L = -(1 + 2) ln 0.5, dL/dx = p (1 + 2) - (1, 2).
+        var (loss, diffs) = Run("type: 'InfogainLoss'", [Values([0f, 0f], 1, 2), Values([0f], 1), Values([1f, 2, 3, 4], 2, 2)], propagate: [true, false, false]);
+        Near([3f * MathF.Log(2f)], loss);
+        Near([0.5f, -0.5f], diffs[0]);
+        // With H the identity it is the softmax loss, read here from a .binaryproto as infogain_loss_param.source gives it.
+        using var dir = new TempDir();
+        var identity = Values([1f, 0, 0, 0, 1, 0, 0, 0, 1], 1, 1, 3, 3);
+        ProtoFiles.WriteBinary(dir.File("H.binaryproto"), identity.ToProto());
+        var logits = Filled(20, 2f, 4, 3);
+        var labels = Labels(3, 21, 4);
+        var infogain = Run($"type: 'InfogainLoss' infogain_loss_param {{ source: '{dir.File("H.binaryproto")}' }}", [logits, labels], propagate: [true, false]);
+        var softmax = Run("type: 'SoftmaxWithLoss'", [logits, labels], propagate: [true, false]);
+        Near(softmax.Top, infogain.Top);
+        Near(softmax.BottomDiffs[0], infogain.BottomDiffs[0]);
     }
 
     [Fact]
