@@ -89,6 +89,7 @@ public class MemoryContractTests
         ["Reduction"] = ("type: 'Reduction' reduction_param { operation: ASUM axis: 1 }", () => [Filled(1, 1f, 2, 3, 4)], 1, [true]),
         ["Swish"] = ("type: 'Swish'", () => [Filled(1, 1f, 2, 3, 4)], 1, [true]),
         ["InfogainLoss"] = ("type: 'InfogainLoss'", () => [Filled(1, 1f, 4, 5), Labels(5, 2, 4), Filled(3, 1f, 5, 5)], 1, [true, false, false]),
+        ["SPP"] = ("type: 'SPP' spp_param { pyramid_height: 3 }", () => [Filled(1, 1f, 2, 3, 9, 7)], 1, [true]),
         ["Tile"] = ("type: 'Tile' tile_param { axis: 1 tiles: 3 }", () => [Filled(1, 1f, 2, 3, 4)], 1, [true]),
     };
 

@@ -100,6 +100,18 @@ public abstract class CatalogueLayerTests<TDevice> where TDevice : ITestDevice
         Check("type: 'InfogainLoss'", [Filled(18, 2f, 2, 3, 2, 2), Labels(3, 19, 2, 1, 2, 2), spatial], checkBottoms: [0]);
     }
 
+    [Theory]
+    [InlineData("pyramid_height: 3 pool: MAX", 2, 2, 9, 7)]
+    [InlineData("pyramid_height: 2 pool: AVE", 2, 3, 5, 6)]
+    public void SppGradient(string settings, int n, int c, int h, int w)
+    {
+        // Distinct, well-separated inputs (as for Pooling), so no max window has a near tie.
+        var bottom = new Blob(n, c, h, w);
+        var order = Enumerable.Range(0, bottom.Count).OrderBy(i => (i * 7919) % bottom.Count).ToArray();
+        for (int i = 0; i < bottom.Count; i++) bottom.Data[i] = order[i] * 0.1f;
+        Check($"type: 'SPP' spp_param {{ {settings} }}", [bottom]);
+    }
+
     // ---------------------------------------------------------------- by hand
 
     [Fact]
@@ -157,6 +169,18 @@ public abstract class CatalogueLayerTests<TDevice> where TDevice : ITestDevice
         var softmax = Run("type: 'SoftmaxWithLoss'", [logits, labels], propagate: [true, false]);
         Near(softmax.Top, infogain.Top);
         Near(softmax.BottomDiffs[0], infogain.BottomDiffs[0]);
+    }
+
+    [Fact]
+    public void SppByHand()
+    {
+        var square = Values([.. Enumerable.Range(0, 16).Select(v => (float)v)], 1, 1, 4, 4);
+        Near([15, 5, 7, 13, 15], Run("type: 'SPP' spp_param { pyramid_height: 2 }", [square]).Top);
+        Near([7.5f, 2.5f, 4.5f, 10.5f, 12.5f], Run("type: 'SPP' spp_param { pyramid_height: 2 pool: AVE }", [square]).Top);
+        // 3 x 3 into 2 x 2 bins: kernel 2, padding 1, so the first bin sees only the corner.
+        Near([8, 0, 2, 6, 8], Run("type: 'SPP' spp_param { pyramid_height: 2 }", [Values([.. Enumerable.Range(0, 9).Select(v => (float)v)], 1, 1, 3, 3)]).Top);
+        var tooSmall = Assert.Throws<Cortado.Errors.LayerException>(() => Run("type: 'SPP' spp_param { pyramid_height: 3 }", [Filled(1, 1f, 1, 1, 3, 3)]));
+        Assert.Contains("cannot be pooled into 4x4 bins", tooSmall.Message);
     }
 
     [Fact]
