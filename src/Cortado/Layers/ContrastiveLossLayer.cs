@@ -30,8 +30,7 @@ public sealed class ContrastiveLossLayer(LayerParameter param, LayerContext cont
         _difference.ReshapeLike(bottom[0]);
         _squares.ReshapeLike(bottom[0]);
         foreach (var perPair in new[] { _distances, _factors }) perPair.Reshape(_num);
-        _ones.Reshape(_channels);
-        Backend.Fill(WriteData(_ones), 1f);
+        KeepConstant(_ones, _channels, 1f);
     }
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)

@@ -42,11 +42,10 @@ public sealed class InfogainLossLayer(LayerParameter param, LayerContext context
         (_outer, _classes, _inner) = (bottom[0].CountRange(0, axis), bottom[0].Shape[axis], bottom[0].CountFrom(axis + 1));
         if (bottom[1].Count != _outer * _inner) throw Error($"expects {_outer * _inner} labels (prediction {bottom[0].ShapeString}) but the label blob has {bottom[1].Count}");
         if (H(bottom).Count != _classes * _classes) throw Error($"the infogain matrix must be {_classes} x {_classes} for {_classes} classes, got {H(bottom).ShapeString}");
-        foreach (var scratch in new[] { _prob, _zeros, _marks, _rows, _spread }) scratch.ReshapeLike(bottom[0]);
+        foreach (var scratch in new[] { _prob, _marks, _rows, _spread }) scratch.ReshapeLike(bottom[0]);
         _rowSums.Reshape(_outer, _inner);
-        _ones.Reshape(_classes);
-        Backend.Fill(WriteData(_zeros), 0f);
-        Backend.Fill(WriteData(_ones), 1f);
+        KeepConstant(_zeros, bottom[0].Count, 0f);
+        KeepConstant(_ones, _classes, 1f);
         if (top.Count > 1) top[1].ReshapeLike(bottom[0]);
     }
 

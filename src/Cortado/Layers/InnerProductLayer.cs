@@ -41,7 +41,7 @@ public sealed class InnerProductLayer(LayerParameter param, LayerContext context
         _m = bottom[0].CountRange(0, axis);
         var shape = bottom[0].Shape.Take(axis).Append(_n).ToArray();
         top[0].Reshape(shape);
-        if (_bias && _ones.Count != _m) { _ones.Reshape(_m); Backend.Fill(WriteData(_ones), 1f); }
+        if (_bias) KeepConstant(_ones, _m, 1f);
     }
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)

@@ -109,6 +109,17 @@ public abstract class Layer
     /// <summary>The error to throw for a problem in this layer; the message names it.</summary>
     protected LayerException Error(string problem) => new(Name, Type, problem);
 
+    /// <summary>
+    /// Makes <paramref name="blob"/> a 1-D constant of <paramref name="count"/> values (the ones a product
+    /// sums with), filling it only when its size changes: Reshape runs before every forward.
+    /// </summary>
+    protected void KeepConstant(Blob blob, int count, float value)
+    {
+        if (blob.Count == count && blob.NumAxes == 1) return;
+        blob.Reshape(count);
+        Backend.Fill(WriteData(blob), value);
+    }
+
     /// <summary>Adds a learnable parameter blob of the given shape; a shape too big for memory is an error naming the layer.</summary>
     protected Blob AddParameter(string role, params int[] shape)
     {

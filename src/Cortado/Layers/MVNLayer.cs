@@ -30,8 +30,7 @@ public sealed class MVNLayer(LayerParameter param, LayerContext context) : Layer
         _dim = x.Count / _rows;
         foreach (var perRow in new[] { _mean, _std, _sums }) perRow.Reshape(_rows);
         _work.ReshapeLike(x);
-        _ones.Reshape(_dim);
-        Backend.Fill(WriteData(_ones), 1f);
+        KeepConstant(_ones, _dim, 1f);
     }
 
     private void RowSums(DeviceSpan<float> x, float scale, Blob target) =>

@@ -24,9 +24,8 @@ public sealed class MultinomialLogisticLossLayer(LayerParameter param, LayerCont
         base.Reshape(bottom, top);
         (_num, _classes) = (bottom[0].Shape[0], bottom[0].CountFrom(1));
         if (bottom[1].Count != _num) throw Error($"expects one label per sample ({_num}), got {bottom[1].ShapeString}");
-        _zeros.ReshapeLike(bottom[0]);
         _marks.ReshapeLike(bottom[0]);
-        Backend.Fill(WriteData(_zeros), 0f);
+        KeepConstant(_zeros, bottom[0].Count, 0f);
     }
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)

@@ -27,8 +27,7 @@ public sealed class ReductionLayer(LayerParameter param, LayerContext context) :
         top[0].Reshape(bottom[0].Shape.Take(axis).ToArray());
         (_rows, _dim) = (bottom[0].CountRange(0, axis), bottom[0].CountFrom(axis));
         _work.ReshapeLike(bottom[0]);
-        _ones.Reshape(_dim);
-        Backend.Fill(WriteData(_ones), 1f);
+        KeepConstant(_ones, _dim, 1f);
     }
 
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
