@@ -54,10 +54,7 @@ internal static class CustomLayers
         return Constructor(type)(param, context);
     }
 
-    private static Assembly? FindAssembly(string module)
-    {
-        var loaded = AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => a.GetName().Name == module || a.GetName().Name + ".dll" == Path.GetFileName(module) && a.Location == Path.GetFullPath(module));
-        if (loaded != null) return loaded;
-        return File.Exists(module) ? Load(module) : null;
-    }
+    /// <summary>An assembly already loaded under that name, else the .dll at that path (loading a loaded path gives the same assembly).</summary>
+    private static Assembly? FindAssembly(string module) =>
+        AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => a.GetName().Name == module) ?? (File.Exists(module) ? Load(module) : null);
 }

@@ -156,21 +156,11 @@ public sealed partial class OnnxImporter
         _shapes[node.Output[0]] = [xs[0], outputs, Out(0), Out(1)];
     }
 
-    /// <summary>Symmetric padding (Caffe pads both sides alike) from pads or auto_pad.</summary>
+    /// <summary>Symmetric padding (Caffe pads both sides alike) from pads or auto_pad, for a dilated kernel.</summary>
     private long[] Padding(NodeProto node, int[] xs, long[] kernel, long[] strides, long[] dilations)
     {
-        string auto = Text(node, "auto_pad", "NOTSET");
-        long[] pads = Ints(node, "pads") ?? [0, 0, 0, 0];
-        if (auto is "SAME_UPPER" or "SAME_LOWER")
-            for (int a = 0; a < 2; a++)
-            {
-                long size = xs[a + 2], outSize = (size + strides[a] - 1) / strides[a];
-                long total = Math.Max(0, (outSize - 1) * strides[a] + dilations[a] * (kernel[a] - 1) + 1 - size);
-                pads[a] = auto == "SAME_UPPER" ? total / 2 : total - total / 2;
-                pads[a + 2] = total - pads[a];
-            }
-        else if (auto == "VALID") pads = [0, 0, 0, 0];
-        else if (auto != "NOTSET") throw Refuse(node, $"auto_pad '{auto}' is not one ONNX defines");
+        long[] extent = [dilations[0] * (kernel[0] - 1) + 1, dilations[1] * (kernel[1] - 1) + 1];
+        long[] pads = Padding4(node, xs, extent, strides);
         if (pads[0] != pads[2] || pads[1] != pads[3])
             throw Refuse(node, $"pads {string.Join(",", pads)} differ between the start and the end; Caffe pads both sides alike");
         return [pads[0], pads[1]];
@@ -204,23 +194,29 @@ public sealed partial class OnnxImporter
         _shapes[node.Output[0]] = [xs[0], xs[1], outH, outW];
     }
 
-    /// <summary>A pooling's four pads (start H, start W, end H, end W), from pads or auto_pad.</summary>
-    private long[] Padding4(NodeProto node, int[] xs, long[] kernel, long[] strides)
+    /// <summary>The four pads (start H, start W, end H, end W) of a window spanning <paramref name="extent"/>, from pads or auto_pad.</summary>
+    private long[] Padding4(NodeProto node, int[] xs, long[] extent, long[] strides)
     {
         string auto = Text(node, "auto_pad", "NOTSET");
-        if (auto is "SAME_UPPER" or "SAME_LOWER")
+        switch (auto)
         {
-            var pads = new long[4];
-            for (int a = 0; a < 2; a++)
-            {
-                long size = xs[a + 2], outSize = (size + strides[a] - 1) / strides[a];
-                long total = Math.Max(0, (outSize - 1) * strides[a] + kernel[a] - size);
-                pads[a] = auto == "SAME_UPPER" ? total / 2 : total - total / 2;
-                pads[a + 2] = total - pads[a];
-            }
-            return pads;
+            case "SAME_UPPER" or "SAME_LOWER":
+                var pads = new long[4];
+                for (int a = 0; a < 2; a++)
+                {
+                    long size = xs[a + 2], outSize = (size + strides[a] - 1) / strides[a];
+                    long total = Math.Max(0, (outSize - 1) * strides[a] + extent[a] - size);
+                    pads[a] = auto == "SAME_UPPER" ? total / 2 : total - total / 2;
+                    pads[a + 2] = total - pads[a];
+                }
+                return pads;
+            case "VALID":
+                return [0, 0, 0, 0];
+            case "NOTSET":
+                return Ints(node, "pads") ?? [0, 0, 0, 0];
+            default:
+                throw Refuse(node, $"auto_pad '{auto}' is not one ONNX defines");
         }
-        return auto == "VALID" ? [0, 0, 0, 0] : Ints(node, "pads") ?? [0, 0, 0, 0];
     }
 
     private void Pad(NodeProto node)
