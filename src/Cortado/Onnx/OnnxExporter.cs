@@ -215,8 +215,8 @@ public sealed class OnnxExporter
         var p = layer.Param.ConvolutionParam;
         var k = ConvolutionParams.Read(p, problem => new LayerException(layer.Name, layer.Type, problem));
         var weights = layer.Blobs[0];
-        var inputs = new List<string> { x, _graph.FloatTensor(layer.Name + "/W", Dims(weights), weights.HostData) };
-        if (p.BiasTerm) inputs.Add(_graph.FloatTensor(layer.Name + "/B", Dims(layer.Blobs[1]), layer.Blobs[1].HostData));
+        var inputs = new List<string> { x, BlobTensor(layer.Name + "/W", weights) };
+        if (p.BiasTerm) inputs.Add(BlobTensor(layer.Name + "/B", layer.Blobs[1]));
         return _graph.Op(layer.Type == "Convolution" ? "Conv" : "ConvTranspose", layer.Name, n => n
             .Ints("kernel_shape", k.KernelH, k.KernelW)
             .Ints("strides", k.StrideH, k.StrideW)
@@ -230,8 +230,8 @@ public sealed class OnnxExporter
         var p = layer.Param.InnerProductParam;
         int axis = Axis(bottom, p.Axis);
         string flat = bottom.NumAxes == 2 && axis == 1 ? x : _graph.Op("Flatten", layer.Name + "/flat", n => n.Int("axis", axis), x);
-        var inputs = new List<string> { flat, _graph.FloatTensor(layer.Name + "/W", Dims(layer.Blobs[0]), layer.Blobs[0].HostData) };
-        if (p.BiasTerm) inputs.Add(_graph.FloatTensor(layer.Name + "/B", Dims(layer.Blobs[1]), layer.Blobs[1].HostData));
+        var inputs = new List<string> { flat, BlobTensor(layer.Name + "/W", layer.Blobs[0]) };
+        if (p.BiasTerm) inputs.Add(BlobTensor(layer.Name + "/B", layer.Blobs[1]));
         string y = _graph.Op("Gemm", layer.Name, n => n.Int("transB", p.Transpose ? 0 : 1), [.. inputs]);
         // Gemm's output is 2-D (the axes before `axis` flattened); -1 restores the batch from it.
         return top.NumAxes == 2 && axis == 1 ? y : ReshapeTo(layer.Name + "/shape", y, bottom, top, batchFromOthers: true);
@@ -341,7 +341,7 @@ public sealed class OnnxExporter
         if (bottom.Count > 1)
         {
             var operand = bottom[1];
-            long[] dims = [.. operand.Shape.Select(d => (long)d), .. Enumerable.Repeat(1L, rank - axis - operand.NumAxes)];
+            long[] dims = BroadcastDims(operand, rank, axis);
             if (axis == 0 || operand.Shape[0] != bottom[0].Shape[0]) _staticBatch = true;
             factor = _graph.Op("Reshape", layer.Name + "/operand", In(operand), _graph.Int64Tensor(layer.Name + "/operand_shape", dims));
         }
@@ -355,8 +355,7 @@ public sealed class OnnxExporter
     /// <summary>A parameter over axes [axis, axis + its rank) as a tensor that broadcasts against the bottom (trailing ones).</summary>
     private string BroadcastConstant(string name, Blob values, int rank, int axis)
     {
-        long[] dims = [.. values.Shape.Select(d => (long)d), .. Enumerable.Repeat(1L, rank - axis - values.NumAxes)];
-        return _graph.FloatTensor(name, dims, values.HostData);
+        return _graph.FloatTensor(name, BroadcastDims(values, rank, axis), values.HostData);
     }
 
     private void Slice(Layer layer, Blob bottom, IReadOnlyList<Blob> top)
@@ -387,5 +386,10 @@ public sealed class OnnxExporter
         }
     }
 
-    internal static long[] Dims(Blob blob) => [.. blob.Shape.Select(d => (long)d)];
+    /// <summary>A blob's shape followed by ones up to <paramref name="rank"/>, so it broadcasts over the axes from <paramref name="axis"/> on.</summary>
+    private static long[] BroadcastDims(Blob values, int rank, int axis) =>
+        [.. values.Shape.Select(d => (long)d), .. Enumerable.Repeat(1L, rank - axis - values.NumAxes)];
+
+    /// <summary>A parameter blob as an initializer of its own shape.</summary>
+    private string BlobTensor(string name, Blob blob) => _graph.FloatTensor(name, [.. blob.Shape.Select(d => (long)d)], blob.HostData);
 }
