@@ -217,6 +217,12 @@ public abstract class HostMemoryCompute : ICompute
         for (int j = 0; j < result.Length; j++) result[j] = won[j] == index ? gradient[j] : 0f;
     }
 
+    public void LstmCellForward(int num, int hidden, DeviceSpan<float> cPrev, DeviceSpan<float> gates, DeviceSpan<float> cont, DeviceSpan<float> c, DeviceSpan<float> h) =>
+        LstmCell.Forward(num, hidden, Host(cPrev), Host(gates), Host(cont), Host(c), Host(h));
+    public void LstmCellBackward(int num, int hidden, DeviceSpan<float> cPrev, DeviceSpan<float> gates, DeviceSpan<float> cont, DeviceSpan<float> c,
+        DeviceSpan<float> dc, DeviceSpan<float> dh, DeviceSpan<float> dcPrev, DeviceSpan<float> dgates) =>
+        LstmCell.Backward(num, hidden, Host(cPrev), Host(gates), Host(cont), Host(c), Host(dc), Host(dh), Host(dcPrev), Host(dgates));
+
     public void Bernoulli(DeviceSpan<float> y, double p, float one, ulong key) => BernoulliHash.Fill(Host(y), p, one, key);
     public void Uniform(DeviceSpan<float> y, float min, float max, ulong key) => CounterRandom.Uniform(Host(y), min, max, key);
     public void Gaussian(DeviceSpan<float> y, float mean, float std, ulong key) => CounterRandom.Gaussian(Host(y), mean, std, key);

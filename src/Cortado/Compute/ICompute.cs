@@ -90,6 +90,13 @@ public interface ICompute
     /// <summary>dx = dy where winner == index, else 0.</summary>
     void RouteToWinner(DeviceSpan<float> dy, DeviceSpan<int> winner, int index, DeviceSpan<float> dx);
 
+    // ---- recurrent cells ----
+    /// <summary>One LSTM step for num streams of hidden cells (Caffe's LSTMUnit): gates is num x 4 hidden pre-activations [i', f', o', g']; c = cont f c_prev + i g, h = o tanh(c).</summary>
+    void LstmCellForward(int num, int hidden, DeviceSpan<float> cPrev, DeviceSpan<float> gates, DeviceSpan<float> cont, DeviceSpan<float> c, DeviceSpan<float> h);
+    /// <summary>The gates' and c_prev's gradients from those of c and h (empty spans are zero); dcPrev may be dc itself.</summary>
+    void LstmCellBackward(int num, int hidden, DeviceSpan<float> cPrev, DeviceSpan<float> gates, DeviceSpan<float> cont, DeviceSpan<float> c,
+        DeviceSpan<float> dc, DeviceSpan<float> dh, DeviceSpan<float> dcPrev, DeviceSpan<float> dgates);
+
     // ---- random streams keyed by counter: element i depends on (key, i) only ----
     void Bernoulli(DeviceSpan<float> y, double p, float one, ulong key);
     void Uniform(DeviceSpan<float> y, float min, float max, ulong key);

@@ -12,12 +12,18 @@ namespace Cortado.Tests.Layers;
 /// </summary>
 internal sealed class GradientChecker(double stepsize = 1e-2, double threshold = 1e-3, double kink = 0, double kinkRange = -1, int seed = 1701)
 {
-    public void Check(Layer layer, IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top, int[]? checkBottoms = null, bool checkParams = true)
+    /// <summary>
+    /// Checks the gradients of the bottoms in <paramref name="checkBottoms"/> (all by default) and of
+    /// the parameters. <paramref name="objectiveTops"/> limits the objective to some tops (all by
+    /// default), for a layer whose other tops carry no gradient by design.
+    /// </summary>
+    public void Check(Layer layer, IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top, int[]? checkBottoms = null, bool checkParams = true, int[]? objectiveTops = null)
     {
         layer.SetUp(bottom, top);
         checkBottoms ??= Enumerable.Range(0, bottom.Count).ToArray();
         layer.Forward(bottom, top);
-        var weights = top.Select((t, i) => Cortado.Tests.Compute.Reference.Random(t.Count, seed + i)).ToArray();
+        var weights = top.Select((t, i) => objectiveTops == null || objectiveTops.Contains(i)
+            ? Cortado.Tests.Compute.Reference.Random(t.Count, seed + i) : new float[t.Count]).ToArray();
 
         // Analytic gradients.
         foreach (var blob in layer.Blobs) blob.Diff.Clear();
