@@ -130,6 +130,11 @@ public abstract class HostMemoryCompute : ICompute
     public void AveragePoolBackward(DeviceSpan<float> topDiff, int planes, in PoolingGeometry geometry, DeviceSpan<float> bottomDiff) =>
         Pooling.AverageBackward(Host(topDiff), planes, geometry, Host(bottomDiff));
 
+    public void StochasticPoolForward(DeviceSpan<float> bottom, int planes, in PoolingGeometry geometry, DeviceSpan<float> uniform, DeviceSpan<float> top, DeviceSpan<int> picked) =>
+        StochasticPooling.Sample(Host(bottom), planes, geometry, Host(uniform), Host(top), Host(picked));
+    public void StochasticPoolTest(DeviceSpan<float> bottom, int planes, in PoolingGeometry geometry, DeviceSpan<float> top) =>
+        StochasticPooling.Weighted(Host(bottom), planes, geometry, Host(top));
+
     public void LrnForward(in LrnShape shape, DeviceSpan<float> x, DeviceSpan<float> scale, DeviceSpan<float> squares, DeviceSpan<float> y) =>
         Lrn.Forward(shape, Host(x), Host(scale), Host(squares), Host(y));
     public void LrnBackward(in LrnShape shape, DeviceSpan<float> x, DeviceSpan<float> y, DeviceSpan<float> dy, DeviceSpan<float> scale, DeviceSpan<float> work, DeviceSpan<float> squares, DeviceSpan<float> dx) =>

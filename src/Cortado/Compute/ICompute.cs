@@ -65,6 +65,10 @@ public interface ICompute
     void MaxPoolBackward(DeviceSpan<float> topDiff, DeviceSpan<int> argmax, int planes, in PoolingGeometry geometry, DeviceSpan<float> bottomDiff);
     void AveragePoolForward(DeviceSpan<float> bottom, int planes, in PoolingGeometry geometry, DeviceSpan<float> top);
     void AveragePoolBackward(DeviceSpan<float> topDiff, int planes, in PoolingGeometry geometry, DeviceSpan<float> bottomDiff);
+    /// <summary>Stochastic pooling in training: per window the input picked by the uniform draw of that output (in [0, 1)), weighted by value; picked holds its in-plane index, as argmax does.</summary>
+    void StochasticPoolForward(DeviceSpan<float> bottom, int planes, in PoolingGeometry geometry, DeviceSpan<float> uniform, DeviceSpan<float> top, DeviceSpan<int> picked);
+    /// <summary>Stochastic pooling at test time: sum(x^2) / sum(x) per window.</summary>
+    void StochasticPoolTest(DeviceSpan<float> bottom, int planes, in PoolingGeometry geometry, DeviceSpan<float> top);
     void LrnForward(in LrnShape shape, DeviceSpan<float> x, DeviceSpan<float> scale, DeviceSpan<float> squares, DeviceSpan<float> y);
     void LrnBackward(in LrnShape shape, DeviceSpan<float> x, DeviceSpan<float> y, DeviceSpan<float> dy, DeviceSpan<float> scale, DeviceSpan<float> work, DeviceSpan<float> squares, DeviceSpan<float> dx);
 

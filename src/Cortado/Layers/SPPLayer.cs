@@ -27,7 +27,7 @@ public sealed class SPPLayer(LayerParameter param, LayerContext context) : Layer
 
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
-        if (P.Pool == SPPParameter.Types.PoolMethod.Stochastic) throw Error("STOCHASTIC pooling is not supported; use MAX or AVE");
+        if (P.Pool == SPPParameter.Types.PoolMethod.Stochastic) throw Error("STOCHASTIC pooling is not supported in SPP (its levels are padded, and Caffe's stochastic windows ignore padding); use MAX or AVE");
         if (!P.HasPyramidHeight || P.PyramidHeight < 1) throw Error("spp_param.pyramid_height must be at least 1");
     }
 
