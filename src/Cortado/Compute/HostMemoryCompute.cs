@@ -115,6 +115,11 @@ public abstract class HostMemoryCompute : ICompute
 
     public IConvolution CreateConvolution() => new CpuConvolution(this);
 
+    public void Im2ColNd(DeviceSpan<float> image, int channels, ConvolutionGeometryNd geometry, DeviceSpan<float> columns) =>
+        Compute.Im2ColNd.Forward(Host(image), channels, geometry, Host(columns));
+    public void Col2ImNd(DeviceSpan<float> columns, int channels, ConvolutionGeometryNd geometry, DeviceSpan<float> image) =>
+        Compute.Im2ColNd.Backward(Host(columns), channels, geometry, Host(image));
+
     public void MaxPoolForward(DeviceSpan<float> bottom, int planes, in PoolingGeometry geometry, DeviceSpan<float> top, DeviceSpan<int> argmax) =>
         Pooling.MaxForward(Host(bottom), planes, geometry, Host(top), Host(argmax));
     public void IndicesToFloat(DeviceSpan<int> indices, DeviceSpan<float> values)

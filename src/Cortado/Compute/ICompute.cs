@@ -59,6 +59,10 @@ public interface ICompute
     // ---- convolution, pooling, normalisation ----
     /// <summary>The backend's convolution for one layer, holding whatever scratch space it wants.</summary>
     IConvolution CreateConvolution();
+    /// <summary>im2col over any number of spatial axes: a channels x prod(kernel) by prod(output) column matrix of one image (the N-D convolutions and the Im2col layer).</summary>
+    void Im2ColNd(DeviceSpan<float> image, int channels, ConvolutionGeometryNd geometry, DeviceSpan<float> columns);
+    /// <summary>The adjoint of <see cref="Im2ColNd"/>: the image (overwritten) is the columns summed back.</summary>
+    void Col2ImNd(DeviceSpan<float> columns, int channels, ConvolutionGeometryNd geometry, DeviceSpan<float> image);
     void MaxPoolForward(DeviceSpan<float> bottom, int planes, in PoolingGeometry geometry, DeviceSpan<float> top, DeviceSpan<int> argmax);
     /// <summary>The winners' indices as floats: MAX pooling's optional mask top.</summary>
     void IndicesToFloat(DeviceSpan<int> indices, DeviceSpan<float> values);

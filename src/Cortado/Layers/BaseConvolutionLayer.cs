@@ -11,6 +11,8 @@ namespace Cortado.Layers;
 /// products (a group is a block of channels with its own slice of the weights), computed by the
 /// backend's <see cref="IConvolution"/>, which also owns their scheduling and scratch space.
 /// "Input side" and "output side" are swapped by Deconvolution, which is convolution's adjoint.
+/// Other layouts (1-D or 3-D kernels, a channel <c>axis</c> other than 1, force_nd_im2col) take
+/// Caffe's N-D path (<see cref="NdConvolution"/>), with weights (out, in / group, K1, ..., Kn).
 /// </summary>
 public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext context) : Layer(param, context)
 {
@@ -29,25 +31,36 @@ public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext co
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         var p = Param.ConvolutionParam ?? throw Error("needs convolution_param with num_output and kernel_size");
-        if (p.Axis != 1) throw Error("only axis 1 (channels) is supported");
-        if (bottom[0].NumAxes != 4) throw Error($"needs 4-D bottoms (N x C x H x W), got {bottom[0].ShapeString}");
-        Kernel = ConvolutionParams.Read(p, Error);
+        if (p.Axis < -bottom[0].NumAxes || p.Axis >= bottom[0].NumAxes)
+            throw Error($"axis {p.Axis} is not an axis of the {bottom[0].NumAxes}-axis bottom {bottom[0].ShapeString}");
+        _channelAxis = bottom[0].CanonicalAxis(p.Axis);
         if (!p.HasNumOutput || p.NumOutput == 0) throw Error("convolution_param.num_output must be set and positive");
         NumOutput = (int)p.NumOutput;
         Group = (int)p.Group;
-        Channels = bottom[0].Shape[1];
+        Channels = bottom[0].Shape[_channelAxis];
         if (Group <= 0 || Channels % Group != 0 || NumOutput % Group != 0)
             throw Error($"group {Group} must divide both the {Channels} input channels and the {NumOutput} outputs");
         BiasTerm = p.BiasTerm;
-        var weights = Reversed
-            ? AddParameter("weights", Channels, NumOutput / Group, Kernel.KernelH, Kernel.KernelW)
-            : AddParameter("weights", NumOutput, Channels / Group, Kernel.KernelH, Kernel.KernelW);
-        Filler.Fill(p.WeightFiller, weights, Context.Random);
+        int[] leading = Reversed ? [Channels, NumOutput / Group] : [NumOutput, Channels / Group];
+        int[] kernel;
+        // N x C x H x W with channels on axis 1 takes the backend's tuned 2-D convolution; any other layout Caffe's N-D path.
+        if (_channelAxis == 1 && bottom[0].NumAxes == 4 && !p.ForceNdIm2Col)
+        {
+            Kernel = ConvolutionParams.Read(p, Error);
+            kernel = [Kernel.KernelH, Kernel.KernelW];
+        }
+        else
+        {
+            _nd = new NdConvolution(Backend, Channels, NumOutput, Group, Reversed, ConvolutionParams.ReadNd(p, bottom[0].NumAxes - _channelAxis - 1, Error));
+            kernel = _nd.Window.Kernel;
+        }
+        Filler.Fill(p.WeightFiller, AddParameter("weights", [.. leading, .. kernel]), Context.Random);
         if (BiasTerm) Filler.Fill(p.BiasFiller, AddParameter("bias", NumOutput), Context.Random);
     }
 
     public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
+        if (_nd != null) { ReshapeNd(bottom, top); return; }
         var first = bottom[0];
         if (first.NumAxes != 4 || first.Shape[1] != Channels)
             throw Error($"bottom shape {first.ShapeString} does not match the {Channels} input channels the layer was set up with");
@@ -72,6 +85,25 @@ public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext co
         foreach (var t in top) t.Reshape(first.Shape[0], NumOutput, outH, outW);
     }
 
+    private int _channelAxis;
+    private NdConvolution? _nd;
+    private int _images;
+
+    private void ReshapeNd(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
+    {
+        var first = bottom[0];
+        if (first.NumAxes != _channelAxis + 1 + _nd!.Window.Kernel.Length || first.Shape[_channelAxis] != Channels)
+            throw Error($"bottom shape {first.ShapeString} does not match the {Channels} channels on axis {_channelAxis} and {_nd.Window.Kernel.Length} spatial axes the layer was set up with");
+        for (int i = 1; i < bottom.Count; i++)
+            if (!bottom[i].ShapeEquals(first)) throw Error($"all bottoms must have the same shape; bottom {i} is {bottom[i].ShapeString}, bottom 0 is {first.ShapeString}");
+        var spatial = first.Shape.ToArray()[(_channelAxis + 1)..];
+        var output = _nd.Reshape(spatial)
+            ?? throw Error($"a {string.Join("x", _nd.Window.Kernel)} kernel (dilation {string.Join("x", _nd.Window.Dilation)}, padding {string.Join("x", _nd.Window.Pad)}) leaves no output for the spatial shape {string.Join("x", spatial)}");
+        _images = first.CountRange(0, _channelAxis);
+        int[] shape = [.. first.Shape.ToArray()[.._channelAxis], NumOutput, .. output];
+        foreach (var t in top) t.Reshape(shape);
+    }
+
     private IConvolution? _convolution;
 
     /// <summary>The products as the backend computes them, with its own scratch space.</summary>
@@ -83,7 +115,8 @@ public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext co
     {
         var bias = BiasTerm ? ReadData(Blobs[1]) : default;
         for (int i = 0; i < bottom.Count; i++)
-            Convolution.Forward(ShapeOf(bottom[i]), ReadData(bottom[i]), ReadData(Blobs[0]), bias, WriteData(top[i]));
+            if (_nd != null) _nd.Forward(_images, ReadData(bottom[i]), ReadData(Blobs[0]), bias, WriteData(top[i]));
+            else Convolution.Forward(ShapeOf(bottom[i]), ReadData(bottom[i]), ReadData(Blobs[0]), bias, WriteData(top[i]));
     }
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
@@ -91,7 +124,8 @@ public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext co
         var weightDiff = ParamPropagateDown[0] ? WriteDiff(Blobs[0]) : default;
         var biasDiff = BiasTerm && ParamPropagateDown[1] ? WriteDiff(Blobs[1]) : default;
         for (int i = 0; i < top.Count; i++)
-            Convolution.Backward(ShapeOf(bottom[i]), ReadData(bottom[i]), ReadDiff(top[i]), ReadData(Blobs[0]),
+            if (_nd != null) _nd.Backward(_images, ReadData(bottom[i]), ReadDiff(top[i]), ReadData(Blobs[0]), propagateDown[i] ? WriteDiff(bottom[i]) : default, weightDiff, biasDiff);
+            else Convolution.Backward(ShapeOf(bottom[i]), ReadData(bottom[i]), ReadDiff(top[i]), ReadData(Blobs[0]),
                 propagateDown[i] ? WriteDiff(bottom[i]) : default, weightDiff, biasDiff);
     }
 }

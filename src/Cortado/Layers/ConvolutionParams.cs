@@ -4,7 +4,7 @@ using Cortado.Proto;
 
 namespace Cortado.Layers;
 
-/// <summary>Reads a 2-D kernel, stride, padding and dilation from a ConvolutionParameter in any of Caffe's spellings.</summary>
+/// <summary>Reads a kernel, stride, padding and dilation from a ConvolutionParameter in any of Caffe's spellings: 2-D, or per spatial axis of an N-D convolution.</summary>
 internal static class ConvolutionParams
 {
     public static (int KernelH, int KernelW, int StrideH, int StrideW, int PadH, int PadW, int DilationH, int DilationW) Read(ConvolutionParameter p, Func<string, LayerException> error)
@@ -46,4 +46,45 @@ internal static class ConvolutionParams
 
     public static ConvolutionGeometry Geometry(int height, int width, (int KernelH, int KernelW, int StrideH, int StrideW, int PadH, int PadW, int DilationH, int DilationW) k) =>
         new(height, width, k.KernelH, k.KernelW, k.PadH, k.PadW, k.StrideH, k.StrideW, k.DilationH, k.DilationW);
+
+    /// <summary>
+    /// The window of an N-D convolution over <paramref name="axes"/> spatial axes, as Caffe's
+    /// BaseConvolution reads it: kernel_size once or once per axis (kernel_h/kernel_w only for 2-D),
+    /// and stride, pad and dilation absent (1, 0, 1), once, or once per axis.
+    /// </summary>
+    public static (int[] Kernel, int[] Stride, int[] Pad, int[] Dilation) ReadNd(ConvolutionParameter p, int axes, Func<string, LayerException> error)
+    {
+        if (axes < 1) throw error("needs at least one spatial axis after the channel axis");
+        int[] kernel;
+        if (p.HasKernelH || p.HasKernelW)
+        {
+            if (axes != 2) throw error($"kernel_h and kernel_w are for 2 spatial axes; this input has {axes}, so give kernel_size once or {axes} times");
+            var (kh, kw, _, _, _, _, _, _) = Read(p, error);
+            kernel = [kh, kw];
+        }
+        else kernel = PerAxis(p.KernelSize, axes, null, "kernel_size", error);
+        if (kernel.Any(k => k <= 0)) throw error($"kernel size must be positive, got {string.Join("x", kernel)}");
+        int[] stride = HwOrPerAxis(p.HasStrideH || p.HasStrideW, (int)p.StrideH, (int)p.StrideW, p.Stride, axes, 1, "stride", error);
+        int[] pad = HwOrPerAxis(p.HasPadH || p.HasPadW, (int)p.PadH, (int)p.PadW, p.Pad, axes, 0, "pad", error);
+        int[] dilation = PerAxis(p.Dilation, axes, 1, "dilation", error);
+        if (stride.Any(v => v <= 0)) throw error($"stride must be positive, got {string.Join("x", stride)}");
+        if (dilation.Any(v => v <= 0)) throw error($"dilation must be positive, got {string.Join("x", dilation)}");
+        return (kernel, stride, pad, dilation);
+    }
+
+    private static int[] HwOrPerAxis(bool explicitHw, int h, int w, IList<uint> values, int axes, int fallback, string name, Func<string, LayerException> error)
+    {
+        if (!explicitHw) return PerAxis(values, axes, fallback, name, error);
+        if (axes != 2) throw error($"{name}_h and {name}_w are for 2 spatial axes; this input has {axes}");
+        if (values.Count > 0) throw error($"give either {name} or {name}_h/{name}_w, not both");
+        return [h, w];
+    }
+
+    private static int[] PerAxis(IList<uint> values, int axes, int? fallback, string name, Func<string, LayerException> error) => values.Count switch
+    {
+        0 when fallback is int value => Enumerable.Repeat(value, axes).ToArray(),
+        1 => Enumerable.Repeat((int)values[0], axes).ToArray(),
+        _ when values.Count == axes => values.Select(v => (int)v).ToArray(),
+        _ => throw error($"{name} must be given {(fallback is null ? "" : "not at all, ")}once, or once per spatial axis ({axes}); got {values.Count} values"),
+    };
 }

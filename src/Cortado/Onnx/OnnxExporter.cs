@@ -213,15 +213,20 @@ public sealed class OnnxExporter
     private string Convolution(Layer layer, string x)
     {
         var p = layer.Param.ConvolutionParam;
-        var k = ConvolutionParams.Read(p, problem => new LayerException(layer.Name, layer.Type, problem));
         var weights = layer.Blobs[0];
+        // ONNX's Conv has channels on axis 1 and any number of spatial axes after it, as the weights have.
+        int axes = weights.NumAxes - 2;
+        if ((p.Axis < 0 ? p.Axis + weights.NumAxes : p.Axis) != 1)
+            throw Refuse(layer, $"channels on axis {p.Axis}; ONNX's Conv takes them on axis 1");
+        var w = ConvolutionParams.ReadNd(p, axes, problem => new LayerException(layer.Name, layer.Type, problem));
         var inputs = new List<string> { x, BlobTensor(layer.Name + "/W", weights) };
         if (p.BiasTerm) inputs.Add(BlobTensor(layer.Name + "/B", layer.Blobs[1]));
+        static long[] Longs(IEnumerable<int> values) => [.. values.Select(v => (long)v)];
         return _graph.Op(layer.Type == "Convolution" ? "Conv" : "ConvTranspose", layer.Name, n => n
-            .Ints("kernel_shape", k.KernelH, k.KernelW)
-            .Ints("strides", k.StrideH, k.StrideW)
-            .Ints("pads", k.PadH, k.PadW, k.PadH, k.PadW)
-            .Ints("dilations", k.DilationH, k.DilationW)
+            .Ints("kernel_shape", Longs(w.Kernel))
+            .Ints("strides", Longs(w.Stride))
+            .Ints("pads", Longs([.. w.Pad, .. w.Pad]))
+            .Ints("dilations", Longs(w.Dilation))
             .Int("group", p.Group), [.. inputs]);
     }
 

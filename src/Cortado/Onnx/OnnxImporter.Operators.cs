@@ -130,21 +130,34 @@ public sealed partial class OnnxImporter
     private void Convolution(NodeProto node, bool transposed)
     {
         var w = Constant(node, 1);
-        if (w.Dims.Count != 4) throw Refuse(node, $"its weights have {w.Dims.Count} dimensions; Cortado convolves 2-D images (4-D weights)");
+        if (w.Dims.Count < 3) throw Refuse(node, $"its weights have {w.Dims.Count} dimensions; a convolution's have 2 plus one per spatial axis");
+        int axes = w.Dims.Count - 2;
         var xs = Shape(node, node.Input[0]);
+        if (xs.Length != axes + 2) throw Refuse(node, $"its input has {xs.Length} dimensions and its weights {w.Dims.Count}; they must agree");
         int group = (int)Int(node, "group", 1);
-        long[] kernel = Ints(node, "kernel_shape") ?? [w.Dims[2], w.Dims[3]];
-        long[] strides = Ints(node, "strides") ?? [1, 1], dilations = Ints(node, "dilations") ?? [1, 1];
-        if (kernel[0] != w.Dims[2] || kernel[1] != w.Dims[3]) throw Refuse(node, $"kernel_shape {string.Join("x", kernel)} disagrees with its weights {w.Dims[2]}x{w.Dims[3]}");
+        long[] shape = [.. w.Dims.Skip(2)];
+        long[] kernel = Ints(node, "kernel_shape") ?? shape;
+        long[] strides = Ints(node, "strides") ?? Ones(axes), dilations = Ints(node, "dilations") ?? Ones(axes);
+        if (!kernel.SequenceEqual(shape)) throw Refuse(node, $"kernel_shape {string.Join("x", kernel)} disagrees with its weights {string.Join("x", shape)}");
         if (Ints(node, "output_padding") is { } extra && extra.Any(e => e != 0)) throw Refuse(node, "output_padding is not 0; Caffe's Deconvolution has none");
         if (Attribute(node, "output_shape") != null) throw Refuse(node, "gives output_shape; write the equivalent pads instead");
         var pads = Padding(node, xs, kernel, strides, dilations);
         int outputs = (int)(transposed ? w.Dims[1] * group : w.Dims[0]);
         var p = new ConvolutionParameter { NumOutput = (uint)outputs, Group = (uint)group, BiasTerm = HasInput(node, 2) };
-        SetPair(kernel[0], kernel[1], v => p.KernelSize.Add(v), v => p.KernelH = v, v => p.KernelW = v);
-        SetPair(strides[0], strides[1], v => p.Stride.Add(v), v => p.StrideH = v, v => p.StrideW = v);
-        SetPair(pads[0], pads[1], v => p.Pad.Add(v), v => p.PadH = v, v => p.PadW = v);
-        if (dilations.Any(d => d != 1)) p.Dilation.AddRange(dilations[0] == dilations[1] ? [(uint)dilations[0]] : [(uint)dilations[0], (uint)dilations[1]]);
+        if (axes == 2)
+        {
+            SetPair(kernel[0], kernel[1], v => p.KernelSize.Add(v), v => p.KernelH = v, v => p.KernelW = v);
+            SetPair(strides[0], strides[1], v => p.Stride.Add(v), v => p.StrideH = v, v => p.StrideW = v);
+            SetPair(pads[0], pads[1], v => p.Pad.Add(v), v => p.PadH = v, v => p.PadW = v);
+        }
+        else
+        {
+            // Caffe's N-D spelling: one value for every axis, or one per axis.
+            p.KernelSize.AddRange(PerAxis(kernel, 0));
+            p.Stride.AddRange(PerAxis(strides, 1));
+            p.Pad.AddRange(PerAxis(pads, 0));
+        }
+        p.Dilation.AddRange(PerAxis(dilations, 1));
         var blobs = new List<BlobProto> { Blob(w.Dims, Floats(node, 1)) };
         if (p.BiasTerm) blobs.Add(Blob([outputs], Floats(node, 2)));
         Layer(node, transposed ? "Deconvolution" : "Convolution", [node.Input[0]], [node.Output[0]], false, [.. blobs]).ConvolutionParam = p;
@@ -153,17 +166,24 @@ public sealed partial class OnnxImporter
             long size = xs[axis + 2], k = dilations[axis] * (kernel[axis] - 1) + 1;
             return (int)(transposed ? strides[axis] * (size - 1) + k - 2 * pads[axis] : (size + 2 * pads[axis] - k) / strides[axis] + 1);
         }
-        _shapes[node.Output[0]] = [xs[0], outputs, Out(0), Out(1)];
+        _shapes[node.Output[0]] = [xs[0], outputs, .. Enumerable.Range(0, axes).Select(Out)];
     }
+
+    private static long[] Ones(int axes) => [.. Enumerable.Repeat(1L, axes)];
+
+    /// <summary>Nothing when every axis has Caffe's default, one value when all agree, else one per axis.</summary>
+    private static IEnumerable<uint> PerAxis(long[] values, long fallback) =>
+        values.All(v => v == fallback) ? [] : values.Distinct().Count() == 1 ? [(uint)values[0]] : values.Select(v => (uint)v);
 
     /// <summary>Symmetric padding (Caffe pads both sides alike) from pads or auto_pad, for a dilated kernel.</summary>
     private long[] Padding(NodeProto node, int[] xs, long[] kernel, long[] strides, long[] dilations)
     {
-        long[] extent = [dilations[0] * (kernel[0] - 1) + 1, dilations[1] * (kernel[1] - 1) + 1];
-        long[] pads = Padding4(node, xs, extent, strides);
-        if (pads[0] != pads[2] || pads[1] != pads[3])
+        long[] extent = [.. kernel.Select((k, a) => dilations[a] * (k - 1) + 1)];
+        long[] pads = Pads(node, xs, extent, strides);
+        int axes = extent.Length;
+        if (!pads[..axes].SequenceEqual(pads[axes..]))
             throw Refuse(node, $"pads {string.Join(",", pads)} differ between the start and the end; Caffe pads both sides alike");
-        return [pads[0], pads[1]];
+        return pads[..axes];
     }
 
     private static void SetPair(long h, long w, Action<uint> both, Action<uint> setH, Action<uint> setW)
@@ -188,32 +208,34 @@ public sealed partial class OnnxImporter
         if (xs.Length != 4) throw Refuse(node, $"pools a {xs.Length}-D tensor; Caffe pools N x C x H x W");
         long[] kernel = Ints(node, "kernel_shape") ?? throw Refuse(node, "has no kernel_shape");
         long[] strides = Ints(node, "strides") ?? [1, 1];
-        var p = OnnxPooling.Import(msg => Refuse(node, msg), max, xs[2], xs[3], kernel, strides, Padding4(node, xs, kernel, strides),
+        var p = OnnxPooling.Import(msg => Refuse(node, msg), max, xs[2], xs[3], kernel, strides, Pads(node, xs, kernel, strides),
             Int(node, "ceil_mode", 0) != 0, Int(node, "count_include_pad", 0) != 0, prepad, out int outH, out int outW);
         Layer(node, "Pooling", [x], [node.Output[0]]).PoolingParam = p;
         _shapes[node.Output[0]] = [xs[0], xs[1], outH, outW];
     }
 
-    /// <summary>The four pads (start H, start W, end H, end W) of a window spanning <paramref name="extent"/>, from pads or auto_pad.</summary>
-    private long[] Padding4(NodeProto node, int[] xs, long[] extent, long[] strides)
+    /// <summary>The pads of a window spanning <paramref name="extent"/> per spatial axis (the starts, then the ends), from pads or auto_pad.</summary>
+    private long[] Pads(NodeProto node, int[] xs, long[] extent, long[] strides)
     {
+        int axes = extent.Length;
         string auto = Text(node, "auto_pad", "NOTSET");
         switch (auto)
         {
             case "SAME_UPPER" or "SAME_LOWER":
-                var pads = new long[4];
-                for (int a = 0; a < 2; a++)
+                var pads = new long[2 * axes];
+                for (int a = 0; a < axes; a++)
                 {
                     long size = xs[a + 2], outSize = (size + strides[a] - 1) / strides[a];
                     long total = Math.Max(0, (outSize - 1) * strides[a] + extent[a] - size);
                     pads[a] = auto == "SAME_UPPER" ? total / 2 : total - total / 2;
-                    pads[a + 2] = total - pads[a];
+                    pads[a + axes] = total - pads[a];
                 }
                 return pads;
             case "VALID":
-                return [0, 0, 0, 0];
+                return new long[2 * axes];
             case "NOTSET":
-                return Ints(node, "pads") ?? [0, 0, 0, 0];
+                var given = Ints(node, "pads") ?? new long[2 * axes];
+                return given.Length == 2 * axes ? given : throw Refuse(node, $"has {given.Length} pads for {axes} spatial axes; ONNX gives a start and an end per axis");
             default:
                 throw Refuse(node, $"auto_pad '{auto}' is not one ONNX defines");
         }

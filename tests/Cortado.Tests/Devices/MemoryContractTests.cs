@@ -86,6 +86,7 @@ public class MemoryContractTests
         ["LSTM"] = ("type: 'LSTM' recurrent_param { num_output: 3 weight_filler { type: 'gaussian' std: 0.3 } }", () => [Filled(1, 1f, 3, 2, 4), Labels(2, 2, 3, 2), Filled(3, 1f, 2, 2)], 1, [true, false, true]),
         ["LSTMUnit"] = ("type: 'LSTMUnit'", () => [Filled(1, 1f, 1, 2, 3), Filled(2, 1f, 1, 2, 12), Labels(2, 3, 1, 2)], 2, [true, true, false]),
         ["RNN"] = ("type: 'RNN' recurrent_param { num_output: 3 weight_filler { type: 'gaussian' std: 0.3 } expose_hidden: true }", () => [Filled(1, 1f, 3, 2, 4), Labels(2, 2, 3, 2), Filled(3, 1f, 1, 2, 3)], 2, [true, false, false]),
+        ["Im2col"] = ("type: 'Im2col' convolution_param { kernel_size: 2 pad: 1 }", () => [Filled(1, 1f, 2, 3, 4, 4)], 1, [true]),
         ["MVN"] = ("type: 'MVN'", () => [Filled(1, 1f, 2, 3, 4, 5)], 1, [true]),
         ["MultinomialLogisticLoss"] = ("type: 'MultinomialLogisticLoss'", () => [Filled(1, 1f, 4, 5), Labels(5, 2, 4)], 1, [true, false]),
         ["Parameter"] = ("type: 'Parameter' parameter_param { shape { dim: 2 dim: 3 } }", () => [], 1, []),

@@ -112,6 +112,10 @@ public abstract class CatalogueLayerTests<TDevice> where TDevice : ITestDevice
         Check($"type: 'SPP' spp_param {{ {settings} }}", [bottom]);
     }
 
+    [Fact]
+    public void FilterGradient() =>
+        new GradientChecker().Check(Create("type: 'Filter'"), [Filled(20, 1f, 5, 2, 3), Filled(21, 1f, 5, 4), Values([1, 0, 0, 2, 1], 5, 1)], Tops(2), checkBottoms: [0, 1]);
+
     // ---------------------------------------------------------------- by hand
 
     [Fact]
@@ -222,6 +226,26 @@ public abstract class CatalogueLayerTests<TDevice> where TDevice : ITestDevice
         Near([1, 1, 0, 0, 2, 2], dx[0]);
         var error = Assert.Throws<Cortado.Errors.LayerException>(() => Run("type: 'BatchReindex'", [Values([1, 2], 2, 1), Values([2], 1)], propagate: [true, false]));
         Assert.Contains("index 2 is not a sample of the 2", error.Message);
+    }
+
+    [Fact]
+    public void FilterKeepsTheSelectedSamplesInOrder()
+    {
+        var layer = Create("name: 'f' type: 'Filter'");
+        var bottom = new[] { Values([1, 2, 3, 4, 5, 6, 7, 8], 4, 2), Values([0, 1, 0, -1], 4) };
+        var top = Tops(1);
+        layer.SetUp(bottom, top);
+        Assert.Equal([4, 2], top[0].Shape.ToArray()); // before any data, the full batch, as Caffe's first reshape
+        layer.Forward(bottom, top);
+        Assert.Equal([2, 2], top[0].Shape.ToArray());
+        Near([3, 4, 7, 8], top[0].HostData);
+        new float[] { 10, 20, 30, 40 }.CopyTo(top[0].Diff);
+        layer.Backward(top, [true, false], bottom);
+        Near([0, 0, 10, 20, 0, 0, 30, 40], bottom[0].HostDiff);
+        var selector = Assert.Throws<Cortado.Errors.LayerException>(() => Create("name: 'f' type: 'Filter'").SetUp([new Blob(4, 2), new Blob(4, 2)], Tops(1)));
+        Assert.Contains("the selector (last bottom) must be N or N x 1", selector.Message);
+        var count = Assert.Throws<Cortado.Errors.LayerException>(() => Create("name: 'f' type: 'Filter'").SetUp([new Blob(4, 2), new Blob(3)], Tops(1)));
+        Assert.Contains("must have the selector's 3 samples", count.Message);
     }
 
     [Fact]

@@ -98,6 +98,18 @@ internal static class OnnxNets
         """;
 
     /// <summary>The named net with its input batch set to <paramref name="batch"/>.</summary>
+    /// <summary>3-D and 1-D convolutions (Caffe's N-D path) and a 3-D deconvolution, which ONNX's Conv takes as they are.</summary>
+    public const string Volumetric = """
+        name: "volumetric"
+        layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 2 dim: 5 dim: 6 dim: 4 } } }
+        layer { name: "conv3d" type: "Convolution" bottom: "data" top: "conv3d"
+          convolution_param { num_output: 4 kernel_size: 3 kernel_size: 2 kernel_size: 3 stride: 1 stride: 2 stride: 1 pad: 1 pad: 0 pad: 1 dilation: 1 dilation: 1 dilation: 2 group: 2 } }
+        layer { name: "relu" type: "ReLU" bottom: "conv3d" top: "conv3d" }
+        layer { name: "deconv3d" type: "Deconvolution" bottom: "conv3d" top: "deconv3d" convolution_param { num_output: 2 kernel_size: 2 stride: 2 } }
+        layer { name: "flat" type: "Reshape" bottom: "deconv3d" top: "flat" reshape_param { shape { dim: 0 dim: 2 dim: -1 } } }
+        layer { name: "conv1d" type: "Convolution" bottom: "flat" top: "conv1d" convolution_param { num_output: 3 kernel_size: 5 stride: 3 pad: 2 } }
+        """;
+
     public static NetParameter Parse(string prototxt, int batch)
     {
         var param = TextFormat.Parse<NetParameter>(prototxt);
@@ -109,6 +121,7 @@ internal static class OnnxNets
     [
         ("LeNet", ModelZoo.LeNet), ("seed, pooling stride 1", Seed(1)), ("seed, pooling stride 2", Seed(2)),
         ("CIFAR-10 quick", ModelZoo.Cifar10Quick), ("GoogLeNet block", GoogLeNetBlock), ("every layer", EveryLayer),
+        ("volumetric", Volumetric),
     ];
 
     /// <summary>Gives every parameter random values (BatchNorm's running variance positive, its factor not 1) and the inputs random pixels.</summary>
