@@ -31,7 +31,7 @@ public sealed class TestVerb : IVerb
         var (iterations, state) = NetVerbOptions.Read(arguments, Name, Phase.Test);
         var log = console.Log;
         log.Info("caffe.cs", $"Use CPU ({CpuCompute.Instance.Name}).");
-        var net = new Net(ProtoFiles.ReadNetText(model), state, new NetOptions { Log = log, Random = new CaffeRandom(1) });
+        using var net = new Net(ProtoFiles.ReadNetText(model), state, new NetOptions { Log = log, Random = new CaffeRandom(1) });
         foreach (var file in weights.Split(',', StringSplitOptions.RemoveEmptyEntries))
             net.CopyTrainedLayersFrom(ProtoFiles.ReadWeights(file), file);
         log.Info("caffe.cs", $"Running for {iterations} iterations.");

@@ -32,7 +32,7 @@ public sealed class TimeVerb : IVerb
         var (iterations, state) = NetVerbOptions.Read(arguments, Name, ParsePhase(arguments.Get("phase") ?? "TRAIN"));
         var log = console.Log;
         log.Info("caffe.cs", $"Use CPU ({CpuCompute.Instance.Name}).");
-        var net = new Net(ProtoFiles.ReadNetText(modelPath), state, new NetOptions { Log = log, Random = new CaffeRandom(1) });
+        using var net = new Net(ProtoFiles.ReadNetText(modelPath), state, new NetOptions { Log = log, Random = new CaffeRandom(1) });
         FillInputs(net);
 
         log.Info("caffe.cs", "Performing Forward");

@@ -57,7 +57,7 @@ public sealed class TrainVerb : IVerb
         }
         if (param.HasSolverMode && param.SolverMode == SolverParameter.Types.SolverMode.Gpu)
             log.Warning("caffe.cs", "solver_mode is GPU, but this build of Cortado has no GPU backend: training on the CPU (set solver_mode: CPU to say so)");
-        var solver = SolverFactory.Create(param, new SolverOptions { SolverPath = solverPath, Log = log });
+        using var solver = SolverFactory.Create(param, new SolverOptions { SolverPath = solverPath, Log = log });
         if (weights != null)
         {
             foreach (var file in weights.Split(',', StringSplitOptions.RemoveEmptyEntries))
