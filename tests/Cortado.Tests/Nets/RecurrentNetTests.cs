@@ -6,33 +6,23 @@ using Cortado.Tests.Solvers;
 namespace Cortado.Tests.Nets;
 
 /// <summary>
-/// An LSTM net in Caffe's recurrent form (x of T x N x 1, cont of T x N, an InnerProduct on axis 2)
+/// examples/lstm_delay: an LSTM net in Caffe's recurrent form (x of T x N x 1, cont of T x N, an InnerProduct on axis 2)
 /// trained end to end by the solver on a task only memory can solve: output the previous step's
 /// input. The same net with every cont at 0 (no memory) cannot learn it, which shows the gradient
 /// really runs through time.
 /// </summary>
 public abstract class RecurrentNetTests<TDevice> where TDevice : ITestDevice
 {
-    private static string DelayNet(float continuation) => $$"""
-        name: "delay"
-        layer { name: "data" type: "DummyData" top: "x" top: "start" top: "rest" top: "zero"
-          dummy_data_param { shape { dim: 8 dim: 16 dim: 1 } shape { dim: 1 dim: 16 } shape { dim: 7 dim: 16 } shape { dim: 1 dim: 16 dim: 1 }
-            data_filler { type: "gaussian" std: 1 } data_filler { type: "constant" value: 0 } data_filler { type: "constant" value: {{continuation}} } data_filler { type: "constant" value: 0 } } }
-        layer { name: "cont" type: "Concat" bottom: "start" bottom: "rest" top: "cont" concat_param { axis: 0 } }
-        layer { name: "split_x" type: "Slice" bottom: "x" top: "x_head" top: "x_last" slice_param { axis: 0 slice_point: 7 } }
-        layer { name: "silence" type: "Silence" bottom: "x_last" }
-        layer { name: "target" type: "Concat" bottom: "zero" bottom: "x_head" top: "target" concat_param { axis: 0 } }
-        layer { name: "lstm" type: "LSTM" bottom: "x" bottom: "cont" top: "h"
-          recurrent_param { num_output: 16 weight_filler { type: "uniform" min: -0.1 max: 0.1 } bias_filler { type: "constant" value: 0 } } }
-        layer { name: "predict" type: "InnerProduct" bottom: "h" top: "y"
-          inner_product_param { num_output: 1 axis: 2 weight_filler { type: "gaussian" std: 0.1 } } }
-        layer { name: "loss" type: "EuclideanLoss" bottom: "y" bottom: "target" top: "loss" }
-        """;
+    /// <summary>examples/lstm_delay as it ships, or with every cont at <paramref name="continuation"/> after the first step.</summary>
+    private static string DelayNet(float continuation) =>
+        File.ReadAllText(Path.Combine(RepoPaths.Root, "examples/lstm_delay/train.prototxt"))
+            .Replace("data_filler { type: \"constant\" value: 1 }", $"data_filler {{ type: \"constant\" value: {continuation} }}");
 
     private static List<float> Train(float continuation, int iterations)
     {
-        var solver = SolverFactory.Create(
-            SolverTestNets.Solver(DelayNet(continuation), $"type: 'Adam' base_lr: 0.01 lr_policy: 'fixed' momentum: 0.9 momentum2: 0.999 max_iter: {iterations} random_seed: 3"),
+        // The example's solver, its net given inline.
+        var settings = File.ReadAllText(Path.Combine(RepoPaths.Root, "examples/lstm_delay/solver.prototxt")).Replace("net: \"examples/lstm_delay/train.prototxt\"", "");
+        var solver = SolverFactory.Create(SolverTestNets.Solver(DelayNet(continuation), settings),
             new SolverOptions { Log = new CaffeLog(null), Compute = TDevice.Compute });
         var losses = new List<float>();
         solver.IterationDone += (_, loss, _, _) => losses.Add(loss);
