@@ -10,7 +10,9 @@ namespace Cortado.Cli.Verbs;
 /// Caffe's <c>caffe train</c>: trains from a solver prototxt, from scratch, from --weights
 /// (comma-separated .caffemodel files, fine-tuning) or resuming a --snapshot .solverstate.
 /// SIGINT and SIGTERM stop after the current iteration with a snapshot; SIGHUP snapshots and
-/// goes on (Caffe's -sigint_effect/-sighup_effect defaults, both settable).
+/// goes on (Caffe's -sigint_effect/-sighup_effect defaults, both settable). Under
+/// <c>mpirun -np N</c> it trains data-parallel: rank 0 logs, tests and snapshots, the others stay
+/// quiet, and a signal is left to mpirun, which ends every rank (the last snapshot is whole).
 /// </summary>
 public sealed class TrainVerb : IVerb
 {
@@ -30,6 +32,7 @@ public sealed class TrainVerb : IVerb
         new("gpu", "GPU id; this build has no GPU backend"),
         new("stage", "comma-separated stages of the train net's state (as caffe train -stage)"),
         new("level", "the train net's level (as caffe train -level)"),
+        new("check_weights", "under mpirun: every N iterations, check that all ranks hold bit-identical weights"),
     ];
 
     public int Run(VerbArguments arguments, VerbConsole console)
@@ -44,7 +47,8 @@ public sealed class TrainVerb : IVerb
         var onInterrupt = ParseEffect(arguments.Get("sigint_effect") ?? "stop", "sigint_effect");
         var onHangup = ParseEffect(arguments.Get("sighup_effect") ?? "snapshot", "sighup_effect");
 
-        var log = console.Log;
+        using var communicator = Distributed.MpiCommunicator.ForThisProcess();
+        var log = communicator.Rank == 0 ? console.Log : Logging.CaffeLog.Null;
         log.Info("caffe.cs", $"Use CPU ({CpuCompute.Instance.Name}).");
         var param = ProtoFiles.ReadSolverText(solverPath);
         // As caffe train: -level and -stage set the train net's state.
@@ -57,7 +61,10 @@ public sealed class TrainVerb : IVerb
         }
         if (param.HasSolverMode && param.SolverMode == SolverParameter.Types.SolverMode.Gpu)
             log.Warning("caffe.cs", "solver_mode is GPU, but this build of Cortado has no GPU backend: training on the CPU (set solver_mode: CPU to say so)");
-        using var solver = SolverFactory.Create(param, new SolverOptions { SolverPath = solverPath, Log = log });
+        using var solver = SolverFactory.Create(param, new SolverOptions
+        {
+            SolverPath = solverPath, Log = log, Communicator = communicator, CheckWeightsEvery = arguments.GetInt("check_weights", 0),
+        });
         if (weights != null)
         {
             foreach (var file in weights.Split(',', StringSplitOptions.RemoveEmptyEntries))
@@ -69,10 +76,12 @@ public sealed class TrainVerb : IVerb
         }
         if (snapshot != null) _ = ProtoFiles.ReadSolverState(snapshot); // fail before any work on a bad file
 
-        using var progress = ProgressLine.ForStandardError(solver);
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; solver.Request(onInterrupt); });
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; solver.Request(onInterrupt); });
-        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; solver.Request(onHangup); });
+        using var progress = communicator.Rank == 0 ? ProgressLine.ForStandardError(solver) : null;
+        // One rank stopping alone would leave the others waiting in a sum; under mpirun, signals end the job.
+        bool single = communicator.Size == 1;
+        using var interrupt = single ? PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; solver.Request(onInterrupt); }) : null;
+        using var terminate = single ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; solver.Request(onInterrupt); }) : null;
+        using var hangup = single ? PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; solver.Request(onHangup); }) : null;
         solver.Solve(snapshot, arguments.Get("stop_at") != null ? arguments.GetInt("stop_at", 0) : null);
         return 0;
     }

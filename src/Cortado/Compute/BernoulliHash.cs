@@ -12,22 +12,27 @@ namespace Cortado.Compute;
 /// </summary>
 public static unsafe class BernoulliHash
 {
-    /// <summary>values[i] = <paramref name="one"/> with probability <paramref name="p"/>, else 0.</summary>
-    public static void Fill(Span<float> values, double p, float one, ulong key)
+    /// <summary>
+    /// values[i] = <paramref name="one"/> with probability <paramref name="p"/>, else 0, decided by
+    /// hash(key, <paramref name="offset"/> + i): a rank holding samples from the offset on draws the
+    /// part of the mask one process would draw for the whole batch.
+    /// </summary>
+    public static void Fill(Span<float> values, double p, float one, ulong key, long offset = 0)
     {
         fixed (float* target = values)
         {
             nint address = (nint)target;
             uint threshold = Threshold(p);
             bool always = p >= 1.0;
-            ParallelWork.For(values.Length, 4, (_, start, end) => FillRange((float*)address, start, end, threshold, always, one, key));
+            uint first = (uint)offset;
+            ParallelWork.For(values.Length, 4, (_, start, end) => FillRange((float*)address, start, end, threshold, always, one, key, first));
         }
     }
 
     private static uint Threshold(double p) => p <= 0 ? 0u : p >= 1 ? uint.MaxValue : (uint)(p * 4294967296.0);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FillRange(float* values, int start, int end, uint threshold, bool always, float one, ulong key)
+    private static void FillRange(float* values, int start, int end, uint threshold, bool always, float one, ulong key, uint first)
     {
         uint k0 = (uint)key, k1 = (uint)(key >> 32);
         int i = start;
@@ -40,13 +45,13 @@ public static unsafe class BernoulliHash
             var vone = Vector256.Create(one);
             for (; i <= end - 8; i += 8)
             {
-                var hash = Mix(Mix(Vector256.Create((uint)i) + lanes + vk0) ^ vk1);
+                var hash = Mix(Mix(Vector256.Create((uint)i + first) + lanes + vk0) ^ vk1);
                 var keep = always ? Vector256<uint>.AllBitsSet : Vector256.LessThan(hash, vthreshold);
                 (keep.AsSingle() & vone).Store(values + i);
             }
         }
         for (; i < end; i++)
-            values[i] = always || Mix(Mix((uint)i + k0) ^ k1) < threshold ? one : 0f;
+            values[i] = always || Mix(Mix((uint)i + first + k0) ^ k1) < threshold ? one : 0f;
     }
 
     // Chris Wellons's "lowbias32" mixer.

@@ -233,7 +233,7 @@ public abstract class HostMemoryCompute : ICompute
         DeviceSpan<float> dc, DeviceSpan<float> dh, DeviceSpan<float> dcPrev, DeviceSpan<float> dgates) =>
         LstmCell.Backward(num, hidden, Host(cPrev), Host(gates), Host(cont), Host(c), Host(dc), Host(dh), Host(dcPrev), Host(dgates));
 
-    public void Bernoulli(DeviceSpan<float> y, double p, float one, ulong key) => BernoulliHash.Fill(Host(y), p, one, key);
+    public void Bernoulli(DeviceSpan<float> y, double p, float one, ulong key, long offset = 0) => BernoulliHash.Fill(Host(y), p, one, key, offset);
     public void Uniform(DeviceSpan<float> y, float min, float max, ulong key) => CounterRandom.Uniform(Host(y), min, max, key);
     public void Gaussian(DeviceSpan<float> y, float mean, float std, ulong key) => CounterRandom.Gaussian(Host(y), mean, std, key);
 

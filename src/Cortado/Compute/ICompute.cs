@@ -106,7 +106,8 @@ public interface ICompute
         DeviceSpan<float> dc, DeviceSpan<float> dh, DeviceSpan<float> dcPrev, DeviceSpan<float> dgates);
 
     // ---- random streams keyed by counter: element i depends on (key, i) only ----
-    void Bernoulli(DeviceSpan<float> y, double p, float one, ulong key);
+    /// <summary>Element i depends on (key, offset + i) only: a shard of a batch draws its part of the whole batch's mask.</summary>
+    void Bernoulli(DeviceSpan<float> y, double p, float one, ulong key, long offset = 0);
     void Uniform(DeviceSpan<float> y, float min, float max, ulong key);
     void Gaussian(DeviceSpan<float> y, float mean, float std, ulong key);
 

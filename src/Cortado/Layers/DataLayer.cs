@@ -11,6 +11,8 @@ namespace Cortado.Layers;
 /// transform_param) and their labels per forward pass, reading the database in key order and
 /// starting again at the end, after skipping a random number of records up to rand_skip.
 /// A background thread keeps <c>prefetch</c> batches ready so the solver never waits on the disk.
+/// In data-parallel training rank r of N reads the r-th of every N consecutive batches; its
+/// position counts the records of all ranks, so a snapshot resumes on any number of them.
 /// </summary>
 [LayerType("Data")]
 public sealed class DataLayer(LayerParameter param, LayerContext context) : Layer(param, context), IResumableData, IDisposable
@@ -114,7 +116,7 @@ public sealed class DataLayer(LayerParameter param, LayerContext context) : Laye
         batch.Data.CopyTo(top[0].Data);
         if (top.Count > 1) batch.Labels.CopyTo(top[1].Data);
         _free.Enqueue(batch);
-        _nextRecord += _batch;
+        _nextRecord += (long)_batch * Context.Shard.Ranks;
     }
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom) { }
@@ -124,8 +126,10 @@ public sealed class DataLayer(LayerParameter param, LayerContext context) : Laye
         try
         {
             using var reader = RecordDatabases.OpenReader(source);
-            for (long i = 0, skip = first % reader.Count; i < skip; i++) reader.Next();
-            long index = first;
+            var shard = Context.Shard;
+            long others = (long)(shard.Ranks - 1) * _batch;
+            for (long i = 0, skip = (first + (long)shard.Rank * _batch) % reader.Count; i < skip; i++) reader.Next();
+            long index = first + (long)shard.Rank * _batch;
             int inputSize = _channels * _height * _width, outputSize = _output.C * _output.H * _output.W;
             var image = new float[inputSize];
             while (!stop.IsCancellationRequested)
@@ -146,6 +150,9 @@ public sealed class DataLayer(LayerParameter param, LayerContext context) : Laye
                     transformer.Transform(image, _channels, _height, _width, data.AsSpan(n * outputSize, outputSize));
                     labels[n] = datum.Label;
                 }
+                // The other ranks' batches of this group.
+                for (long i = 0; i < others % reader.Count; i++) reader.Next();
+                index += others;
                 _queue!.Add(recycled, stop);
             }
         }

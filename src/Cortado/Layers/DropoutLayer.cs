@@ -34,7 +34,8 @@ public sealed class DropoutLayer(LayerParameter param, LayerContext context) : N
     {
         if (Phase != Phase.Train) { if (!ReferenceEquals(bottom[0], top[0])) Backend.Copy(ReadData(bottom[0]), WriteData(top[0])); return; }
         var mask = WriteData(_mask);
-        Backend.Bernoulli(mask, 1.0 - _ratio, _scale, Context.Random.NextKey());
+        // A shard draws its samples' part of the whole batch's mask, so N ranks drop what one process would.
+        Backend.Bernoulli(mask, 1.0 - _ratio, _scale, Context.Random.NextKey(), (long)Context.Shard.Rank * _mask.Count);
         Backend.Mul(ReadData(bottom[0]), mask, WriteData(top[0]));
     }
 

@@ -44,7 +44,7 @@ public sealed partial class Net : IDisposable
         Name = param.Name;
         State = state;
         DebugInfo = param.DebugInfo;
-        Context = new LayerContext(state.Phase, options.Compute, options.Random ?? new CaffeRandom(1), _log);
+        Context = new LayerContext(state.Phase, options.Compute, options.Random ?? new CaffeRandom(1), _log) { Shard = options.Shard };
         var filtered = SplitInsertion.Insert(NetFilter.Filter(param, state));
         try { Build(filtered, param.ForceBackward); }
         catch (LayerException e) when (StageHint(param, state) is { } hint)
@@ -175,9 +175,13 @@ public sealed partial class Net : IDisposable
             if (!_layerNeedsBackward[i]) continue;
             _layers[i].Backward(_tops[i], _bottomNeedsBackward[i], _bottoms[i]);
             if (DebugInfo) BackwardDebugInfo(i);
+            LayerBackwardDone?.Invoke(i);
         }
         if (DebugInfo) ParamNormsDebugInfo();
     }
+
+    /// <summary>After layer i's backward, with its parameter gradients final unless an earlier layer shares them (data-parallel training starts their reduction here).</summary>
+    public event Action<int>? LayerBackwardDone;
 
     public float ForwardBackward()
     {

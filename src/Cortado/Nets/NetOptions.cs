@@ -11,4 +11,6 @@ public sealed record NetOptions
     /// <summary>The net's random source; one seeded with 1 when not given.</summary>
     public CaffeRandom? Random { get; init; }
     public CaffeLog Log { get; init; } = CaffeLog.Null;
+    /// <summary>This process's part of each batch when training data-parallel.</summary>
+    public DataShard Shard { get; init; } = DataShard.Whole;
 }

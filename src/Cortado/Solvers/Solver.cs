@@ -30,6 +30,12 @@ public abstract class Solver : IDisposable
     private int _seed;
     private volatile SolverAction _requested;
     private int _snapshotIter = -1;
+    private readonly Distributed.ICommunicator _communicator;
+    private readonly Distributed.GradientAllreduce? _allreduce;
+    private readonly int _checkWeightsEvery;
+
+    /// <summary>Rank 0 of a data-parallel job (or the only process): it tests and writes the snapshots.</summary>
+    public bool IsRoot => _communicator.Rank == 0;
 
     protected Solver(SolverParameter param, SolverOptions? options = null)
     {
@@ -40,10 +46,22 @@ public abstract class Solver : IDisposable
         SolverPath = options.SolverPath;
         Validate(param);
         WarnAboutLikelyMistakes(param);
+        _communicator = options.Communicator;
+        _checkWeightsEvery = options.CheckWeightsEvery;
         _seed = param.RandomSeed >= 0 ? (int)param.RandomSeed : Environment.TickCount & int.MaxValue;
+        // Every rank draws the same random streams: dropout then keys each rank's part of the batch by its offset.
+        if (_communicator.Size > 1) _seed = (int)_communicator.Broadcast(_seed);
         var (trainParam, testParams) = SolverNets.Resolve(param, options.SolverPath);
         _log.Info("solver.cs", $"Creating training net from {trainParam.Source}");
-        Net = new Net(trainParam.Net, trainParam.State, new NetOptions { Log = _log, Random = new CaffeRandom(_seed), Compute = Backend });
+        Net = new Net(trainParam.Net, trainParam.State, new NetOptions
+        {
+            Log = _log, Random = new CaffeRandom(_seed), Compute = Backend, Shard = new DataShard(_communicator.Rank, _communicator.Size),
+        });
+        if (_communicator.Size > 1)
+        {
+            _allreduce = new Distributed.GradientAllreduce(Net, _communicator);
+            _log.Info("solver.cs", $"Data-parallel training on {_communicator.Size} ranks: an effective batch of {_communicator.Size} x each net's batch, gradients averaged by MPI_Allreduce");
+        }
         try { BuildRest(param, testParams); }
         catch
         {
@@ -108,8 +126,19 @@ public abstract class Solver : IDisposable
 
     protected abstract void ComputeUpdateValue(int paramId, float rate);
 
+    /// <summary>The debug check of data-parallel training: every rank must hold bit-identical weights.</summary>
+    private void CheckWeightsAgree()
+    {
+        ulong hash = 14695981039346656037UL;
+        foreach (var blob in Net.LearnableParams)
+            foreach (byte b in System.Runtime.InteropServices.MemoryMarshal.AsBytes(blob.HostData)) hash = (hash ^ b) * 1099511628211UL;
+        if (!_communicator.AllEqual(hash))
+            throw new CortadoException($"rank {_communicator.Rank}: the ranks' weights differ after iteration {Iter} (weights hash {hash:x16}); the data-parallel update is not the same everywhere");
+    }
+
     public void Dispose()
     {
+        _allreduce?.Dispose();
         Net.Dispose();
         foreach (var net in _testNets) net.Dispose();
     }
@@ -135,19 +164,19 @@ public abstract class Solver : IDisposable
         if (stopAt < Param.MaxIter)
         {
             Step(Math.Max(0, stopAt.Value - Iter));
-            if (_snapshotIter != Iter) Snapshot();
+            if (IsRoot && _snapshotIter != Iter) Snapshot();
             _log.Info("solver.cs", $"Optimization stopped early{(_requested == SolverAction.Stop ? "" : $" at iteration {Iter} (--stop_at)")}.");
             return;
         }
         Step(Param.MaxIter - Iter);
         if (_requested == SolverAction.Stop) { _log.Info("solver.cs", "Optimization stopped early."); return; }
-        if (Param.SnapshotAfterTrain && (Param.Snapshot == 0 || Iter % Param.Snapshot != 0)) Snapshot();
-        if (Param.Display > 0 && Iter % Param.Display == 0)
+        if (IsRoot && Param.SnapshotAfterTrain && (Param.Snapshot == 0 || Iter % Param.Snapshot != 0)) Snapshot();
+        if (IsRoot && Param.Display > 0 && Iter % Param.Display == 0)
         {
             float loss = Net.Forward();
             _log.Info("solver.cs", $"Iteration {Iter}, loss = {G(loss)}");
         }
-        if (Param.TestInterval > 0 && Iter % Param.TestInterval == 0) TestAll();
+        if (IsRoot && Param.TestInterval > 0 && Iter % Param.TestInterval == 0) TestAll();
         if (_requested == SolverAction.Stop) { _log.Info("solver.cs", "Optimization stopped early."); return; }
         _log.Info("solver.cs", "Optimization Done.");
     }
@@ -164,11 +193,11 @@ public abstract class Solver : IDisposable
         while (Iter < stop)
         {
             Net.ClearParamDiffs();
-            if (Param.TestInterval > 0 && Iter % Param.TestInterval == 0 && (Iter > 0 || Param.TestInitialization))
+            if (IsRoot && Param.TestInterval > 0 && Iter % Param.TestInterval == 0 && (Iter > 0 || Param.TestInitialization))
             {
                 TestAll();
                 // A stop asked for during the test pass: snapshot now rather than after another training iteration.
-                if (_requested == SolverAction.Stop) { Snapshot(); break; }
+                if (_requested == SolverAction.Stop) { if (IsRoot) Snapshot(); break; }
             }
             bool display = Param.Display > 0 && Iter % Param.Display == 0;
 
@@ -176,8 +205,19 @@ public abstract class Solver : IDisposable
             Net.Context.Random.Reseed(unchecked(_seed * 1000003 + Iter));
             float loss = 0;
             Net.DebugInfo = display && Param.DebugInfo;
-            for (int i = 0; i < Param.IterSize; i++) loss += Net.ForwardBackward();
+            for (int i = 0; i < Param.IterSize; i++)
+            {
+                if (i == Param.IterSize - 1) _allreduce?.Arm();
+                loss += Net.ForwardBackward();
+            }
             loss /= Param.IterSize;
+            if (_allreduce != null)
+            {
+                _allreduce.Finish();
+                Span<double> total = [loss];
+                _communicator.SumInPlace(total);
+                loss = (float)(total[0] / _communicator.Size);
+            }
             if (!float.IsFinite(loss))
             {
                 var layer = Net.FirstNonFiniteLayer();
@@ -197,8 +237,9 @@ public abstract class Solver : IDisposable
             float rate = ApplyUpdate(display);
             Iter++;
             IterationDone?.Invoke(Iter, loss, SmoothedLoss, rate);
+            if (_checkWeightsEvery > 0 && _communicator.Size > 1 && Iter % _checkWeightsEvery == 0) CheckWeightsAgree();
             var request = _requested;
-            if ((Param.Snapshot > 0 && Iter % Param.Snapshot == 0) || request != SolverAction.None) Snapshot();
+            if (IsRoot && ((Param.Snapshot > 0 && Iter % Param.Snapshot == 0) || request != SolverAction.None)) Snapshot();
             if (request == SolverAction.Snapshot) _requested = SolverAction.None;
             if (request == SolverAction.Stop) break;
         }

@@ -11,4 +11,8 @@ public sealed record SolverOptions
     public ICompute Compute { get; init; } = CpuCompute.Instance;
     /// <summary>The solver file, when there is one: its name gives the default snapshot prefix, its folder a second place to find the net.</summary>
     public string? SolverPath { get; init; }
+    /// <summary>The job this solver trains in, data-parallel: one process by default, or the ranks of an mpirun.</summary>
+    public Distributed.ICommunicator Communicator { get; init; } = Distributed.SingleProcess.Instance;
+    /// <summary>With several ranks, check every this many iterations that all hold bit-identical weights (0: never).</summary>
+    public int CheckWeightsEvery { get; init; }
 }
