@@ -4,6 +4,8 @@
 #   bench/run.sh data     Data-layer images/s against the seed net's training step (Fashion-MNIST LMDB)
 #   bench/run.sh perf     the seed net against PyTorch and OpenCV DNN: training, inference, time to
 #                         accuracy, FLOP/s and peak memory, one table (about 10 minutes)
+#   bench/run.sh mpi      MPI_Allreduce on loopback (seed net, ResNet-50 sizes), 1 against 2 ranks of
+#                         seed-net training, and the projection to 4-64 machines (about a minute)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 name="${1:-gemm}"
@@ -44,6 +46,16 @@ case "$name" in
     fi
     # Build the command whose memory is measured, so the build is not measured with it.
     "$root/cortado" --help >/dev/null 2>&1 || true ;;
-  *) echo "unknown benchmark '$name'; known: gemm, data, perf" >&2; exit 1 ;;
+  mpi)
+    missing=()
+    command -v mpirun >/dev/null || missing+=(openmpi-bin)
+    [[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]] || missing+=(dataset-fashion-mnist)
+    ldconfig -p | grep 'liblmdb.so.0' >/dev/null || missing+=(liblmdb0)
+    if (( ${#missing[@]} )); then
+      sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+      $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+    "$root/cortado" --help >/dev/null 2>&1 || true ;;
+  *) echo "unknown benchmark '$name'; known: gemm, data, perf, mpi" >&2; exit 1 ;;
 esac
 exec dotnet run -c Release --project "$root/bench/Cortado.Bench" -- "$@"

@@ -129,9 +129,7 @@ public abstract class Solver : IDisposable
     /// <summary>The debug check of data-parallel training: every rank must hold bit-identical weights.</summary>
     private void CheckWeightsAgree()
     {
-        ulong hash = 14695981039346656037UL;
-        foreach (var blob in Net.LearnableParams)
-            foreach (byte b in System.Runtime.InteropServices.MemoryMarshal.AsBytes(blob.HostData)) hash = (hash ^ b) * 1099511628211UL;
+        ulong hash = Distributed.WeightHash.Of(Net.LearnableParams);
         if (!_communicator.AllEqual(hash))
             throw new CortadoException($"rank {_communicator.Rank}: the ranks' weights differ after iteration {Iter} (weights hash {hash:x16}); the data-parallel update is not the same everywhere");
     }

@@ -110,7 +110,7 @@ public class MpiTrainingTests
     }
 
     [Fact]
-    public void AKilledRankEndsTheJobWithinSecondsAndLeavesTheLastSnapshotWhole()
+    public async Task AKilledRankEndsTheJobWithinSecondsAndLeavesTheLastSnapshotWhole()
     {
         using var dir = Workspace(maxIter: 100000, snapshot: 20);
         var start = Mpirun(dir.Path, 2, "train", "--solver", "solver64.prototxt", "--threads", "1");
@@ -125,7 +125,7 @@ public class MpiTrainingTests
         Process.GetProcessById(victim).Kill();
         Assert.True(job.WaitForExit(15_000), "the surviving rank must not hang");
         killed.Stop();
-        string text = output.Result + error.Result;
+        string text = await output + await error;
         Assert.NotEqual(0, job.ExitCode);
         Assert.Matches(new Regex(@"rank 1\b.*(signal 9|Killed)", RegexOptions.Singleline), text);
         // Every snapshot written is whole: the newest loads into a net.
