@@ -111,6 +111,12 @@ public static class KerasModelJson
                     BiasInitializer = Initializer(c, "bias_initializer", name) ?? "zeros",
                 };
             case "Activation": return new Activation(Text(c, "activation") ?? throw Missing("activation"));
+            case "ReLU":
+                return new ReLU { NegativeSlope = Double(c, "negative_slope") ?? 0, MaxValue = Double(c, "max_value"), Threshold = Double(c, "threshold") ?? 0 };
+            // Keras 2 writes alpha, Keras 3 negative_slope; both default to 0.3.
+            case "LeakyReLU": return new LeakyReLU(Double(c, "negative_slope") ?? Double(c, "alpha") ?? 0.3);
+            case "ELU": return new ELU(Double(c, "alpha") ?? 1.0);
+            case "Rescaling": return new Rescaling(Double(c, "scale") ?? throw Missing("scale"), Double(c, "offset") ?? 0);
             case "BatchNormalization":
             {
                 double momentum = Double(c, "momentum") ?? 0.99, epsilon = Double(c, "epsilon") ?? 1e-3;

@@ -42,6 +42,18 @@ public sealed record Adadelta(double LearningRate = 1.0, double Rho = 0.95, doub
     public override string KerasName => "Adadelta";
     protected override void Configure(SolverParameter s) { s.Type = "AdaDelta"; s.Momentum = (float)Rho; s.Delta = (float)Epsilon; }
     public override string Describe() => $"Adadelta(lr={F(LearningRate)}, rho={F(Rho)}, epsilon={F(Epsilon)}, decay={F(Decay)})";
+
+    /// <summary>
+    /// Adadelta with the defaults of a Keras version: lr 1.0 and epsilon 1e-8 in Keras 1, lr 1.0 and
+    /// epsilon 1e-7 in Keras 2, learning_rate 0.001 and epsilon 1e-7 in tf.keras and Keras 3 (rho 0.95
+    /// throughout). A model ported between them trains a thousand times slower or faster otherwise.
+    /// </summary>
+    public static Adadelta For(KerasVersion version) => version switch
+    {
+        KerasVersion.Keras1 => new Adadelta(LearningRate: 1.0, Epsilon: 1e-8),
+        KerasVersion.Keras2 => new Adadelta(LearningRate: 1.0, Epsilon: 1e-7),
+        _ => new Adadelta(LearningRate: 0.001, Epsilon: 1e-7),
+    };
 }
 
 public sealed record Adam(double LearningRate = 0.001, double Beta1 = 0.9, double Beta2 = 0.999, double Epsilon = 1e-7, double Decay = 0) : KerasOptimizer(LearningRate, Decay)

@@ -1,0 +1,77 @@
+using Cortado.Errors;
+using Cortado.Keras;
+using Cortado.Nets;
+using Cortado.Proto;
+
+namespace Cortado.Tests.Keras;
+
+/// <summary>
+/// Keras's Rescaling, ReLU, LeakyReLU and ELU layers, in the C# API and from model JSON of Keras 2
+/// and Keras 3: each computes Keras's formula (values worked out by hand), and Adadelta takes each
+/// Keras version's defaults.
+/// </summary>
+public class KerasLayerTests
+{
+    private static readonly float[] X = [-2f, -0.5f, 0.5f, 3f];
+
+    /// <summary>The model's Caffe net on X as one 1 x 2 x 2 image (channel-last equals channel-first for one channel).</summary>
+    private static float[] Forward(Sequential model)
+    {
+        var param = model.ToNetParameter(1);
+        using var net = new Net(param, Phase.Test);
+        X.CopyTo(net.Blob("data").Data);
+        net.Forward();
+        return net.Blob(param.Layer[^1].Top[0]).HostData.ToArray();
+    }
+
+    private static void Near(float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) < 1e-6, $"[{i}] expected {expected[i]}, got {actual[i]}");
+    }
+
+    [Fact]
+    public void RescalingIsXTimesScalePlusOffset() =>
+        Near([-0.5f, 0.25f, 0.75f, 2f], Forward(new Sequential(new Rescaling(0.5, 0.5) { InputShape = [2, 2, 1] })));
+
+    [Fact]
+    public void TheActivationLayersComputeKerassFormulas()
+    {
+        Near([0, 0, 0.5f, 3], Forward(new Sequential(new ReLU { InputShape = [2, 2, 1] })));
+        Near([-0.2f, -0.05f, 0.5f, 1.5f], Forward(new Sequential(new ReLU { InputShape = [2, 2, 1], NegativeSlope = 0.1, MaxValue = 1.5 })));
+        Near([-0.6f, -0.15f, 0.5f, 3], Forward(new Sequential(new LeakyReLU { InputShape = [2, 2, 1] })));
+        Near([0.5f * (MathF.Exp(-2) - 1), 0.5f * (MathF.Exp(-0.5f) - 1), 0.5f, 3], Forward(new Sequential(new ELU(0.5) { InputShape = [2, 2, 1] })));
+        var threshold = new Sequential(new ReLU { InputShape = [2, 2, 1], Threshold = 1 });
+        Assert.Contains("threshold 1 has no Caffe equivalent", Assert.Throws<CortadoException>(() => threshold.ToNetParameter(1)).Message);
+    }
+
+    [Theory]
+    [InlineData("\"alpha\": 0.1")] // Keras 2
+    [InlineData("\"negative_slope\": 0.1")] // Keras 3
+    public void ImportedModelsKeepTheirLayersSettings(string slope)
+    {
+        string json = $$$"""
+            {"class_name": "Sequential", "config": {"name": "m", "layers": [
+              {"class_name": "InputLayer", "config": {"name": "in", "batch_input_shape": [null, 2, 2, 1]}},
+              {"class_name": "Rescaling", "config": {"name": "scale", "scale": 2.0, "offset": -1.0}},
+              {"class_name": "LeakyReLU", "config": {"name": "leaky", {{{slope}}}}},
+              {"class_name": "ReLU", "config": {"name": "relu", "max_value": null, "negative_slope": 0.0, "threshold": 0.0}},
+              {"class_name": "ELU", "config": {"name": "elu", "alpha": 1.0}}
+            ]}}
+            """;
+        var model = KerasModelJson.Parse(json);
+        Assert.Equal(["Rescaling", "LeakyReLU", "ReLU", "ELU"], model.Layers.Select(l => l.ClassName));
+        // 2x - 1 = -5, -2, 0, 5; the leaky slope then ReLU zero the negatives; ELU keeps the positives.
+        Near([0, 0, 0, 5], Forward(model));
+        Assert.Equal(0.1, ((LeakyReLU)model.Layers[1]).Alpha, 6);
+    }
+
+    [Fact]
+    public void AdadeltaTakesEachKerasVersionsDefaults()
+    {
+        Assert.Equal(new Adadelta(1.0, 0.95, 1e-8), Adadelta.For(KerasVersion.Keras1));
+        Assert.Equal(new Adadelta(1.0, 0.95, 1e-7), Adadelta.For(KerasVersion.Keras2));
+        Assert.Equal(new Adadelta(0.001, 0.95, 1e-7), Adadelta.For(KerasVersion.TfKeras));
+        Assert.Equal(new Adadelta(0.001, 0.95, 1e-7), Adadelta.For(KerasVersion.Keras3));
+    }
+}
