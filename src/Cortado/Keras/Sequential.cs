@@ -31,7 +31,7 @@ public sealed class Sequential
     }
 
     public IReadOnlyList<KerasLayer> Layers => _layers;
-    public int[] InputShape => _layers.Count > 0 && _layers[0].InputShape is { } shape ? shape : throw new CortadoException("the first layer needs an InputShape (height, width, channels)");
+    public int[] InputShape => _layers.Count > 0 && _layers[0].InputShape is { } shape ? shape : throw new CortadoException("the first layer needs an InputShape: (height, width, channels), or (features) for a Dense first");
     public KerasOptimizer? Optimizer => _optimizer;
     public string? Loss => _loss;
     public int Seed { get; init; } = 1;
@@ -147,11 +147,12 @@ public sealed class Sequential
     {
         notes ??= [];
         var input = InputShape;
-        if (input.Length != 3) throw new CortadoException($"InputShape must be (height, width, channels), got ({string.Join(", ", input)})");
+        if (input.Length is not (1 or 3)) throw new CortadoException($"InputShape must be (height, width, channels) or (features), got ({string.Join(", ", input)})");
         var net = new NetParameter { Name = Name };
+        string dims = input.Length == 3 ? $"dim: {input[2]} dim: {input[0]} dim: {input[1]}" : $"dim: {input[0]}";
         net.Layer.Add(TextFormat.Parse<LayerParameter>(
-            $"name: \"data\" type: \"Input\" top: \"data\" top: \"label\" input_param {{ shape {{ dim: {batchSize} dim: {input[2]} dim: {input[0]} dim: {input[1]} }} shape {{ dim: {batchSize} }} }}"));
-        notes.Add($"input: Keras's channel-last ({input[0]}, {input[1]}, {input[2]}) is Caffe's channel-first {input[2]} x {input[0]} x {input[1]}");
+            $"name: \"data\" type: \"Input\" top: \"data\" top: \"label\" input_param {{ shape {{ dim: {batchSize} {dims} }} shape {{ dim: {batchSize} }} }}"));
+        if (input.Length == 3) notes.Add($"input: Keras's channel-last ({input[0]}, {input[1]}, {input[2]}) is Caffe's channel-first {input[2]} x {input[0]} x {input[1]}");
         string blob = "data";
         var shape = input;
         var layers = new List<LayerParameter>();
@@ -457,10 +458,12 @@ public sealed class Sequential
     /// <summary>Copies the chosen samples into the net's data blob, channel-last to channel-first, and their labels.</summary>
     private void Feed(Net net, float[] x, int[] y, ReadOnlySpan<int> samples, int sampleSize)
     {
-        var (h, w, c) = (InputShape[0], InputShape[1], InputShape[2]);
+        // A flat input (features,) is the same in both layouts; an image goes channel-last to channel-first.
+        var (h, w, c) = InputShape.Length == 3 ? (InputShape[0], InputShape[1], InputShape[2]) : (1, 1, InputShape[0]);
         var data = net.Blob("data");
         var labels = net.Blob("label");
-        data.Reshape(samples.Length, c, h, w);
+        if (InputShape.Length == 3) data.Reshape(samples.Length, c, h, w);
+        else data.Reshape(samples.Length, c);
         labels.Reshape(samples.Length);
         var target = data.Data;
         for (int n = 0; n < samples.Length; n++)

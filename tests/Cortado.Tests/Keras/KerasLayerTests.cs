@@ -67,6 +67,30 @@ public class KerasLayerTests
     }
 
     [Fact]
+    public void ADenseFirstModelTakesFlatInputs()
+    {
+        // Input(shape=(8,)): the class is which quarter of the 8 features holds the largest sum.
+        var random = new Random(3);
+        int count = 400;
+        var x = new float[count * 8];
+        var y = new int[count];
+        for (int n = 0; n < count; n++)
+        {
+            for (int f = 0; f < 8; f++) x[n * 8 + f] = (float)random.NextDouble();
+            y[n] = random.Next(4);
+            x[n * 8 + 2 * y[n]] += 1.5f;
+            x[n * 8 + 2 * y[n] + 1] += 1.5f;
+        }
+        var model = new Sequential(new Dense(16) { InputShape = [8], Activation = "relu" }, new Dense(4) { Activation = "softmax" });
+        Assert.Equal([2, 8], model.ToNetParameter(2).Layer[0].InputParam.Shape[0].Dim.Select(d => (int)d));
+        model.Compile("sparse_categorical_crossentropy", new Adam(0.01), "accuracy");
+        model.Fit(x, y, batchSize: 32, epochs: 20, output: TextWriter.Null);
+        var (loss, accuracy) = model.Evaluate(x, y);
+        Assert.True(accuracy > 0.95, $"accuracy {accuracy}, loss {loss}");
+        Assert.Contains("(features)", Assert.Throws<CortadoException>(() => new Sequential(new Dense(2) { InputShape = [2, 3] }, new Activation("softmax")).ToNetParameter(1)).Message);
+    }
+
+    [Fact]
     public void AdadeltaTakesEachKerasVersionsDefaults()
     {
         Assert.Equal(new Adadelta(1.0, 0.95, 1e-8), Adadelta.For(KerasVersion.Keras1));
