@@ -76,9 +76,9 @@ public static class KerasModelJson
             {
                 int filters = Positive(Int(c, "filters") ?? Int(c, "nb_filter") ?? throw Missing("filters"), "filters");
                 var kernel = Positive(Pair(c, "kernel_size") ?? (Int(c, "nb_row") is int rows && Int(c, "nb_col") is int cols ? (rows, cols) : throw Missing("kernel_size")), "kernel_size");
-                CheckDilation(c, name, kind);
                 return new Conv2D(filters, kernel)
                 {
+                    DilationRate = Positive(Pair(c, "dilation_rate") ?? (1, 1), "dilation_rate"),
                     Strides = Positive(Pair(c, "strides") ?? Pair(c, "subsample") ?? (1, 1), "strides"),
                     Padding = Text(c, "padding") ?? Text(c, "border_mode") ?? "valid",
                     Activation = Activation(c),
@@ -95,6 +95,8 @@ public static class KerasModelJson
                 return kind == "MaxPooling2D" ? new MaxPooling2D(pool) { Strides = strides, Padding = padding } : new AveragePooling2D(pool) { Strides = strides, Padding = padding };
             }
             case "GlobalAveragePooling2D": return new GlobalAveragePooling2D();
+            case "GlobalMaxPooling2D": return new GlobalMaxPooling2D();
+            case "ZeroPadding2D": return new ZeroPadding2D(Padding2D(c));
             case "Dropout":
             {
                 double rate = Double(c, "rate") ?? Double(c, "p") ?? throw Missing("rate");
@@ -130,9 +132,19 @@ public static class KerasModelJson
 
     private static string? Activation(JsonElement c) => Text(c, "activation") is "linear" or null ? null : Text(c, "activation");
 
-    private static void CheckDilation(JsonElement c, string name, string kind)
+    /// <summary>ZeroPadding2D's padding: one number, (rows, columns), or ((top, bottom), (left, right)).</summary>
+    private static ((int, int), (int, int)) Padding2D(JsonElement c)
     {
-        if (Pair(c, "dilation_rate") is { } d && d != (1, 1)) throw new CortadoException($"Keras layer '{name}' ({kind}): dilation_rate {d} is not supported");
+        if (!c.TryGetProperty("padding", out var p)) return ((1, 1), (1, 1));
+        if (p.ValueKind == JsonValueKind.Number) { int v = p.GetInt32(); return ((v, v), (v, v)); }
+        if (p.ValueKind == JsonValueKind.Array && p.GetArrayLength() == 2)
+        {
+            var (a, b) = (p[0], p[1]);
+            if (a.ValueKind == JsonValueKind.Number && b.ValueKind == JsonValueKind.Number) return ((a.GetInt32(), a.GetInt32()), (b.GetInt32(), b.GetInt32()));
+            if (a.ValueKind == JsonValueKind.Array && b.ValueKind == JsonValueKind.Array && a.GetArrayLength() == 2 && b.GetArrayLength() == 2)
+                return ((a[0].GetInt32(), a[1].GetInt32()), (b[0].GetInt32(), b[1].GetInt32()));
+        }
+        throw new InvalidValueException($"padding must be a number, (rows, columns) or ((top, bottom), (left, right)), got {p}");
     }
 
     /// <summary>Keras 2 and 3 describe initializers as objects; Keras 1 by name.</summary>

@@ -12,9 +12,12 @@ public sealed class Conv2D(int filters, (int Height, int Width) kernelSize) : Ke
     public int Filters { get; } = filters;
     public (int Height, int Width) KernelSize { get; } = kernelSize;
     public (int Height, int Width) Strides { get; init; } = (1, 1);
+    public (int Height, int Width) DilationRate { get; init; } = (1, 1);
     public string Padding { get; init; } = "valid";
     public string? Activation { get; init; }
     public bool UseBias { get; init; } = true;
+    // The window a dilated kernel spans.
+    private (int Height, int Width) Extent => (DilationRate.Height * (KernelSize.Height - 1) + 1, DilationRate.Width * (KernelSize.Width - 1) + 1);
     public string KernelInitializer { get; init; } = "glorot_uniform";
     public string BiasInitializer { get; init; } = "zeros";
 
@@ -22,8 +25,9 @@ public sealed class Conv2D(int filters, (int Height, int Width) kernelSize) : Ke
     {
         var (h, w, _) = (Spatial(input, Name!, ClassName)[0], input[1], input[2]);
         if (Padding is not ("valid" or "same")) throw Error($"padding '{Padding}' is not supported; use 'valid' or 'same'");
-        int oh = Padding == "same" ? (h + Strides.Height - 1) / Strides.Height : (h - KernelSize.Height) / Strides.Height + 1;
-        int ow = Padding == "same" ? (w + Strides.Width - 1) / Strides.Width : (w - KernelSize.Width) / Strides.Width + 1;
+        if (DilationRate.Height < 1 || DilationRate.Width < 1) throw Error($"dilation_rate must be positive, got {DilationRate}");
+        int oh = Padding == "same" ? (h + Strides.Height - 1) / Strides.Height : (h - Extent.Height) / Strides.Height + 1;
+        int ow = Padding == "same" ? (w + Strides.Width - 1) / Strides.Width : (w - Extent.Width) / Strides.Width + 1;
         if (oh <= 0 || ow <= 0) throw Error($"a {KernelSize.Height}x{KernelSize.Width} kernel does not fit its {h}x{w} input");
         return [oh, ow, Filters];
     }
@@ -41,11 +45,12 @@ public sealed class Conv2D(int filters, (int Height, int Width) kernelSize) : Ke
             WeightFiller = Initializers.Filler(KernelInitializer, fanIn, fanOut, Name!, notes),
         };
         if (UseBias) conv.BiasFiller = Initializers.Filler(BiasInitializer, fanIn, fanOut, Name!, notes);
+        if (DilationRate != (1, 1)) conv.Dilation.AddRange(DilationRate.Height == DilationRate.Width ? [(uint)DilationRate.Height] : [(uint)DilationRate.Height, (uint)DilationRate.Width]);
         if (Padding == "same")
         {
             // Caffe pads symmetrically; Keras puts an odd extra pixel at the bottom/right.
-            int totalH = Math.Max(0, (OutputShape(input)[0] - 1) * Strides.Height + KernelSize.Height - input[0]);
-            int totalW = Math.Max(0, (OutputShape(input)[1] - 1) * Strides.Width + KernelSize.Width - input[1]);
+            int totalH = Math.Max(0, (OutputShape(input)[0] - 1) * Strides.Height + Extent.Height - input[0]);
+            int totalW = Math.Max(0, (OutputShape(input)[1] - 1) * Strides.Width + Extent.Width - input[1]);
             conv.PadH = (uint)(totalH / 2);
             conv.PadW = (uint)(totalW / 2);
             if (totalH % 2 != 0 || totalW % 2 != 0)
@@ -106,20 +111,25 @@ public sealed class AveragePooling2D((int Height, int Width) poolSize) : Pooling
     public AveragePooling2D(int poolSize) : this((poolSize, poolSize)) { }
 }
 
-/// <summary>Keras's GlobalAveragePooling2D: the mean of each channel, (h, w, c) to (c).</summary>
-public sealed class GlobalAveragePooling2D : KerasLayer
+/// <summary>Keras's GlobalAveragePooling2D and GlobalMaxPooling2D: the mean or maximum of each channel, (h, w, c) to (c).</summary>
+public abstract class GlobalPooling2D(string method) : KerasLayer
 {
-    public override string ClassName => "GlobalAveragePooling2D";
-    public override string NamePrefix => "global_average_pooling2d";
+    public override string ClassName => method == "MAX" ? "GlobalMaxPooling2D" : "GlobalAveragePooling2D";
+    public override string NamePrefix => method == "MAX" ? "global_max_pooling2d" : "global_average_pooling2d";
     internal override int[] OutputShape(int[] input) => [Spatial(input, Name!, ClassName)[2]];
 
     internal override string ToCaffe(string bottom, int[] input, List<LayerParameter> layers, List<string> notes)
     {
-        layers.Add(new LayerParameter { Name = Name + "_pool", Type = "Pooling", Bottom = { bottom }, Top = { Name + "_pool" }, PoolingParam = new PoolingParameter { Pool = PoolingParameter.Types.PoolMethod.Ave, GlobalPooling = true } });
+        var pool = method == "MAX" ? PoolingParameter.Types.PoolMethod.Max : PoolingParameter.Types.PoolMethod.Ave;
+        layers.Add(new LayerParameter { Name = Name + "_pool", Type = "Pooling", Bottom = { bottom }, Top = { Name + "_pool" }, PoolingParam = new PoolingParameter { Pool = pool, GlobalPooling = true } });
         layers.Add(new LayerParameter { Name = Name, Type = "Flatten", Bottom = { Name + "_pool" }, Top = { Name } });
         return Name!;
     }
 }
+
+public sealed class GlobalAveragePooling2D() : GlobalPooling2D("AVE");
+
+public sealed class GlobalMaxPooling2D() : GlobalPooling2D("MAX");
 
 /// <summary>Keras's Dropout(rate): inverted dropout at training time, as Caffe's.</summary>
 public sealed class Dropout(double rate) : KerasLayer

@@ -15,11 +15,11 @@ public class KerasLayerTests
     private static readonly float[] X = [-2f, -0.5f, 0.5f, 3f];
 
     /// <summary>The model's Caffe net on X as one 1 x 2 x 2 image (channel-last equals channel-first for one channel).</summary>
-    private static float[] Forward(Sequential model)
+    private static float[] Forward(Sequential model, float[]? input = null)
     {
         var param = model.ToNetParameter(1);
         using var net = new Net(param, Phase.Test);
-        X.CopyTo(net.Blob("data").Data);
+        (input ?? X).CopyTo(net.Blob("data").Data);
         net.Forward();
         return net.Blob(param.Layer[^1].Top[0]).HostData.ToArray();
     }
@@ -88,6 +88,39 @@ public class KerasLayerTests
         var (loss, accuracy) = model.Evaluate(x, y);
         Assert.True(accuracy > 0.95, $"accuracy {accuracy}, loss {loss}");
         Assert.Contains("(features)", Assert.Throws<CortadoException>(() => new Sequential(new Dense(2) { InputShape = [2, 3] }, new Activation("softmax")).ToNetParameter(1)).Message);
+    }
+
+    [Fact]
+    public void ZeroPaddingGlobalMaxPoolingAndDilationAsKerasComputesThem()
+    {
+        // (1, 2): a row of zeros above and below, two columns left and right of the 2 x 2 image.
+        var padded = Forward(new Sequential(new ZeroPadding2D((1, 2)) { InputShape = [2, 2, 1] }));
+        Near([0, 0, 0, 0, 0, 0, 0, 0, -2, -0.5f, 0, 0, 0, 0, 0.5f, 3, 0, 0, 0, 0, 0, 0, 0, 0], padded);
+        var lopsided = new Sequential(new ZeroPadding2D(((1, 0), (1, 1))) { InputShape = [2, 2, 1] });
+        Assert.Contains("differs between the two sides", Assert.Throws<CortadoException>(() => lopsided.ToNetParameter(1)).Message);
+
+        Near([3], Forward(new Sequential(new GlobalMaxPooling2D { InputShape = [2, 2, 1] })));
+
+        // A 3x3 kernel of ones dilated by 2 over 0..24 (5 x 5): the sum of rows and columns 0, 2, 4 = 108.
+        var dilated = new Sequential(new Conv2D(1, 3) { InputShape = [5, 5, 1], DilationRate = (2, 2), KernelInitializer = "ones" });
+        Assert.Equal([1, 1, 1], dilated.OutputShapes()[0]);
+        Near([108], Forward(dilated, [.. Enumerable.Range(0, 25).Select(v => (float)v)]));
+    }
+
+    [Fact]
+    public void ZeroPaddingAndDilationComeInFromJson()
+    {
+        const string json = """
+            {"class_name": "Sequential", "config": {"name": "m", "layers": [
+              {"class_name": "ZeroPadding2D", "config": {"name": "pad", "batch_input_shape": [null, 5, 5, 1], "padding": [[2, 2], [1, 1]]}},
+              {"class_name": "Conv2D", "config": {"name": "conv", "filters": 2, "kernel_size": [3, 3], "dilation_rate": [2, 1], "padding": "valid"}},
+              {"class_name": "GlobalMaxPooling2D", "config": {"name": "gmp"}}
+            ]}}
+            """;
+        var model = KerasModelJson.Parse(json);
+        Assert.Equal(((2, 2), (1, 1)), ((ZeroPadding2D)model.Layers[0]).Padding);
+        Assert.Equal((2, 1), ((Conv2D)model.Layers[1]).DilationRate);
+        Assert.Equal([[9, 7, 1], [5, 5, 2], [2]], model.OutputShapes().Select(s => s.ToArray()));
     }
 
     [Fact]
