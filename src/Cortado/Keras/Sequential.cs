@@ -211,7 +211,7 @@ public sealed class Sequential
     /// printing Keras-style lines per epoch; validation from validationData or the last validationSplit of x.
     /// </summary>
     public History Fit(float[] x, int[] y, int batchSize = 32, int epochs = 1, (float[] X, int[] Y)? validationData = null,
-        double validationSplit = 0, bool shuffle = true, TextWriter? output = null)
+        double validationSplit = 0, bool shuffle = true, TextWriter? output = null, IEnumerable<Callbacks.Callback>? callbacks = null)
     {
         if (_optimizer == null) throw new CortadoException("compile the model before Fit");
         int sampleSize = InputShape.Aggregate(1, (a, b) => a * b);
@@ -226,8 +226,13 @@ public sealed class Sequential
         var random = new Random(Seed);
         var order = Enumerable.Range(0, count).ToArray();
         var history = new History();
-        for (int epoch = 1; epoch <= epochs; epoch++)
+        var hooks = callbacks?.ToList() ?? [];
+        // The optimizer's rate is the solver's base_lr, read by the policy at every iteration.
+        var state = new Callbacks.TrainingState(() => solver.Param.BaseLr, rate => solver.Param.BaseLr = (float)rate);
+        foreach (var hook in hooks) hook.OnTrainBegin(state);
+        for (int epoch = 1; epoch <= epochs && !state.StopTraining; epoch++)
         {
+            foreach (var hook in hooks) hook.OnEpochBegin(epoch - 1, state);
             if (shuffle) random.Shuffle(order);
             var watch = Stopwatch.StartNew();
             double lossSum = 0, accuracySum = 0;
@@ -255,13 +260,17 @@ public sealed class Sequential
             }
             output?.WriteLine($"Epoch {epoch}/{epochs}");
             output?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{line}"));
+            var logs = history.Metrics.ToDictionary(kv => kv.Key, kv => kv.Value[^1]);
+            foreach (var hook in hooks) hook.OnEpochEnd(epoch - 1, logs, state);
         }
+        foreach (var hook in hooks) hook.OnTrainEnd(state);
         return history;
     }
 
     /// <summary>Fit with one-hot targets (categorical_crossentropy's form): each row's largest entry is the class.</summary>
-    public History Fit(float[] x, float[][] oneHot, int batchSize = 32, int epochs = 1, double validationSplit = 0, bool shuffle = true, TextWriter? output = null) =>
-        Fit(x, oneHot.Select(ArgMax).ToArray(), batchSize, epochs, null, validationSplit, shuffle, output);
+    public History Fit(float[] x, float[][] oneHot, int batchSize = 32, int epochs = 1, double validationSplit = 0, bool shuffle = true, TextWriter? output = null,
+        IEnumerable<Callbacks.Callback>? callbacks = null) =>
+        Fit(x, oneHot.Select(ArgMax).ToArray(), batchSize, epochs, null, validationSplit, shuffle, output, callbacks);
 
     private static int ArgMax(float[] row)
     {
