@@ -96,7 +96,9 @@ public static class KerasModelJson
             }
             case "GlobalAveragePooling2D": return new GlobalAveragePooling2D();
             case "GlobalMaxPooling2D": return new GlobalMaxPooling2D();
-            case "ZeroPadding2D": return new ZeroPadding2D(Padding2D(c));
+            case "ZeroPadding2D": return new ZeroPadding2D(Padding2D(c, "padding"));
+            case "Cropping2D": return new Cropping2D(Padding2D(c, "cropping"));
+            case "UpSampling2D": return new UpSampling2D(Positive(Pair(c, "size") ?? (2, 2), "size")) { Interpolation = Text(c, "interpolation") ?? "nearest" };
             case "Dropout":
             {
                 double rate = Double(c, "rate") ?? Double(c, "p") ?? throw Missing("rate");
@@ -132,10 +134,10 @@ public static class KerasModelJson
 
     private static string? Activation(JsonElement c) => Text(c, "activation") is "linear" or null ? null : Text(c, "activation");
 
-    /// <summary>ZeroPadding2D's padding: one number, (rows, columns), or ((top, bottom), (left, right)).</summary>
-    private static ((int, int), (int, int)) Padding2D(JsonElement c)
+    /// <summary>ZeroPadding2D's padding or Cropping2D's cropping: one number, (rows, columns), or ((top, bottom), (left, right)).</summary>
+    private static ((int, int), (int, int)) Padding2D(JsonElement c, string key)
     {
-        if (!c.TryGetProperty("padding", out var p)) return ((1, 1), (1, 1));
+        if (!c.TryGetProperty(key, out var p)) return key == "padding" ? ((1, 1), (1, 1)) : ((0, 0), (0, 0));
         if (p.ValueKind == JsonValueKind.Number) { int v = p.GetInt32(); return ((v, v), (v, v)); }
         if (p.ValueKind == JsonValueKind.Array && p.GetArrayLength() == 2)
         {
@@ -144,7 +146,7 @@ public static class KerasModelJson
             if (a.ValueKind == JsonValueKind.Array && b.ValueKind == JsonValueKind.Array && a.GetArrayLength() == 2 && b.GetArrayLength() == 2)
                 return ((a[0].GetInt32(), a[1].GetInt32()), (b[0].GetInt32(), b[1].GetInt32()));
         }
-        throw new InvalidValueException($"padding must be a number, (rows, columns) or ((top, bottom), (left, right)), got {p}");
+        throw new InvalidValueException($"{key} must be a number, (rows, columns) or ((top, bottom), (left, right)), got {p}");
     }
 
     /// <summary>Keras 2 and 3 describe initializers as objects; Keras 1 by name.</summary>

@@ -21,7 +21,10 @@ public class KerasLayerTests
         using var net = new Net(param, Phase.Test);
         (input ?? X).CopyTo(net.Blob("data").Data);
         net.Forward();
-        return net.Blob(param.Layer[^1].Top[0]).HostData.ToArray();
+        // The model's output: the last blob produced that no later layer reads (cut-off parts go to Silence).
+        var layers = param.Layer;
+        string output = layers.SelectMany((l, i) => l.Top.Where(t => t != "label" && !layers.Skip(i + 1).Any(later => later.Bottom.Contains(t)))).Last();
+        return net.Blob(output).HostData.ToArray();
     }
 
     private static void Near(float[] expected, float[] actual)
@@ -121,6 +124,30 @@ public class KerasLayerTests
         Assert.Equal(((2, 2), (1, 1)), ((ZeroPadding2D)model.Layers[0]).Padding);
         Assert.Equal((2, 1), ((Conv2D)model.Layers[1]).DilationRate);
         Assert.Equal([[9, 7, 1], [5, 5, 2], [2]], model.OutputShapes().Select(s => s.ToArray()));
+    }
+
+    [Fact]
+    public void UpSamplingRepeatsPixelsAndCroppingCutsEdges()
+    {
+        Near([-2, -2, -0.5f, -0.5f, -2, -2, -0.5f, -0.5f, 0.5f, 0.5f, 3, 3, 0.5f, 0.5f, 3, 3],
+            Forward(new Sequential(new UpSampling2D(2) { InputShape = [2, 2, 1] })));
+        var grid = Enumerable.Range(0, 9).Select(v => (float)v).ToArray();
+        var crop = new Sequential(new Cropping2D(((1, 0), (0, 1))) { InputShape = [3, 3, 1] });
+        Assert.Equal([2, 2, 1], crop.OutputShapes()[0]);
+        Near([3, 4, 6, 7], Forward(crop, grid));
+        Near(grid, Forward(new Sequential(new Cropping2D(0) { InputShape = [3, 3, 1] }), grid));
+        Assert.Contains("interpolation 'bilinear' has no exact Caffe form",
+            Assert.Throws<CortadoException>(() => new Sequential(new UpSampling2D { InputShape = [2, 2, 1], Interpolation = "bilinear" }).ToNetParameter(1)).Message);
+
+        var imported = KerasModelJson.Parse("""
+            {"class_name": "Sequential", "config": {"name": "m", "layers": [
+              {"class_name": "UpSampling2D", "config": {"name": "up", "batch_input_shape": [null, 3, 3, 1], "size": [2, 1], "interpolation": "nearest"}},
+              {"class_name": "Cropping2D", "config": {"name": "crop", "cropping": [[1, 1], [0, 1]]}}
+            ]}}
+            """);
+        Assert.Equal([[6, 3, 1], [4, 2, 1]], imported.OutputShapes().Select(s => s.ToArray()));
+        // Rows doubled (0 0 1 1 2 2 of the grid), one cut at each end, then the last column: rows 0 1 1 2, columns 0 1.
+        Near([0, 1, 3, 4, 3, 4, 6, 7], Forward(imported, grid));
     }
 
     [Fact]
