@@ -97,6 +97,11 @@ public static class KerasModelJson
             case "GlobalAveragePooling2D": return new GlobalAveragePooling2D();
             case "GlobalMaxPooling2D": return new GlobalMaxPooling2D();
             case "ZeroPadding2D": return new ZeroPadding2D(Padding2D(c, "padding"));
+            case "Embedding":
+                return new Embedding(Positive(Int(c, "input_dim") ?? throw Missing("input_dim"), "input_dim"), Positive(Int(c, "output_dim") ?? throw Missing("output_dim"), "output_dim"))
+                {
+                    EmbeddingsInitializer = Initializer(c, "embeddings_initializer", name) ?? Initializer(c, "init", name) ?? "random_uniform",
+                };
             case "Cropping2D": return new Cropping2D(Padding2D(c, "cropping"));
             case "UpSampling2D": return new UpSampling2D(Positive(Pair(c, "size") ?? (2, 2), "size")) { Interpolation = Text(c, "interpolation") ?? "nearest" };
             case "Dropout":

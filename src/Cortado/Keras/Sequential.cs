@@ -379,7 +379,7 @@ public sealed class Sequential
         var weights = KerasWeights.Read(path);
         foreach (var layer in _layers)
         {
-            bool learns = layer is Conv2D or Dense or BatchNormalization;
+            bool learns = layer is Conv2D or Dense or BatchNormalization or Embedding;
             if (!weights.TryGetValue(layer.Name!, out var arrays) || (arrays.Length == 0 && learns))
             {
                 if (learns) throw new CortadoException($"{path}: no weights for layer '{layer.Name}' ({layer.ClassName}); the file has weights for {string.Join(", ", weights.Where(w => w.Value.Length > 0).Select(w => w.Key))}");
@@ -399,6 +399,7 @@ public sealed class Sequential
         {
             Conv2D c => c.UseBias ? [[c.KernelSize.Height, c.KernelSize.Width, input[2], c.Filters], [c.Filters]] : [[c.KernelSize.Height, c.KernelSize.Width, input[2], c.Filters]],
             Dense d => d.UseBias ? [[input[0], d.Units], [d.Units]] : [[input[0], d.Units]],
+            Embedding e => [[e.InputDim, e.OutputDim]],
             BatchNormalization => [[input[^1]], [input[^1]], [input[^1]], [input[^1]]],
             _ => [],
         };

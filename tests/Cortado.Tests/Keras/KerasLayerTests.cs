@@ -151,6 +151,46 @@ public class KerasLayerTests
     }
 
     [Fact]
+    public void EmbeddingLooksUpRowsAndLearnsFromSequences()
+    {
+        // Sequences of 4 tokens from 10; the class is whether token 7 occurs.
+        var random = new Random(9);
+        var x = new float[300 * 4];
+        var y = new int[300];
+        for (int n = 0; n < 300; n++)
+        {
+            for (int t = 0; t < 4; t++) x[n * 4 + t] = random.Next(7);
+            if (n % 2 == 1) x[n * 4 + random.Next(4)] = 7;
+            y[n] = n % 2;
+        }
+        var model = new Sequential(new Embedding(10, 3) { InputShape = [4] }, new Flatten(), new Dense(2) { Activation = "softmax" });
+        Assert.Equal([4, 3], model.OutputShapes()[0]);
+        var table = Enumerable.Range(0, 30).Select(v => v / 10f).ToArray();
+        model.SetWeights(model.Layers[0].Name!, table);
+        var param = model.ToNetParameter(1);
+        using (var net = new Cortado.Nets.Net(param, Phase.Test))
+        {
+            net.CopyTrainedLayersFrom(model.ToCaffeModel());
+            new float[] { 2, 0, 9, 2 }.CopyTo(net.Blob("data").Data);
+            net.Forward();
+            Near([0.6f, 0.7f, 0.8f, 0, 0.1f, 0.2f, 2.7f, 2.8f, 2.9f, 0.6f, 0.7f, 0.8f], net.Blob(model.Layers[0].Name!).HostData.ToArray());
+        }
+        var trained = new Sequential(new Embedding(10, 4) { InputShape = [4] }, new Flatten(), new Dense(2) { Activation = "softmax" });
+        trained.Compile("sparse_categorical_crossentropy", new Adam(0.05), "accuracy");
+        trained.Fit(x, y, batchSize: 30, epochs: 30, output: TextWriter.Null);
+        Assert.True(trained.Evaluate(x, y).Accuracy > 0.95, $"accuracy {trained.Evaluate(x, y).Accuracy}");
+
+        var imported = KerasModelJson.Parse("""
+            {"class_name": "Sequential", "config": {"name": "m", "layers": [
+              {"class_name": "Embedding", "config": {"name": "emb", "batch_input_shape": [null, 5], "input_dim": 20, "output_dim": 8,
+                "embeddings_initializer": {"class_name": "RandomUniform", "config": {"minval": -0.05, "maxval": 0.05}}}},
+              {"class_name": "Flatten", "config": {"name": "flat"}}
+            ]}}
+            """);
+        Assert.Equal([[5, 8], [40]], imported.OutputShapes().Select(s => s.ToArray()));
+    }
+
+    [Fact]
     public void AdadeltaTakesEachKerasVersionsDefaults()
     {
         Assert.Equal(new Adadelta(1.0, 0.95, 1e-8), Adadelta.For(KerasVersion.Keras1));
