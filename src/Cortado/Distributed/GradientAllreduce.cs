@@ -76,9 +76,7 @@ public sealed class GradientAllreduce : IDisposable
             int offset = 0;
             foreach (var blob in bucket.Parameters)
             {
-                var diff = blob.Diff;
-                var sum = bucket.Buffer.AsSpan(offset, blob.Count);
-                for (int i = 0; i < diff.Length; i++) diff[i] = sum[i] * scale;
+                System.Numerics.Tensors.TensorPrimitives.Multiply(bucket.Buffer.AsSpan(offset, blob.Count), scale, blob.Diff);
                 offset += blob.Count;
             }
         }

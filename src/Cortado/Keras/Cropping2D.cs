@@ -42,14 +42,14 @@ public sealed class Cropping2D(((int Top, int Bottom) Rows, (int Left, int Right
     private string Cut(string bottom, int axis, int from, int to, int size, string what, List<LayerParameter> layers)
     {
         if (from == 0 && to == size) return bottom;
-        string kept = $"{Name}_{what}", name = $"{Name}_{what}";
+        string name = $"{Name}_{what}";
         var slice = new LayerParameter { Name = name, Type = "Slice", Bottom = { bottom }, SliceParam = new SliceParameter { Axis = axis } };
         var dropped = new List<string>();
         if (from > 0) { slice.SliceParam.SlicePoint.Add((uint)from); slice.Top.Add(name + "_before"); dropped.Add(name + "_before"); }
-        slice.Top.Add(kept);
+        slice.Top.Add(name);
         if (to < size) { slice.SliceParam.SlicePoint.Add((uint)to); slice.Top.Add(name + "_after"); dropped.Add(name + "_after"); }
         layers.Add(slice);
         layers.Add(new LayerParameter { Name = name + "_silence", Type = "Silence", Bottom = { dropped } });
-        return kept;
+        return name;
     }
 }

@@ -31,9 +31,7 @@ public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext co
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         var p = Param.ConvolutionParam ?? throw Error("needs convolution_param with num_output and kernel_size");
-        if (p.Axis < -bottom[0].NumAxes || p.Axis >= bottom[0].NumAxes)
-            throw Error($"axis {p.Axis} is not an axis of the {bottom[0].NumAxes}-axis bottom {bottom[0].ShapeString}");
-        _channelAxis = bottom[0].CanonicalAxis(p.Axis);
+        _channelAxis = ConvolutionParams.ChannelAxis(p, bottom[0], Error);
         if (!p.HasNumOutput || p.NumOutput == 0) throw Error("convolution_param.num_output must be set and positive");
         NumOutput = (int)p.NumOutput;
         Group = (int)p.Group;

@@ -87,4 +87,9 @@ internal static class ConvolutionParams
         _ when values.Count == axes => values.Select(v => (int)v).ToArray(),
         _ => throw error($"{name} must be given {(fallback is null ? "" : "not at all, ")}once, or once per spatial axis ({axes}); got {values.Count} values"),
     };
+
+    /// <summary>The channel axis a convolution_param's <c>axis</c> names on <paramref name="bottom"/>, counted from the end when negative.</summary>
+    public static int ChannelAxis(ConvolutionParameter p, Tensors.Blob bottom, Func<string, LayerException> error) =>
+        p.Axis >= -bottom.NumAxes && p.Axis < bottom.NumAxes ? bottom.CanonicalAxis(p.Axis)
+            : throw error($"axis {p.Axis} is not an axis of the {bottom.NumAxes}-axis bottom {bottom.ShapeString}");
 }

@@ -23,9 +23,7 @@ public sealed class Im2colLayer(LayerParameter param, LayerContext context) : La
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         var p = Param.ConvolutionParam ?? throw Error("needs convolution_param with the kernel_size");
-        if (p.Axis < -bottom[0].NumAxes || p.Axis >= bottom[0].NumAxes)
-            throw Error($"axis {p.Axis} is not an axis of the {bottom[0].NumAxes}-axis bottom {bottom[0].ShapeString}");
-        _channelAxis = bottom[0].CanonicalAxis(p.Axis);
+        _channelAxis = ConvolutionParams.ChannelAxis(p, bottom[0], Error);
         _window = ConvolutionParams.ReadNd(p, bottom[0].NumAxes - _channelAxis - 1, Error);
     }
 

@@ -51,12 +51,15 @@ internal sealed class NdConvolution(ICompute backend, int channels, int numOutpu
 
     private int ColumnSideSize => ColumnChannels * _geometry.InputSize;
     private int OtherSideSize => OtherChannels * ColumnLength;
+    // One image of the bottom and of the top: the column side is the bottom for Convolution, the top for Deconvolution.
+    private int BottomImageSize => reversed ? OtherSideSize : ColumnSideSize;
+    private int TopImageSize => reversed ? ColumnSideSize : OtherSideSize;
+    private int PerGroupOther => OtherChannels / group;
 
     public void Forward(int images, DeviceSpan<float> x, DeviceSpan<float> weights, DeviceSpan<float> bias, DeviceSpan<float> y)
     {
         var columns = _columns.WriteData(backend);
-        int topSize = reversed ? ColumnSideSize : OtherSideSize, bottomSize = reversed ? OtherSideSize : ColumnSideSize;
-        int perGroupOut = OtherChannels / group, rows = GroupRows, length = ColumnLength;
+        int topSize = TopImageSize, bottomSize = BottomImageSize, perGroupOut = PerGroupOther, rows = GroupRows, length = ColumnLength;
         for (int n = 0; n < images; n++)
         {
             var image = x.Slice(n * bottomSize, bottomSize);
@@ -81,8 +84,7 @@ internal sealed class NdConvolution(ICompute backend, int channels, int numOutpu
     public void Backward(int images, DeviceSpan<float> x, DeviceSpan<float> dy, DeviceSpan<float> weights, DeviceSpan<float> dx, DeviceSpan<float> weightDiff, DeviceSpan<float> biasDiff)
     {
         var columns = _columns.WriteData(backend);
-        int topSize = reversed ? ColumnSideSize : OtherSideSize, bottomSize = reversed ? OtherSideSize : ColumnSideSize;
-        int perGroupOut = OtherChannels / group, rows = GroupRows, length = ColumnLength;
+        int topSize = TopImageSize, bottomSize = BottomImageSize, perGroupOut = PerGroupOther, rows = GroupRows, length = ColumnLength;
         for (int n = 0; n < images; n++)
         {
             var image = x.Slice(n * bottomSize, bottomSize);

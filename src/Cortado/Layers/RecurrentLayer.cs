@@ -63,8 +63,11 @@ public abstract class RecurrentLayer : Layer
     protected Blob InputWeights => Blobs[0];
     protected Blob InputBias => Blobs[1];
     private Blob StaticWeights => Blobs[2];
-    protected Blob RecurrentWeights => Blobs[_static ? 3 : 2];
-    protected int FirstOwnParameter => _static ? 4 : 3;
+    // Parameter and bottom positions shift by one when a static input is given.
+    private int RecurrentIndex => _static ? 3 : 2;
+    private int FirstStateBottom => _static ? 3 : 2;
+    protected Blob RecurrentWeights => Blobs[RecurrentIndex];
+    protected int FirstOwnParameter => RecurrentIndex + 1;
     protected RecurrentParameter P => Param.RecurrentParam ?? new RecurrentParameter();
 
     /// <summary>The span of one step of a blob laid out as (steps) x N x width.</summary>
@@ -111,7 +114,7 @@ public abstract class RecurrentLayer : Layer
             throw Error($"x_static (bottom 2) must be {streams} x {_staticDim} values, got {bottom[2].ShapeString}");
         bool resized = streams != Streams || HiddenStates.Count == 0;
         Streams = streams;
-        for (int s = 0, b = 2 + (_static ? 1 : 0); s < Exposed; s++, b++)
+        for (int s = 0, b = FirstStateBottom; s < Exposed; s++, b++)
             if (bottom[b].NumAxes != 3 || bottom[b].Shape[0] != 1 || bottom[b].Shape[1] != Streams || bottom[b].Shape[2] != Hidden)
                 throw Error($"bottom {b} ({StateName(s)}_0) must be 1 x {Streams} x {Hidden}, got {bottom[b].ShapeString}");
 
@@ -146,7 +149,7 @@ public abstract class RecurrentLayer : Layer
         {
             var states = WriteData(States(s));
             // The initial state: the exposed bottom, or where the previous pass ended.
-            var initial = ExposeHidden ? ReadData(bottom[2 + (_static ? 1 : 0) + s]) : Step(states, Steps, slot);
+            var initial = ExposeHidden ? ReadData(bottom[FirstStateBottom + s]) : Step(states, Steps, slot);
             Backend.Copy(initial, Step(states, 0, slot));
         }
 
@@ -221,8 +224,7 @@ public abstract class RecurrentLayer : Layer
         var x = ReadData(bottom[0]);
         if (ParamPropagateDown[0]) Backend.Gemm(Transpose.Yes, Transpose.No, Gates, _inputDim, rows, 1f, dpre, x, 1f, WriteDiff(InputWeights));
         if (ParamPropagateDown[1]) Backend.Gemv(Transpose.Yes, rows, Gates, 1f, dpre, ReadData(RowOnes), 1f, WriteDiff(InputBias));
-        int recurrent = _static ? 3 : 2;
-        if (ParamPropagateDown[recurrent])
+        if (ParamPropagateDown[RecurrentIndex])
             Backend.Gemm(Transpose.Yes, Transpose.No, Gates, Hidden, rows, 1f, dpre, ReadData(ContinuedHidden), 1f, WriteDiff(RecurrentWeights));
         if (_static && (ParamPropagateDown[2] || propagateDown[2]))
         {
@@ -233,7 +235,7 @@ public abstract class RecurrentLayer : Layer
             if (propagateDown[2]) Backend.Gemm(Transpose.No, Transpose.No, Streams, _staticDim, Gates, 1f, summed, ReadData(StaticWeights), 0f, WriteDiff(bottom[2]));
         }
         if (propagateDown[0]) Backend.Gemm(Transpose.No, Transpose.No, rows, _inputDim, Gates, 1f, dpre, ReadData(InputWeights), 0f, WriteDiff(bottom[0]));
-        for (int b = 2 + (_static ? 1 : 0); b < bottom.Count; b++)
+        for (int b = FirstStateBottom; b < bottom.Count; b++)
             if (propagateDown[b]) Backend.Fill(WriteDiff(bottom[b]), 0f);
     }
 }

@@ -40,14 +40,14 @@ public class MpiTrainingTests
         return dir;
     }
 
-    private static string Cli => Path.Combine(AppContext.BaseDirectory, "Cortado.Cli.dll");
+    private static string CliDll => Path.Combine(AppContext.BaseDirectory, "Cortado.Cli.dll");
 
     private static ProcessStartInfo Mpirun(string dir, int ranks, params string[] args)
     {
         string mpirun = File.Exists("/usr/bin/mpirun") ? "/usr/bin/mpirun" : "mpirun";
         Assert.True(File.Exists(mpirun) || File.Exists("/usr/local/bin/mpirun"), "mpirun is missing: install Debian's openmpi-bin (apt-get install openmpi-bin, as .ci/run does)");
         var start = new ProcessStartInfo(mpirun) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])["-np", $"{ranks}", "--allow-run-as-root", "--oversubscribe", "dotnet", Cli, .. args]) start.ArgumentList.Add(a);
+        foreach (var a in (string[])["-np", $"{ranks}", "--allow-run-as-root", "--oversubscribe", "dotnet", CliDll, .. args]) start.ArgumentList.Add(a);
         return start;
     }
 
@@ -60,8 +60,11 @@ public class MpiTrainingTests
         return (process.ExitCode, output + error.Result);
     }
 
-    private static (int Code, string Output) Single(string dir, params string[] args) =>
-        Run(new ProcessStartInfo("dotnet") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, ArgumentList = { Cli } }.With(args));
+    private static (int Code, string Output) Single(string dir, params string[] args)
+    {
+        var (code, output, error) = Cli.CortadoProcess.Run(dir, args);
+        return (code, output + error);
+    }
 
     /// <summary>Caffe's display lines: iteration and loss.</summary>
     private static SortedDictionary<int, double> Losses(string log) =>
@@ -175,14 +178,5 @@ public class MpiTrainingTests
         solver.Step(3);
         Assert.Equal(3, solver.Iter);
         Assert.DoesNotContain("libmpi", File.ReadAllText("/proc/self/maps"));
-    }
-}
-
-internal static class ProcessStartInfoExtensions
-{
-    public static ProcessStartInfo With(this ProcessStartInfo start, string[] args)
-    {
-        foreach (var a in args) start.ArgumentList.Add(a);
-        return start;
     }
 }
