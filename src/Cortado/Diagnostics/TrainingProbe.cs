@@ -30,40 +30,26 @@ public static class TrainingProbe
             losses.Add(loss);
             foreach (var (layer, index) in reluLayers)
             {
-                var top = net.Tops[index][0];
-                var seen = everPositive[index];
-                int unit = top.CountFrom(1);
-                var values = top.Data;
-                for (int k = 0; k < values.Length; k++) if (values[k] > 0) seen[k % unit] = true;
+                BlobStatistics.MarkPositive(net.Tops[index][0].Data, everPositive[index]);
             }
             foreach (var (layer, index) in learnable)
             {
-                activation[layer.Name] = Rms(net.Tops[index][0].Data);
-                gradient[layer.Name] = Rms(layer.Blobs[0].Diff);
+                activation[layer.Name] = BlobStatistics.Rms(net.Tops[index][0].Data);
+                gradient[layer.Name] = BlobStatistics.Rms(layer.Blobs[0].Diff);
                 trace?.Add(trace.ActivationRms, layer.Name, activation[layer.Name]);
                 trace?.Add(trace.GradientRms, layer.Name, gradient[layer.Name]);
             }
             trace?.Losses.Add(loss);
-            if (trace != null && lossLayer >= 0) trace.BatchAccuracy.Add(BatchAccuracy(net.Bottoms[lossLayer][0], net.Bottoms[lossLayer][1]));
-            if (lossLayer >= 0 && iter - solver.Iter + losses.Count > lateFrom)
-            {
-                var scores = net.Bottoms[lossLayer][0];
-                int n = scores.Shape[0], c = scores.CountFrom(1);
-                for (int s = 0; s < n && c == classes; s++)
-                {
-                    var row = scores.Data.Slice(s * c, c);
-                    int best = 0;
-                    for (int k = 1; k < c; k++) if (row[k] > row[best]) best = k;
-                    predicted[best]++;
-                }
-            }
+            if (trace != null && lossLayer >= 0) trace.BatchAccuracy.Add(BlobStatistics.Accuracy(net.Bottoms[lossLayer][0], net.Bottoms[lossLayer][1]));
+            if (lossLayer >= 0 && iter - solver.Iter + losses.Count > lateFrom && classes > 0)
+                BlobStatistics.CountPredictions(net.Bottoms[lossLayer][0], predicted);
         };
         solver.IterationDone += (_, _, _, _) =>
         {
             foreach (var (layer, _) in learnable)
             {
-                double weight = Rms(layer.Blobs[0].Data);
-                if (weight > 0) ratios[layer.Name].Add(Rms(layer.Blobs[0].Diff) / weight); // the diff now holds the step taken
+                double weight = BlobStatistics.Rms(layer.Blobs[0].Data);
+                if (weight > 0) ratios[layer.Name].Add(BlobStatistics.Rms(layer.Blobs[0].Diff) / weight); // the diff now holds the step taken
             }
         };
 
@@ -80,19 +66,15 @@ public static class TrainingProbe
                 "The probe run could not go on; the message says where.", Rank: 1));
         }
 
-        double chance = Math.Log(Math.Max(classes, 2));
         var late = losses.Skip(losses.Count * 3 / 4).Where(float.IsFinite).ToList();
         if (late.Count > 0)
         {
-            double mean = late.Average();
-            double spread = Math.Sqrt(late.Average(l => (l - mean) * (l - mean)));
+            var (stuck, chance, mean, spread, drop) = ChanceTest.Judge(late, classes);
             if (mean > 80)
                 findings.Add(new Finding(Severity.Error, "LOSS_SATURATED", "The loss is pinned near 87.3365: Caffe's saturated softmax",
                     $"mean loss over the last {late.Count} probe iterations: {G(mean)}", "SoftmaxWithLoss clamps a probability of 0 at FLT_MIN, so a confidently wrong prediction costs -ln(FLT_MIN) = 87.3365 per sample: the logits are enormous.", "scale the inputs and lower base_lr", Rank: 4));
             // Stuck, not merely early: near chance and flat (a constant output scores ln(classes) on every batch).
-            int half = late.Count / 2;
-            double drop = half > 0 ? late.Take(half).Average() - late.Skip(half).Average() : 0;
-            if (mean <= 80 && Math.Abs(mean - chance) < 0.15 && (spread < 0.01 || drop < 0.01))
+            if (stuck)
                 findings.Add(new Finding(Severity.Error, "LOSS_AT_CHANCE", $"The loss is stuck at chance: ln({classes}) = {G(chance)}",
                     $"mean loss over the last {late.Count} of {losses.Count} probe iterations: {G(mean)} (spread {G(spread)}, change {G(-drop)}); first: {G(losses[0])}",
                     $"A loss of ln({classes}) is what a net scores when it gives every class the same probability: its outputs no longer depend on the input. The usual cause is activations driven out of range early on (dead ReLUs, saturated softmax) so that no gradient reaches the weights.",
@@ -129,27 +111,5 @@ public static class TrainingProbe
             string.Join("; ", learnable.Select(p => $"{p.l.Name}: activation rms {G(activation[p.l.Name])}, weight gradient rms {G(gradient[p.l.Name])}, update/weight {(ratios[p.l.Name].Count > 0 ? G(ratios[p.l.Name].OrderBy(v => v).ElementAt(ratios[p.l.Name].Count / 2)) : "n/a")}")),
             "Measured over the probe, at its last iteration for activations and gradients.", Rank: 70));
         return findings;
-    }
-
-    private static float BatchAccuracy(Tensors.Blob scores, Tensors.Blob labels)
-    {
-        int n = scores.Shape[0], classes = scores.CountFrom(1), right = 0;
-        if (labels.Count != n) return float.NaN;
-        for (int s = 0; s < n; s++)
-        {
-            var row = scores.Data.Slice(s * classes, classes);
-            int best = 0;
-            for (int k = 1; k < classes; k++) if (row[k] > row[best]) best = k;
-            if (best == (int)labels.Data[s]) right++;
-        }
-        return (float)right / n;
-    }
-
-    private static double Rms(ReadOnlySpan<float> values)
-    {
-        if (values.Length == 0) return 0;
-        double sum = 0;
-        foreach (float v in values) sum += v * (double)v;
-        return Math.Sqrt(sum / values.Length);
     }
 }

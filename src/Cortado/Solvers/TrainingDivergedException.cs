@@ -10,4 +10,7 @@ public sealed class TrainingDivergedException(int iteration, float loss, string?
         ". Lower base_lr, scale the inputs (transform_param { scale: 0.00390625 }) or set clip_gradients.")
 {
     public int Iteration { get; } = iteration;
+    public float Loss { get; } = loss;
+    /// <summary>The first layer whose outputs were not finite, as "'name' (Type)"; null when none was found.</summary>
+    public string? Layer { get; } = layer;
 }

@@ -1,0 +1,30 @@
+namespace Cortado.Diagnostics;
+
+/// <summary>
+/// Whether a run of losses is stuck at chance: near ln(classes), the loss of a net that gives every
+/// class the same probability, and flat (not merely early). The probe and the live monitor share it.
+/// </summary>
+public static class ChanceTest
+{
+    /// <summary>How close to ln(classes) the mean must be.</summary>
+    public const double Tolerance = 0.15;
+
+    public sealed record Result(bool AtChance, double Chance, double Mean, double Spread, double Drop);
+
+    /// <summary>
+    /// Judges the finite losses of <paramref name="recent"/>: at chance when the mean is within
+    /// <see cref="Tolerance"/> of ln(classes) and the losses neither spread nor fall by 0.01.
+    /// </summary>
+    public static Result Judge(IReadOnlyList<float> recent, int classes)
+    {
+        double chance = Math.Log(Math.Max(classes, 2));
+        var finite = recent.Where(float.IsFinite).ToList();
+        if (finite.Count == 0) return new Result(false, chance, double.NaN, double.NaN, double.NaN);
+        double mean = finite.Average();
+        double spread = Math.Sqrt(finite.Average(l => (l - mean) * (l - mean)));
+        int half = finite.Count / 2;
+        double drop = half > 0 ? finite.Take(half).Average() - finite.Skip(half).Average() : 0;
+        bool stuck = mean <= 80 && Math.Abs(mean - chance) < Tolerance && (spread < 0.01 || drop < 0.01);
+        return new Result(stuck, chance, mean, spread, drop);
+    }
+}
