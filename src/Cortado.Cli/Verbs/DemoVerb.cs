@@ -2,6 +2,7 @@ using System.Globalization;
 using Cortado.Data;
 using Cortado.Diagnostics;
 using Cortado.Logging;
+using Cortado.Monitoring;
 using Cortado.Proto;
 using Cortado.Solvers;
 
@@ -17,8 +18,14 @@ public sealed class DemoVerb : IVerb
 {
     public string Name => "demo";
     public string Summary => "the seed case end to end: a Caffe port that does not learn, why, and the fix learning";
-    public string Usage => "[--out DIR] [--quick]";
-    public IReadOnlyList<Flag> Flags => [new("out", "where to write data, logs and curves (default out/demo)"), new("quick", "a smaller, faster run (for tests)", TakesValue: false)];
+    public string Usage => "[--out DIR] [--quick] [--dashboard [PORT]]";
+    public IReadOnlyList<Flag> Flags =>
+    [
+        new("out", "where to write data, logs and curves (default out/demo)"),
+        new("quick", "a smaller, faster run (for tests)", TakesValue: false),
+        DashboardSession.PortFlag,
+        DashboardSession.HostFlag,
+    ];
 
     public int Run(VerbArguments arguments, VerbConsole console)
     {
@@ -28,6 +35,8 @@ public sealed class DemoVerb : IVerb
         string folder = Path.GetFullPath(arguments.Get("out") ?? Path.Combine("out", "demo"));
         Directory.CreateDirectory(folder);
         int perClass = quick ? 150 : 1500, seedIterations = quick ? 100 : 300, probe = quick ? 60 : 100;
+        // With --dashboard both runs are watched live, and diagnose's findings join the seed run's card.
+        using var dashboard = DashboardSession.StartIfAsked(arguments, console, Name);
 
         o.WriteLine("Cortado demo: a Keras CNN that learned, ported to Caffe, sits at a loss of 2.1-2.6. Why?");
         o.WriteLine();
@@ -39,7 +48,7 @@ public sealed class DemoVerb : IVerb
         string seedSolver = WriteSeedCase(folder, train, validation, perClass);
         o.WriteLine();
         o.WriteLine("2. The Caffe port as written (examples/fneishnet_numbers): no input scaling, pooling stride 1, SGD 0.01, momentum 0.9, poly power 0.5");
-        var seedRun = Train(seedSolver, seedIterations, Path.Combine(folder, "seed.log"), o);
+        var seedRun = Train(seedSolver, seedIterations, Path.Combine(folder, "seed.log"), o, dashboard, "seed (as written)");
         o.WriteLine(seedRun.Diverged != null
             ? $"   -> the loss turned non-finite at iteration {seedRun.Diverged}: the net blew up"
             : string.Create(CultureInfo.InvariantCulture, $"   -> after {seedIterations} iterations the loss is {seedRun.LastLoss:F4}; ln(11) = {Math.Log(11):F4}, the loss of a net that gives every class the same probability; validation accuracy {seedRun.Accuracy * 100:F1}% (chance: 9.1%)"));
@@ -47,6 +56,8 @@ public sealed class DemoVerb : IVerb
         o.WriteLine();
         o.WriteLine($"3. cortado diagnose --solver {seedSolver}");
         var report = Diagnosis.Run(seedSolver, probe);
+        foreach (var finding in report.AtLeast(Severity.Warning).DistinctBy(f => f.Code))
+            seedRun.History?.Raise(finding with { Title = $"diagnose: {finding.Title}" }, seedIterations);
         foreach (var finding in report.AtLeast(Severity.Warning).DistinctBy(f => f.Code))
         {
             o.WriteLine($"   [{(finding.Severity == Severity.Error ? "ERROR" : "WARN ")}] {finding.Title}");
@@ -59,7 +70,7 @@ public sealed class DemoVerb : IVerb
         o.WriteLine();
         o.WriteLine("4. The corrected configuration, trained");
         var solverParam = ProtoFiles.ReadSolverText(fixedSolver);
-        var fixedRun = Train(fixedSolver, solverParam.MaxIter, Path.Combine(folder, "fixed.log"), o);
+        var fixedRun = Train(fixedSolver, solverParam.MaxIter, Path.Combine(folder, "fixed.log"), o, dashboard, "corrected by diagnose");
         o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   -> after {solverParam.MaxIter} iterations (12 epochs) the loss is {fixedRun.LastLoss:F4} and validation accuracy {fixedRun.Accuracy * 100:F1}%"));
 
         o.WriteLine();
@@ -68,6 +79,7 @@ public sealed class DemoVerb : IVerb
         o.WriteLine($"Logs (Caffe's format): {Path.Combine(folder, "seed.log")}, {Path.Combine(folder, "fixed.log")}");
         o.WriteLine($"Curves: {Path.Combine(folder, "seed_curves.png")}, {Path.Combine(folder, "fixed_curves.png")}");
         o.WriteLine("In short: the pixels were never scaled to 0..1 (the Keras model divided them by 255); Caffe's xavier weights then meet inputs 100 times too large. The pooling stride (1 vs Keras's 2) changes the model's size, and poly with power 0.5 keeps the rate near 0.01: neither stops learning.");
+        dashboard?.HoldForPerson();
         return fixedRun.Accuracy > seedRun.Accuracy ? 0 : 1;
     }
 
@@ -92,10 +104,13 @@ public sealed class DemoVerb : IVerb
         return path;
     }
 
-    private sealed record RunResult(float LastLoss, float Accuracy, int? Diverged);
+    private sealed record RunResult(float LastLoss, float Accuracy, int? Diverged, RunHistory? History);
 
-    /// <summary>Trains for some iterations, logging Caffe's lines to a file and the display lines to the console; then tests once.</summary>
-    private static RunResult Train(string solverPath, int iterations, string logPath, TextWriter output)
+    /// <summary>
+    /// Trains for some iterations, logging Caffe's lines to a file and the display lines to the
+    /// console, watched on the dashboard when there is one; then tests once.
+    /// </summary>
+    private static RunResult Train(string solverPath, int iterations, string logPath, TextWriter output, DashboardSession? dashboard, string name)
     {
         using var file = new StreamWriter(logPath);
         using var tee = new LineTee(file, output);
@@ -106,12 +121,24 @@ public sealed class DemoVerb : IVerb
         float lastLoss = float.NaN;
         solver.IterationDone += (_, _, smoothed, _) => lastLoss = smoothed;
         int? diverged = null;
-        try { solver.Step(iterations); }
-        catch (TrainingDivergedException e) { diverged = e.Iteration; }
-        float accuracy = 0;
-        if (diverged == null && solver.TestNets.Count > 0)
-            accuracy = solver.Test(0).FirstOrDefault(r => r.Name == "accuracy").Value;
-        return new RunResult(lastLoss, accuracy, diverged);
+        RunHistory? history = null;
+        TrainingMonitor? monitor = null;
+        if (dashboard != null)
+        {
+            history = TrainingMonitor.NewRun(solver, name);
+            monitor = new TrainingMonitor(solver, history);
+            dashboard.Catalog.Add(history);
+        }
+        using (monitor)
+        {
+            void Step() => solver.Step(iterations);
+            try { if (monitor != null) monitor.Run(Step); else Step(); }
+            catch (TrainingDivergedException e) { diverged = e.Iteration; }
+            float accuracy = 0;
+            if (diverged == null && solver.TestNets.Count > 0)
+                accuracy = solver.Test(0).FirstOrDefault(r => r.Name == "accuracy").Value;
+            return new RunResult(lastLoss, accuracy, diverged, history);
+        }
     }
 
     /// <summary>Every log line to the file; only the training and test result lines to the console, indented.</summary>

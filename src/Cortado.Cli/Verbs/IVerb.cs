@@ -16,8 +16,12 @@ public interface IVerb
     int Run(VerbArguments arguments, VerbConsole console);
 }
 
-/// <summary>A named option of a verb. A flag without a value is a switch (e.g. --gray).</summary>
-public sealed record Flag(string Name, string Description, bool TakesValue = true);
+/// <summary>
+/// A named option of a verb. A flag without a value is a switch (e.g. --gray). One whose value is
+/// optional takes the next argument only when it is a number (--dashboard, --dashboard 8080); given
+/// alone its value is the empty string.
+/// </summary>
+public sealed record Flag(string Name, string Description, bool TakesValue = true, bool ValueOptional = false);
 
 /// <summary>Where a verb writes: results to standard output, Caffe-style log lines to standard error (as Caffe's glog does).</summary>
 public sealed record VerbConsole(TextWriter Out, TextWriter Error)

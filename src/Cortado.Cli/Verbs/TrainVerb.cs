@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Cortado.Compute;
 using Cortado.Errors;
+using Cortado.Monitoring;
 using Cortado.Proto;
 using Cortado.Solvers;
 
@@ -13,6 +14,7 @@ namespace Cortado.Cli.Verbs;
 /// goes on (Caffe's -sigint_effect/-sighup_effect defaults, both settable). Under
 /// <c>mpirun -np N</c> it trains data-parallel: rank 0 logs, tests and snapshots, the others stay
 /// quiet, and a signal is left to mpirun, which ends every rank (the last snapshot is whole).
+/// With --dashboard the run is watched live in the browser (rank 0 serves it).
 /// </summary>
 public sealed class TrainVerb : IVerb
 {
@@ -33,6 +35,8 @@ public sealed class TrainVerb : IVerb
         new("stage", "comma-separated stages of the train net's state (as caffe train -stage)"),
         new("level", "the train net's level (as caffe train -level)"),
         new("check_weights", "under mpirun: every N iterations, check that all ranks hold bit-identical weights"),
+        DashboardSession.PortFlag,
+        DashboardSession.HostFlag,
     ];
 
     public int Run(VerbArguments arguments, VerbConsole console)
@@ -48,6 +52,7 @@ public sealed class TrainVerb : IVerb
         var onHangup = ParseEffect(arguments.Get("sighup_effect") ?? "snapshot", "sighup_effect");
 
         using var communicator = Distributed.MpiCommunicator.ForThisProcess();
+        using var dashboard = communicator.Rank == 0 ? DashboardSession.StartIfAsked(arguments, console, Name) : null;
         var log = communicator.Rank == 0 ? console.Log : Logging.CaffeLog.Null;
         log.Info("caffe.cs", $"Use CPU ({CpuCompute.Instance.Name}).");
         var param = ProtoFiles.ReadSolverText(solverPath);
@@ -77,13 +82,28 @@ public sealed class TrainVerb : IVerb
         if (snapshot != null) _ = ProtoFiles.ReadSolverState(snapshot); // fail before any work on a bad file
 
         using var progress = communicator.Rank == 0 ? ProgressLine.ForStandardError(solver) : null;
+        int? stopAt = arguments.Get("stop_at") != null ? arguments.GetInt("stop_at", 0) : null;
+        if (dashboard == null)
+        {
+            Train(solver, snapshot, stopAt, communicator.Size == 1, onInterrupt, onHangup);
+            return 0;
+        }
+        var run = TrainingMonitor.NewRun(solver);
+        dashboard.Catalog.Add(run);
+        using var monitor = new TrainingMonitor(solver, run);
+        try { monitor.Run(() => Train(solver, snapshot, stopAt, communicator.Size == 1, onInterrupt, onHangup)); }
+        finally { dashboard.HoldForPerson(); }
+        return 0;
+    }
+
+    /// <summary>Solves with the signals as Caffe has them; under mpirun (not single) signals are left to mpirun.</summary>
+    private static void Train(Solver solver, string? snapshot, int? stopAt, bool single, SolverAction onInterrupt, SolverAction onHangup)
+    {
         // One rank stopping alone would leave the others waiting in a sum; under mpirun, signals end the job.
-        bool single = communicator.Size == 1;
         using var interrupt = single ? PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; solver.Request(onInterrupt); }) : null;
         using var terminate = single ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; solver.Request(onInterrupt); }) : null;
         using var hangup = single ? PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; solver.Request(onHangup); }) : null;
-        solver.Solve(snapshot, arguments.Get("stop_at") != null ? arguments.GetInt("stop_at", 0) : null);
-        return 0;
+        solver.Solve(snapshot, stopAt);
     }
 
     private static SolverAction ParseEffect(string text, string flag) => text switch

@@ -66,7 +66,12 @@ public sealed class VerbArguments
                 continue;
             }
             if (flag == null) throw new CortadoException($"{verb.Name}: unknown flag '{arg}'; {DescribeFlags(verb)}");
-            if (flag.TakesValue && equals < 0)
+            if (flag.ValueOptional && equals < 0)
+            {
+                bool numberFollows = i + 1 < args.Count && IsNumber(args[i + 1]);
+                value = numberFollows ? args[++i] : "";
+            }
+            else if (flag.TakesValue && equals < 0)
             {
                 if (i + 1 >= args.Count) throw new CortadoException($"{verb.Name}: flag --{flag.Name} needs a value");
                 value = args[++i];

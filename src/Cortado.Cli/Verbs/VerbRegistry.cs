@@ -19,6 +19,7 @@ public static class VerbRegistry
         new ExportOnnxVerb(),
         new ImportOnnxVerb(),
         new PlotVerb(),
+        new DashboardVerb(),
         new KerasImportVerb(),
         new MakeNumbersVerb(),
         new DiagnoseVerb(),

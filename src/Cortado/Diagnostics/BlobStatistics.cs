@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Numerics.Tensors;
 using Cortado.Tensors;
 
 namespace Cortado.Diagnostics;
@@ -8,12 +10,16 @@ namespace Cortado.Diagnostics;
 /// </summary>
 public static class BlobStatistics
 {
-    /// <summary>Root mean square, in double so a large blob sums without losing precision.</summary>
+    /// <summary>Values summed in float per chunk (vectorized), the chunks in double: a large blob keeps its precision.</summary>
+    private const int Chunk = 4096;
+
+    /// <summary>Root mean square.</summary>
     public static double Rms(ReadOnlySpan<float> values)
     {
         if (values.Length == 0) return 0;
         double sum = 0;
-        foreach (float v in values) sum += v * (double)v;
+        for (int start = 0; start < values.Length; start += Chunk)
+            sum += TensorPrimitives.SumOfSquares(values.Slice(start, Math.Min(Chunk, values.Length - start)));
         return Math.Sqrt(sum / values.Length);
     }
 
@@ -27,12 +33,23 @@ public static class BlobStatistics
         for (int k = 0; k < values.Length; k++) if (values[k] > 0) seen[k % unit] = true;
     }
 
-    /// <summary>The fraction of a blob's units that are not positive for any sample of its batch.</summary>
+    /// <summary>The fraction of a blob's units that are not positive for any sample of its batch (the batch's maximum is at most 0).</summary>
     public static double NeverPositiveFraction(Blob blob)
     {
-        var seen = new bool[blob.CountFrom(1)];
-        MarkPositive(blob.Data, seen);
-        return seen.Length == 0 ? 0 : seen.Count(s => !s) / (double)seen.Length;
+        int unit = blob.CountFrom(1), samples = blob.Shape[0];
+        if (unit == 0 || samples == 0) return 0;
+        var data = blob.Data;
+        var max = ArrayPool<float>.Shared.Rent(unit);
+        try
+        {
+            var highest = max.AsSpan(0, unit);
+            data[..unit].CopyTo(highest);
+            for (int s = 1; s < samples; s++) TensorPrimitives.Max(highest, data.Slice(s * unit, unit), highest);
+            int never = 0;
+            foreach (float m in highest) if (!(m > 0)) never++;
+            return never / (double)unit;
+        }
+        finally { ArrayPool<float>.Shared.Return(max); }
     }
 
     /// <summary>Adds one to <paramref name="counts"/>[c] for each sample whose highest score is class c.</summary>

@@ -70,9 +70,19 @@ public static class NetDiagram
         string format = Path.GetExtension(output).TrimStart('.').ToLowerInvariant();
         if (format == "dot") { IO.AtomicFile.WriteAllText(output, dot); return; }
         if (format is not ("svg" or "png" or "pdf")) throw new CortadoException($"{output}: draw as .svg, .png, .pdf or .dot");
-        var start = new ProcessStartInfo("dot") { RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in new[] { $"-T{format}", "-o", Path.GetFullPath(output) }) start.ArgumentList.Add(argument);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+        RunDot(dot, format, output, $"Graphviz's dot failed on {output}");
+    }
+
+    /// <summary>The graph drawn by Graphviz's dot as SVG text.</summary>
+    public static string ToSvg(string dot) => RunDot(dot, "svg", null, "Graphviz's dot failed to draw the net");
+
+    /// <summary>Runs dot on the graph: to a file when given one, else to the text returned.</summary>
+    private static string RunDot(string dot, string format, string? output, string failure)
+    {
+        var start = new ProcessStartInfo("dot") { RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add($"-T{format}");
+        if (output != null) { start.ArgumentList.Add("-o"); start.ArgumentList.Add(Path.GetFullPath(output)); }
         Process process;
         try { process = Process.Start(start)!; }
         catch (System.ComponentModel.Win32Exception)
@@ -82,11 +92,12 @@ public static class NetDiagram
         using (process)
         {
             var error = process.StandardError.ReadToEndAsync();
+            var text = process.StandardOutput.ReadToEndAsync();
             process.StandardInput.Write(dot);
             process.StandardInput.Close();
-            process.StandardOutput.ReadToEnd();
             process.WaitForExit();
-            if (process.ExitCode != 0) throw new CortadoException($"Graphviz's dot failed on {output}: {error.Result.Trim()}");
+            if (process.ExitCode != 0) throw new CortadoException($"{failure}: {error.Result.Trim()}");
+            return text.Result;
         }
     }
 
