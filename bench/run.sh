@@ -6,6 +6,8 @@
 #                         accuracy, FLOP/s and peak memory, one table (about 10 minutes)
 #   bench/run.sh mpi      MPI_Allreduce on loopback (seed net, ResNet-50 sizes), 1 against 2 ranks of
 #                         seed-net training, and the projection to 4-64 machines (about a minute)
+#   bench/run.sh dashboard  seed-net training without and with the live dashboard (monitor, server, a
+#                         page in headless Chromium); --screenshot saves the demo's page instead
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 name="${1:-gemm}"
@@ -56,6 +58,17 @@ case "$name" in
       $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
     fi
     "$root/cortado" --help >/dev/null 2>&1 || true ;;
-  *) echo "unknown benchmark '$name'; known: gemm, data, perf, mpi" >&2; exit 1 ;;
+  dashboard)
+    missing=()
+    [[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]] || missing+=(dataset-fashion-mnist)
+    ldconfig -p | grep 'liblmdb.so.0' >/dev/null || missing+=(liblmdb0)
+    [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+    command -v dot >/dev/null || missing+=(graphviz)
+    if (( ${#missing[@]} )); then
+      sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+      $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+    "$root/cortado" --help >/dev/null 2>&1 || true ;;
+  *) echo "unknown benchmark '$name'; known: gemm, data, perf, mpi, dashboard" >&2; exit 1 ;;
 esac
 exec dotnet run -c Release --project "$root/bench/Cortado.Bench" -- "$@"

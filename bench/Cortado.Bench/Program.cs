@@ -7,6 +7,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>
     ["data"] = DataBenchmark.Run,
     ["perf"] = PerfBenchmark.Run,
     ["mpi"] = MpiBenchmark.Run,
+    ["dashboard"] = DashboardBenchmark.Run,
 };
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))
 {
