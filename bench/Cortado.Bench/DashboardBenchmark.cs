@@ -27,22 +27,22 @@ internal static class DashboardBenchmark
         var (train, _) = SeedNet.Databases();
         string net = SeedNet.Data(train, 64, "TRAIN") + SeedNet.Layers(2) + SeedNet.Loss;
         Console.WriteLine();
-        Console.WriteLine($"| seed net training, batch 64, {Pairs} x 2 blocks of {Block} iterations | unwatched images/s | watched images/s | watched against unwatched: median of pairs (middle half) |");
-        Console.WriteLine("| --- | --- | --- | --- |");
+        Console.WriteLine($"| seed net training, batch 64, {Pairs} x 2 blocks of {Block} iterations | unwatched images/s | watched images/s | watched against unwatched: median of pairs (middle half) | the browser's CPU while watched |");
+        Console.WriteLine("| --- | --- | --- | --- | --- |");
         Report("monitor + server + event-stream reader", Measure(net, page: false).GetAwaiter().GetResult());
         if (File.Exists(Chromium)) Report("monitor + server + the page in Chromium", Measure(net, page: true).GetAwaiter().GetResult());
         return 0;
     }
 
-    private static void Report(string mode, (double Plain, double Watched, List<double> Ratios) r)
+    private static void Report(string mode, (double Plain, double Watched, List<double> Ratios, double? BrowserCores) r)
     {
         var sorted = r.Ratios.Order().Select(x => (x - 1) * 100).ToList();
         string Percent(double x) => string.Create(CultureInfo.InvariantCulture, $"{(x >= 0 ? "+" : "")}{x:F1}%");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {mode} | {r.Plain:F0} | {r.Watched:F0} | {Percent(sorted[sorted.Count / 2])} ({Percent(sorted[sorted.Count / 4])} to {Percent(sorted[sorted.Count * 3 / 4])}) |"));
+            $"| {mode} | {r.Plain:F0} | {r.Watched:F0} | {Percent(sorted[sorted.Count / 2])} ({Percent(sorted[sorted.Count / 4])} to {Percent(sorted[sorted.Count * 3 / 4])}) | {(r.BrowserCores is { } c ? $"{c * 100:F1}% of a core" : "-")} |"));
     }
 
-    private static async Task<(double Plain, double Watched, List<double> Ratios)> Measure(string net, bool page)
+    private static async Task<(double Plain, double Watched, List<double> Ratios, double? BrowserCores)> Measure(string net, bool page)
     {
         using var solver = SolverFactory.Create(Proto.TextFormat.Parse<Proto.SolverParameter>(
             SeedNet.Solver(net, "fixed", Warmup + 2 * Pairs * Block + 10, "display: 0 snapshot_after_train: false")));
@@ -57,7 +57,7 @@ internal static class DashboardBenchmark
         else stream = Drain(reader, server.Url, stop.Token);
         solver.Step(Warmup);
 
-        double plainSeconds = 0, watchedSeconds = 0;
+        double plainSeconds = 0, watchedSeconds = 0, browserSeconds = 0;
         var ratios = new List<double>();
         for (int pair = 0; pair < Pairs; pair++)
         {
@@ -65,9 +65,11 @@ internal static class DashboardBenchmark
             foreach (bool watch in pair % 2 == 0 ? new[] { false, true } : [true, false])
             {
                 using var monitor = watch ? new TrainingMonitor(solver, run) : null;
+                double browserBefore = profile != null && watch ? CpuSeconds(profile) : 0;
                 var clock = Stopwatch.StartNew();
                 solver.Step(Block);
                 if (watch) watched = clock.Elapsed.TotalSeconds; else plain = clock.Elapsed.TotalSeconds;
+                if (profile != null && watch) browserSeconds += CpuSeconds(profile) - browserBefore;
             }
             plainSeconds += plain;
             watchedSeconds += watched;
@@ -77,7 +79,26 @@ internal static class DashboardBenchmark
         if (stream != null) await stream;
         if (browser != null) { await browser.CloseAsync(); Directory.Delete(profile!, recursive: true); }
         double images = Pairs * Block * 64;
-        return (images / plainSeconds, images / watchedSeconds, ratios);
+        return (images / plainSeconds, images / watchedSeconds, ratios, profile != null ? browserSeconds / watchedSeconds : null);
+    }
+
+    /// <summary>The CPU time (user + system) of every process started with this browser profile: Chromium's browser, renderer and helpers.</summary>
+    private static double CpuSeconds(string profile)
+    {
+        double ticks = 0;
+        foreach (string dir in Directory.GetDirectories("/proc"))
+        {
+            try
+            {
+                if (!File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(profile, StringComparison.Ordinal)) continue;
+                string stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                ticks += double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture); // utime, stime
+            }
+            catch (IOException) { } // a process that ended meanwhile
+            catch (UnauthorizedAccessException) { }
+        }
+        return ticks / 100; // USER_HZ
     }
 
     /// <summary>Reads the event stream as the page would, to the end.</summary>

@@ -13,7 +13,7 @@ namespace Cortado.Dashboard;
 /// </summary>
 internal static class EventStream
 {
-    public static readonly TimeSpan Period = TimeSpan.FromMilliseconds(500);
+    public static readonly TimeSpan Period = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
     public static async Task Serve(HttpContext context, RunCatalog catalog, ISet<int>? only, CancellationToken stopping)
@@ -31,19 +31,7 @@ internal static class EventStream
             await Write(response, "hello", "{}"u8.ToArray(), token);
             while (!token.IsCancellationRequested)
             {
-                var runs = catalog.Snapshot();
-                bool wrote = false;
-                for (int id = 0; id < runs.Count; id++)
-                {
-                    if (only != null && !only.Contains(id)) continue;
-                    while (cursors.Count <= id) cursors.Add(default);
-                    bool first = cursors[id] == default;
-                    var delta = runs[id].ReadSince(cursors[id]);
-                    if (!first && delta.IsEmpty) continue;
-                    cursors[id] = delta.Cursor;
-                    await Write(response, "run", RunJson.Delta(id, runs[id], delta, first), token);
-                    wrote = true;
-                }
+                bool wrote = await SendNew(response, catalog, only, cursors, token);
                 if (!wrote && idle.Elapsed > KeepAlive) { await response.WriteAsync(": keep-alive\n\n", token); await response.Body.FlushAsync(token); }
                 if (wrote || idle.Elapsed > KeepAlive) idle.Restart();
                 await Task.Delay(Period, token);
@@ -51,13 +39,37 @@ internal static class EventStream
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
         {
+            // The run's last moments (its end, its last points) still reach the page, then the goodbye.
             using var brief = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-            brief.CancelAfter(TimeSpan.FromSeconds(1));
-            try { await Write(response, "bye", "{}"u8.ToArray(), brief.Token); }
+            brief.CancelAfter(TimeSpan.FromSeconds(2));
+            try
+            {
+                await SendNew(response, catalog, only, cursors, brief.Token);
+                await Write(response, "bye", "{}"u8.ToArray(), brief.Token);
+            }
             catch (Exception e) when (e is OperationCanceledException or IOException) { }
         }
         catch (OperationCanceledException) { } // the page left
         catch (IOException) { }
+    }
+
+    /// <summary>Writes each run's news since its cursor (the whole run the first time); true when anything was written.</summary>
+    private static async Task<bool> SendNew(HttpResponse response, RunCatalog catalog, ISet<int>? only, List<RunCursor> cursors, CancellationToken token)
+    {
+        var runs = catalog.Snapshot();
+        bool wrote = false;
+        for (int id = 0; id < runs.Count; id++)
+        {
+            if (only != null && !only.Contains(id)) continue;
+            while (cursors.Count <= id) cursors.Add(default);
+            bool first = cursors[id] == default;
+            var delta = runs[id].ReadSince(cursors[id]);
+            if (!first && delta.IsEmpty) continue;
+            cursors[id] = delta.Cursor;
+            await Write(response, "run", RunJson.Delta(id, runs[id], delta, first), token);
+            wrote = true;
+        }
+        return wrote;
     }
 
     private static async Task Write(HttpResponse response, string name, byte[] data, CancellationToken token)

@@ -61,9 +61,11 @@ function apply(delta) {
   run.dirty = true;
 }
 
-let frame = 0;
+// One redraw for the events of a moment. A timer, not requestAnimationFrame: headless and occluded
+// windows can hold animation frames back for seconds, and a background tab still slows timers.
+let pending = 0;
 function schedule() {
-  if (!frame) frame = requestAnimationFrame(() => { frame = 0; for (const run of runs.values()) if (run.dirty) render(run); });
+  if (!pending) pending = setTimeout(() => { pending = 0; for (const run of runs.values()) if (run.dirty) render(run); }, 50);
 }
 
 function card(run) {
@@ -231,7 +233,12 @@ source.addEventListener('hello', () => {
   note('hello');
   setConnection('live', 'live');
 });
-source.addEventListener('run', event => { apply(JSON.parse(event.data)); schedule(); });
+source.addEventListener('run', event => {
+  const delta = JSON.parse(event.data);
+  if (delta.name !== undefined || delta.state !== undefined) note(`run ${delta.run}${delta.name !== undefined ? ' whole' : ''}${delta.state ? ' ' + delta.state : ''}`);
+  apply(delta);
+  schedule();
+});
 source.addEventListener('bye', () => {
   note('bye');
   source.close();

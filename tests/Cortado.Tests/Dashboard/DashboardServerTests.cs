@@ -179,21 +179,27 @@ public sealed class DashboardServerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AServerThatStopsSaysByeSoThePageDoesNotReconnect()
+    public async Task AServerThatStopsSendsTheRunsLastNewsThenSaysBye()
     {
-        var server = DashboardServer.Start(new RunCatalog([new RunHistory("r")]), port: 0);
+        var run = new RunHistory("r");
+        var server = DashboardServer.Start(new RunCatalog([run]), port: 0);
         using var response = await _http.GetAsync(new Uri(server.Url, "api/events"), HttpCompletionOption.ResponseHeadersRead);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
         var events = new List<string>();
         var reading = Task.Run(async () =>
         {
             for (string? line; (line = await reader.ReadLineAsync()) != null;)
-                if (line.StartsWith("event: ")) lock (events) events.Add(line[7..]);
+                if (line.StartsWith("event: ") || line.StartsWith("data: ")) lock (events) events.Add(line);
         });
-        while (true) { lock (events) if (events.Count >= 2) break; await Task.Delay(50); }
+        while (true) { lock (events) if (events.Count >= 4) break; await Task.Delay(50); }
+        // The run ends just before the server stops, within one period of the stream: the page still hears of it.
+        run.AddPoint(new TrainPoint(7, 1, 1, 0.1f));
+        run.SetState(RunState.Finished);
         await server.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20));
         await reading.WaitAsync(TimeSpan.FromSeconds(20));
-        Assert.Equal(["hello", "run", "bye"], events);
+        Assert.Equal(["event: hello", "event: run", "event: run", "event: bye"], events.Where(e => e.StartsWith("event: ")));
+        Assert.Contains("\"state\":\"finished\"", events[^3]);
+        Assert.Contains("\"iteration\":[7]", events[^3]);
     }
 
     [Fact]
