@@ -11,6 +11,7 @@ internal sealed class DashboardProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _error = new(), _output = new();
+    private readonly Task[] _readers = [Task.CompletedTask, Task.CompletedTask];
 
     private const string Prefix = "cortado: dashboard at ";
 
@@ -33,7 +34,7 @@ internal sealed class DashboardProcess : IDisposable
         var process = Process.Start(start)!;
         var running = new DashboardProcess(process);
         var address = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _ = Task.Run(async () =>
+        running._readers[0] = Task.Run(async () =>
         {
             for (string? line; (line = await process.StandardError.ReadLineAsync()) != null;)
             {
@@ -42,7 +43,7 @@ internal sealed class DashboardProcess : IDisposable
             }
             address.TrySetResult(null);
         });
-        _ = Task.Run(async () =>
+        running._readers[1] = Task.Run(async () =>
         {
             for (string? line; (line = await process.StandardOutput.ReadLineAsync()) != null;)
                 lock (running._output) running._output.AppendLine(line);
@@ -63,8 +64,7 @@ internal sealed class DashboardProcess : IDisposable
     public int WaitForExit(TimeSpan timeout)
     {
         if (!_process.WaitForExit(timeout)) Assert.Fail($"the process did not end in {timeout.TotalSeconds} s:\n{Error}");
-        _process.WaitForExit();
-        Thread.Sleep(200); // the readers take the last lines
+        Task.WaitAll(_readers, TimeSpan.FromSeconds(10)); // the readers take the last lines, to the end of the streams
         return _process.ExitCode;
     }
 
