@@ -53,7 +53,7 @@ internal static class DashboardBenchmark
         Task? stream = null;
         IBrowser? browser = null;
         string? profile = null;
-        if (page) (browser, profile) = await OpenPage(server.Url);
+        if (page) (browser, profile, _) = await OpenPage(server.Url);
         else stream = Drain(reader, server.Url, stop.Token);
         solver.Step(Warmup);
 
@@ -113,7 +113,7 @@ internal static class DashboardBenchmark
         catch (OperationCanceledException) { }
     }
 
-    private static async Task<(IBrowser, string)> OpenPage(Uri url, int width = 1400, int height = 1000)
+    private static async Task<(IBrowser Browser, string Profile, IPage Page)> OpenPage(Uri url, int width = 1400, int height = 1000)
     {
         string profile = Directory.CreateTempSubdirectory("cortado-bench-chromium-").FullName;
         var browser = await Puppeteer.LaunchAsync(new LaunchOptions
@@ -124,7 +124,7 @@ internal static class DashboardBenchmark
         var page = await browser.NewPageAsync();
         await page.SetViewportAsync(new ViewPortOptions { Width = width, Height = height });
         await page.GoToAsync(url.ToString(), WaitUntilNavigation.DOMContentLoaded);
-        return (browser, profile);
+        return (browser, profile, page);
     }
 
     /// <summary>The demo's dashboard, photographed when both runs are over: bench/results/dashboard-demo.png.</summary>
@@ -143,10 +143,9 @@ internal static class DashboardBenchmark
         _ = demo.StandardError.ReadToEndAsync();
         _ = demo.StandardOutput.ReadToEndAsync();
         var url = new Uri(line[(line.IndexOf("http", StringComparison.Ordinal))..].Trim());
-        var (browser, profile) = await OpenPage(url, 1500, 1900);
-        var page = (await browser.PagesAsync()).Last();
+        var (browser, profile, page) = await OpenPage(url, 1500, 1900);
         await page.WaitForExpressionAsync("document.querySelectorAll('.run').length === 2 && document.querySelector('.run[data-run=\"1\"] .state').dataset.state !== 'training'",
-            new WaitForFunctionOptions { Timeout = 600_000, PollingInterval = 250 });
+            new WaitForFunctionOptions { Timeout = 300_000, PollingInterval = 250 });
         await Task.Delay(1000); // the net drawings load
         await page.ScreenshotAsync(output, new ScreenshotOptions { FullPage = true });
         await demo.WaitForExitAsync();

@@ -198,10 +198,11 @@ function chart(run, key, data, series, scales = ['y'], logarithmic = false) {
   if (existing) existing.plot.destroy();
   holder.querySelector('.empty')?.remove();
   const width = Math.max(300, holder.clientWidth || run.card.clientWidth - 32);
-  const values = (_, splits) => splits.map(format);
-  const axes = [{}, { scale: 'y', size: 60, values }];
+  // Log axes label only their decades (uPlot passes null for the rest); linear ones keep uPlot's labels.
+  const values = logarithmic ? (_, splits) => splits.map(v => (v === null ? null : format(v))) : undefined;
+  const axes = [{}, { scale: 'y', size: 60, ...(values ? { values } : {}) }];
   const scaleOptions = { x: { time: false }, y: logarithmic ? { distr: 3 } : {} };
-  if (scales.includes('loss')) { axes.push({ scale: 'loss', side: 1, grid: { show: false }, size: 50, values }); scaleOptions.loss = {}; }
+  if (scales.includes('loss')) { axes.push({ scale: 'loss', side: 1, grid: { show: false }, size: 50 }); scaleOptions.loss = {}; }
   const plot = new uPlot({
     width, height: 180, scales: scaleOptions, axes, legend: { live: false },
     series: [{ label: 'iteration' }, ...series.map(s => ({ width: 1.5, spanGaps: false, ...s }))],
