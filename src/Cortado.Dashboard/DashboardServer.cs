@@ -74,7 +74,7 @@ public sealed class DashboardServer : IAsyncDisposable, IDisposable
         {
             id, name = r.Name, state = r.State.ToString().ToLowerInvariant(), hasGraph = r.Net != null, hasFiles = r.Directory != null,
         })));
-        app.MapGet("/api/runs/{id}", (string id) => WithRun(catalog, id, (n, run) => Bytes(RunJson.Delta(n, run, run.ReadAll(), first: true), "application/json")));
+        app.MapGet("/api/runs/{id}", (string id) => WithRun(catalog, id, (n, run) => Results.Bytes(RunJson.Delta(n, run, run.ReadAll(), first: true), "application/json")));
         app.MapGet("/api/runs/{id}/series", (string id, HttpRequest request) => WithRun(catalog, id, (_, run) =>
         {
             if (!TryIteration(request.Query, "from", 0, out int from) || !TryIteration(request.Query, "to", int.MaxValue, out int to) || from > to)
@@ -87,7 +87,7 @@ public sealed class DashboardServer : IAsyncDisposable, IDisposable
                 RunJson.WritePoints(json, points);
                 json.WriteEndObject();
             }
-            return Bytes(buffer.ToArray(), "application/json");
+            return Results.Bytes(buffer.ToArray(), "application/json");
         }));
         app.MapGet("/api/runs/{id}/graph.svg", (string id) => WithRun(catalog, id, (_, run) =>
         {
@@ -141,9 +141,7 @@ public sealed class DashboardServer : IAsyncDisposable, IDisposable
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     private static IResult Asset(string name) =>
-        WebAssets.TryGet(name, out string type, out byte[] bytes) ? Bytes(bytes, type) : Problem(404, "not found");
-
-    private static IResult Bytes(byte[] bytes, string type) => Results.Bytes(bytes, type);
+        WebAssets.TryGet(name, out string type, out byte[] bytes) ? Results.Bytes(bytes, type) : Problem(404, "not found");
 
     private static IResult Problem(int status, string message) => Results.Json(new { error = message }, statusCode: status);
 

@@ -11,6 +11,12 @@ public static class ChanceTest
 
     public sealed record Result(bool AtChance, double Chance, double Mean, double Spread, double Drop);
 
+    /// <summary>The LOSS_AT_CHANCE finding, as the probe, the live monitor and a read log each raise it with their own evidence.</summary>
+    public static Finding Finding(int classes, string evidence, string fix, string? cause = null) =>
+        new(Severity.Error, "LOSS_AT_CHANCE", $"The loss is stuck at chance: ln({classes}) = {Logging.CppFormat.G(Math.Log(Math.Max(classes, 2)))}", evidence,
+            $"A loss of ln({classes}) is what a net scores when it gives every class the same probability: its outputs no longer depend on the input.{(cause != null ? " " + cause : "")}",
+            fix, Rank: 2);
+
     /// <summary>
     /// Judges the finite losses of <paramref name="recent"/>: at chance when the mean is within
     /// <see cref="Tolerance"/> of ln(classes) and the losses neither spread nor fall by 0.01.

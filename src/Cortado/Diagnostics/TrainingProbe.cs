@@ -69,16 +69,16 @@ public static class TrainingProbe
         var late = losses.Skip(losses.Count * 3 / 4).Where(float.IsFinite).ToList();
         if (late.Count > 0)
         {
-            var (stuck, chance, mean, spread, drop) = ChanceTest.Judge(late, classes);
+            var (stuck, _, mean, spread, drop) = ChanceTest.Judge(late, classes);
             if (mean > 80)
                 findings.Add(new Finding(Severity.Error, "LOSS_SATURATED", "The loss is pinned near 87.3365: Caffe's saturated softmax",
                     $"mean loss over the last {late.Count} probe iterations: {G(mean)}", "SoftmaxWithLoss clamps a probability of 0 at FLT_MIN, so a confidently wrong prediction costs -ln(FLT_MIN) = 87.3365 per sample: the logits are enormous.", "scale the inputs and lower base_lr", Rank: 4));
             // Stuck, not merely early: near chance and flat (a constant output scores ln(classes) on every batch).
             if (stuck)
-                findings.Add(new Finding(Severity.Error, "LOSS_AT_CHANCE", $"The loss is stuck at chance: ln({classes}) = {G(chance)}",
+                findings.Add(ChanceTest.Finding(classes,
                     $"mean loss over the last {late.Count} of {losses.Count} probe iterations: {G(mean)} (spread {G(spread)}, change {G(-drop)}); first: {G(losses[0])}",
-                    $"A loss of ln({classes}) is what a net scores when it gives every class the same probability: its outputs no longer depend on the input. The usual cause is activations driven out of range early on (dead ReLUs, saturated softmax) so that no gradient reaches the weights.",
-                    "see the causes above and below: input scale, dead units, learning rate", Rank: 2));
+                    "see the causes above and below: input scale, dead units, learning rate",
+                    "The usual cause is activations driven out of range early on (dead ReLUs, saturated softmax) so that no gradient reaches the weights."));
         }
         int total = predicted.Sum();
         if (total > 0 && predicted.Max() >= 0.95 * total && classes > 1)

@@ -72,10 +72,8 @@ public static partial class LogRun
         if (classes < 2 || late.Count < 4) return;
         var judged = ChanceTest.Judge(late, classes);
         if (!judged.AtChance) return;
-        run.Raise(new Finding(Severity.Error, "LOSS_AT_CHANCE", $"The loss is stuck at chance: ln({classes}) = {G(judged.Chance)}",
-            $"mean displayed loss over the last {late.Count} display lines: {G(judged.Mean)} (spread {G(judged.Spread)})",
-            $"A loss of ln({classes}) is what a net scores when it gives every class the same probability: its outputs no longer depend on the input.",
-            "run cortado diagnose on the solver: it names the cause", Rank: 2), log.TrainLoss[log.TrainLoss.Count * 3 / 4].Iteration);
+        run.Raise(ChanceTest.Finding(classes, $"mean displayed loss over the last {late.Count} display lines: {G(judged.Mean)} (spread {G(judged.Spread)})",
+            "run cortado diagnose on the solver: it names the cause"), log.TrainLoss[log.TrainLoss.Count * 3 / 4].Iteration);
     }
 
     /// <summary>The net file the log names, tried as written and from the log's folder; null when it cannot be read.</summary>

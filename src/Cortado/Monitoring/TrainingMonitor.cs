@@ -141,10 +141,9 @@ public sealed class TrainingMonitor : IDisposable
         if (_classes < 2 || _recentLosses.Count < _options.ChanceWindow) return;
         var judged = ChanceTest.Judge(_recentLosses.ToArray(), _classes);
         if (judged.AtChance)
-            History.Raise(new Finding(Severity.Error, "LOSS_AT_CHANCE", $"The loss is stuck at chance: ln({_classes}) = {G(judged.Chance)}",
+            History.Raise(ChanceTest.Finding(_classes,
                 $"mean loss over the last {_recentLosses.Count} iterations: {G(judged.Mean)} (spread {G(judged.Spread)}, change {G(-judged.Drop)})",
-                $"A loss of ln({_classes}) is what a net scores when it gives every class the same probability: its outputs no longer depend on the input.",
-                "scale the inputs, check for dead units, lower base_lr (cortado diagnose names the cause)", Rank: 2), iteration);
+                "scale the inputs, check for dead units, lower base_lr (cortado diagnose names the cause)"), iteration);
         else History.Clear("LOSS_AT_CHANCE", iteration);
     }
 
