@@ -17,6 +17,10 @@ namespace Cortado.Keras;
 public sealed class Sequential
 {
     private static readonly string[] CrossEntropies = ["categorical_crossentropy", "sparse_categorical_crossentropy"];
+    /// <summary>Keras's top-k metrics, at their default k of 5; both count a label whose score fewer than k classes beat.</summary>
+    private static readonly string[] TopKMetrics = ["top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy"];
+    private const int TopK = 5;
+    private string[] _topKMetrics = [];
     private readonly List<KerasLayer> _layers = [];
     private readonly Dictionary<string, int> _nameCounts = [];
     private int[]? _pendingInput;
@@ -74,10 +78,12 @@ public sealed class Sequential
     public void Compile(string loss, KerasOptimizer optimizer, params string[] metrics)
     {
         if (!CrossEntropies.Contains(loss)) throw new CortadoException($"loss '{loss}' is not supported; use {string.Join(" or ", CrossEntropies)}");
-        if (metrics.Any(m => m is not ("accuracy" or "acc"))) throw new CortadoException($"metrics {string.Join(", ", metrics)}: only 'accuracy' is supported");
+        if (metrics.FirstOrDefault(m => m is not ("accuracy" or "acc") && !TopKMetrics.Contains(m)) is { } unknown)
+            throw new CortadoException($"metric '{unknown}' is not supported; use accuracy, {string.Join(" or ", TopKMetrics)}");
+        var topK = metrics.Where(TopKMetrics.Contains).Distinct().ToArray();
         OutputShapes();
         if (!EndsInSoftmax()) throw new CortadoException($"loss '{loss}' expects probabilities: end the model with Activation(\"softmax\") or a Dense layer with Activation = \"softmax\"");
-        (_loss, _optimizer, _solver, _inference) = (loss, optimizer, null, null);
+        (_loss, _optimizer, _topKMetrics, _solver, _inference) = (loss, optimizer, topK, null, null);
     }
 
     private bool EndsInSoftmax() => _layers[^1] switch
@@ -174,6 +180,11 @@ public sealed class Sequential
         net.Layer.AddRange(layers);
         net.Layer.Add(new LayerParameter { Name = "loss", Type = "SoftmaxWithLoss", Bottom = { logits, "label" }, Top = { "loss" } });
         net.Layer.Add(new LayerParameter { Name = "accuracy", Type = "Accuracy", Bottom = { logits, "label" }, Top = { "accuracy" } });
+        foreach (string metric in _topKMetrics)
+        {
+            net.Layer.Add(new LayerParameter { Name = metric, Type = "Accuracy", Bottom = { logits, "label" }, Top = { metric }, AccuracyParam = new AccuracyParameter { TopK = TopK } });
+            notes.Add($"metric: {metric} (k = {TopK}) is Caffe's Accuracy with top_k: {TopK}; both count ties at the boundary as in the top k");
+        }
         net.Layer.Add(new LayerParameter { Name = "prob", Type = "Softmax", Bottom = { logits }, Top = { "prob" }, Include = { new NetStateRule { Phase = Phase.Test } } });
         notes.Add($"loss: {_loss ?? "categorical_crossentropy"} on softmax outputs is Caffe's SoftmaxWithLoss on the logits; Keras clips probabilities to [1e-7, 1 - 1e-7] (at most 16.1 per sample), Caffe at FLT_MIN (at most 87.34)");
         return net;
@@ -236,6 +247,7 @@ public sealed class Sequential
             if (shuffle) random.Shuffle(order);
             var watch = Stopwatch.StartNew();
             double lossSum = 0, accuracySum = 0;
+            var topKSums = new double[_topKMetrics.Length];
             for (int start = 0; start < count; start += batchSize)
             {
                 int n = Math.Min(batchSize, count - start);
@@ -247,16 +259,24 @@ public sealed class Sequential
                 solver.IterationDone -= Record;
                 lossSum += loss * n;
                 accuracySum += solver.Net.Blob("accuracy").Data[0] * n;
+                for (int k = 0; k < _topKMetrics.Length; k++) topKSums[k] += solver.Net.Blob(_topKMetrics[k]).Data[0] * n;
             }
             history.Add("loss", lossSum / count);
             history.Add("acc", accuracySum / count);
             string line = $"{count}/{count} [==============================] - {watch.Elapsed.TotalSeconds:F0}s {watch.Elapsed.TotalMilliseconds * 1000 / count:F0}us/step - loss: {lossSum / count:F4} - acc: {accuracySum / count:F4}";
+            for (int k = 0; k < _topKMetrics.Length; k++)
+            {
+                history.Add(_topKMetrics[k], topKSums[k] / count);
+                line += $" - {_topKMetrics[k]}: {topKSums[k] / count:F4}";
+            }
             if (validationData is { } v)
             {
-                var (valLoss, valAccuracy) = Evaluate(v.X, v.Y, batchSize);
-                history.Add("val_loss", valLoss);
-                history.Add("val_acc", valAccuracy);
-                line += $" - val_loss: {valLoss:F4} - val_acc: {valAccuracy:F4}";
+                var validation = EvaluateMetrics(v.X, v.Y, batchSize);
+                foreach (var (name, value) in validation)
+                {
+                    history.Add("val_" + name, value);
+                    line += $" - val_{name}: {value:F4}";
+                }
             }
             output?.WriteLine($"Epoch {epoch}/{epochs}");
             output?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{line}"));
@@ -282,23 +302,29 @@ public sealed class Sequential
     /// <summary>Mean loss and accuracy over the samples, with dropout off (Keras's test mode).</summary>
     public (double Loss, double Accuracy) Evaluate(float[] x, int[] y, int batchSize = 32)
     {
+        var metrics = EvaluateMetrics(x, y, batchSize);
+        return (metrics["loss"], metrics["acc"]);
+    }
+
+    /// <summary>Every compiled metric's mean over the samples, by Keras's history name (loss, acc, then the top-k metrics).</summary>
+    public IReadOnlyDictionary<string, double> EvaluateMetrics(float[] x, int[] y, int batchSize = 32)
+    {
         int sampleSize = InputShape.Aggregate(1, (a, b) => a * b);
         int count = CheckSamples(x, y, sampleSize);
         var net = InferenceNet(batchSize);
         var all = Enumerable.Range(0, count).ToArray();
-        double loss = 0, accuracy = 0;
+        var blobs = new[] { ("loss", "loss"), ("acc", "accuracy") }.Concat(_topKMetrics.Select(m => (m, m))).ToArray();
+        var sums = new double[blobs.Length];
         for (int start = 0; start < count; start += batchSize)
         {
             int n = Math.Min(batchSize, count - start);
             Feed(net, x, y, all.AsSpan(start, n), sampleSize);
             net.Forward();
-            loss += net.Blob("loss").Data[0] * n;
-            accuracy += net.Blob("accuracy").Data[0] * n;
+            for (int i = 0; i < blobs.Length; i++) sums[i] += net.Blob(blobs[i].Item2).Data[0] * n;
         }
-        return (loss / count, accuracy / count);
+        return blobs.Select((b, i) => (b.Item1, sums[i] / count)).ToDictionary(p => p.Item1, p => p.Item2);
     }
 
-    /// <summary>Class probabilities, samples x classes.</summary>
     public float[] Predict(float[] x, int batchSize = 32)
     {
         int sampleSize = InputShape.Aggregate(1, (a, b) => a * b);
