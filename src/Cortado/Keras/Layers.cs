@@ -61,7 +61,13 @@ public sealed class Conv2D(int filters, (int Height, int Width) kernelSize) : Ke
     }
 }
 
-/// <summary>Keras's MaxPooling2D and AveragePooling2D: pool_size (2, 2), strides = pool_size, padding 'valid' (rounds down).</summary>
+/// <summary>
+/// Keras's MaxPooling2D and AveragePooling2D: pool_size (2, 2), strides = pool_size, padding
+/// 'valid' (rounds down) or 'same' (ceil(size / stride) outputs, the padding split with the odd
+/// pixel at the bottom/right, padded cells never counted). 'same' becomes Caffe's pad with its
+/// rounding up, which gives the same windows where the output sizes agree; for AVE only when no
+/// padding comes first, since Caffe's average counts the padded cells before the image.
+/// </summary>
 public class Pooling2D(string method, (int Height, int Width) poolSize) : KerasLayer
 {
     public override string ClassName => method == "MAX" ? "MaxPooling2D" : "AveragePooling2D";
@@ -75,7 +81,8 @@ public class Pooling2D(string method, (int Height, int Width) poolSize) : KerasL
     internal override int[] OutputShape(int[] input)
     {
         Spatial(input, Name!, ClassName);
-        if (Padding != "valid") throw Error($"padding '{Padding}' is not supported for pooling; use 'valid'");
+        if (Padding is not ("valid" or "same")) throw Error($"padding '{Padding}' is not supported for pooling; use 'valid' or 'same'");
+        if (Padding == "same") return [(input[0] + Stride.Height - 1) / Stride.Height, (input[1] + Stride.Width - 1) / Stride.Width, input[2]];
         int oh = (input[0] - PoolSize.Height) / Stride.Height + 1, ow = (input[1] - PoolSize.Width) / Stride.Width + 1;
         if (oh <= 0 || ow <= 0) throw Error($"a {PoolSize.Height}x{PoolSize.Width} pool does not fit its {input[0]}x{input[1]} input");
         return [oh, ow, input[2]];
@@ -84,18 +91,42 @@ public class Pooling2D(string method, (int Height, int Width) poolSize) : KerasL
     internal override string ToCaffe(string bottom, int[] input, List<LayerParameter> layers, List<string> notes)
     {
         if (Strides == null) notes.Add($"{Name}: Keras strides by the pool size ({PoolSize.Height}x{PoolSize.Width}); written as an explicit stride, since Caffe's default stride is 1");
-        notes.Add($"{Name}: Keras's 'valid' pooling rounds the output size down; written as round_mode: FLOOR, since Caffe rounds up by default");
-        layers.Add(new LayerParameter
+        var pooling = new PoolingParameter
         {
-            Name = Name, Type = "Pooling", Bottom = { bottom }, Top = { Name },
-            PoolingParam = new PoolingParameter
-            {
-                Pool = method == "MAX" ? PoolingParameter.Types.PoolMethod.Max : PoolingParameter.Types.PoolMethod.Ave,
-                KernelH = (uint)PoolSize.Height, KernelW = (uint)PoolSize.Width, StrideH = (uint)Stride.Height, StrideW = (uint)Stride.Width,
-                RoundMode = PoolingParameter.Types.RoundMode.Floor,
-            },
-        });
+            Pool = method == "MAX" ? PoolingParameter.Types.PoolMethod.Max : PoolingParameter.Types.PoolMethod.Ave,
+            KernelH = (uint)PoolSize.Height, KernelW = (uint)PoolSize.Width, StrideH = (uint)Stride.Height, StrideW = (uint)Stride.Width,
+        };
+        if (Padding == "same")
+        {
+            var output = OutputShape(input);
+            pooling.PadH = (uint)SamePadding(input[0], output[0], PoolSize.Height, Stride.Height, "rows");
+            pooling.PadW = (uint)SamePadding(input[1], output[1], PoolSize.Width, Stride.Width, "columns");
+            notes.Add($"{Name}: Keras's 'same' pooling is Caffe's pad {pooling.PadH}x{pooling.PadW} with its rounding up: the same windows, padded cells left out");
+        }
+        else
+        {
+            pooling.RoundMode = PoolingParameter.Types.RoundMode.Floor;
+            notes.Add($"{Name}: Keras's 'valid' pooling rounds the output size down; written as round_mode: FLOOR, since Caffe rounds up by default");
+        }
+        layers.Add(new LayerParameter { Name = Name, Type = "Pooling", Bottom = { bottom }, Top = { Name }, PoolingParam = pooling });
         return Name!;
+    }
+
+    /// <summary>
+    /// Caffe's pad for one axis of 'same' pooling: Keras's padding before the image (the smaller half).
+    /// Refused where Caffe's rounded-up output count differs, or for AVE with padding before, where
+    /// Caffe's divisor counts padded cells that Keras's does not.
+    /// </summary>
+    private int SamePadding(int size, int output, int pool, int stride, string axis)
+    {
+        int total = Math.Max(0, (output - 1) * stride + pool - size), before = total / 2;
+        int caffe = (int)Math.Ceiling((size + 2.0 * before - pool) / stride) + 1;
+        if (before > 0 && (caffe - 1) * stride >= size + before) caffe--;
+        if (caffe != output)
+            throw Error($"padding 'same' over {size} {axis} (pool {pool}, stride {stride}) pads {before} before and {total - before} after; Caffe's symmetric pad gives {caffe} outputs where Keras gives {output}, so there is no exact Caffe equivalent");
+        if (method == "AVE" && before > 0)
+            throw Error($"padding 'same' over {size} {axis} (pool {pool}, stride {stride}) pads {before} before the image; Caffe's AVE pooling counts those cells in its divisor and Keras does not, so there is no exact Caffe equivalent");
+        return before;
     }
 }
 

@@ -198,4 +198,69 @@ public class KerasLayerTests
         Assert.Equal(new Adadelta(0.001, 0.95, 1e-7), Adadelta.For(KerasVersion.TfKeras));
         Assert.Equal(new Adadelta(0.001, 0.95, 1e-7), Adadelta.For(KerasVersion.Keras3));
     }
+
+    /// <summary>
+    /// Keras's (TensorFlow's) 'same' pooling from its definition, one channel: ceil(size / stride)
+    /// outputs, the padding split with the odd cell after, padded cells ignored by max and not counted by average.
+    /// </summary>
+    private static float[] SamePool(float[] image, int h, int w, (int H, int W) pool, (int H, int W) stride, bool max)
+    {
+        int oh = (h + stride.H - 1) / stride.H, ow = (w + stride.W - 1) / stride.W;
+        int top = Math.Max(0, (oh - 1) * stride.H + pool.H - h) / 2, left = Math.Max(0, (ow - 1) * stride.W + pool.W - w) / 2;
+        var output = new float[oh * ow];
+        for (int y = 0; y < oh; y++)
+            for (int x = 0; x < ow; x++)
+            {
+                var cells = new List<float>();
+                for (int i = 0; i < pool.H; i++)
+                    for (int j = 0; j < pool.W; j++)
+                    {
+                        int r = y * stride.H - top + i, c = x * stride.W - left + j;
+                        if (r >= 0 && r < h && c >= 0 && c < w) cells.Add(image[r * w + c]);
+                    }
+                output[y * ow + x] = max ? cells.Max() : cells.Average();
+            }
+        return output;
+    }
+
+    [Theory]
+    [InlineData(5, 5, 2, 2, 2, 2, true)]   // the odd cell after: pad 0, Caffe's rounding up adds the last window
+    [InlineData(4, 5, 3, 3, 1, 1, true)]   // one cell on each side: pad 1
+    [InlineData(6, 7, 3, 3, 2, 2, true)]
+    [InlineData(7, 6, 3, 2, 2, 2, true)]
+    [InlineData(5, 4, 2, 2, 2, 2, false)]  // average with nothing padded before: the divisor counts the cells inside
+    [InlineData(6, 6, 2, 3, 2, 3, false)]
+    public void SamePoolingIsKerassWindows(int h, int w, int poolH, int poolW, int strideH, int strideW, bool max)
+    {
+        var image = Enumerable.Range(0, h * w).Select(i => (float)Math.Sin(i * 1.7) * 3).ToArray();
+        KerasLayer layer = max
+            ? new MaxPooling2D((poolH, poolW)) { InputShape = [h, w, 1], Strides = (strideH, strideW), Padding = "same" }
+            : new AveragePooling2D((poolH, poolW)) { InputShape = [h, w, 1], Strides = (strideH, strideW), Padding = "same" };
+        var model = new Sequential(layer);
+        Near(SamePool(image, h, w, (poolH, poolW), (strideH, strideW), max), Forward(model, image));
+        Assert.Equal([(h + strideH - 1) / strideH, (w + strideW - 1) / strideW, 1], model.OutputShapes()[^1]);
+    }
+
+    [Fact]
+    public void SamePoolingWithoutAnExactCaffeFormIsRefusedWithTheReason()
+    {
+        // Average pooling with a cell padded before the image: Caffe's divisor would count it.
+        var average = new Sequential(new AveragePooling2D(3) { InputShape = [4, 4, 1], Strides = (1, 1), Padding = "same" });
+        Assert.Contains("pads 1 before the image; Caffe's AVE pooling counts those cells", Assert.Throws<CortadoException>(() => average.ToNetParameter(1)).Message);
+        // A pool of 4 at stride 1 pads 1 before and 2 after: Caffe's symmetric pad gives one output fewer.
+        var uneven = new Sequential(new MaxPooling2D(4) { InputShape = [6, 6, 1], Strides = (1, 1), Padding = "same" });
+        Assert.Contains("Caffe's symmetric pad gives 5 outputs where Keras gives 6", Assert.Throws<CortadoException>(() => uneven.ToNetParameter(1)).Message);
+    }
+
+    [Fact]
+    public void SamePoolingImportsFromModelJson()
+    {
+        const string json = """
+            {"class_name": "Sequential", "config": {"name": "s", "layers": [
+              {"class_name": "MaxPooling2D", "config": {"name": "pool", "pool_size": [2, 2], "strides": [2, 2], "padding": "same", "batch_input_shape": [null, 5, 5, 1]}}]}}
+            """;
+        var model = KerasModelJson.Parse(json);
+        var image = Enumerable.Range(0, 25).Select(i => (float)((i * 7) % 11)).ToArray();
+        Near(SamePool(image, 5, 5, (2, 2), (2, 2), max: true), Forward(model, image));
+    }
 }
