@@ -34,6 +34,7 @@ public static class PortCheck
                 Pooling2D => ["Pooling"],
                 Dense => ["InnerProduct"],
                 Dropout => ["Dropout"],
+                SpatialDropout2D => ["SpatialDropout"],
                 Flatten => ["Flatten"],
                 BatchNormalization => ["BatchNorm"],
                 Activation a => a.Function == "softmax" ? ["Softmax", "SoftmaxWithLoss"] : [CaffeActivation(a.Function)],

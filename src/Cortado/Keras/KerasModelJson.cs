@@ -104,11 +104,11 @@ public static class KerasModelJson
                 };
             case "Cropping2D": return new Cropping2D(Padding2D(c, "cropping"));
             case "UpSampling2D": return new UpSampling2D(Positive(Pair(c, "size") ?? (2, 2), "size")) { Interpolation = Text(c, "interpolation") ?? "nearest" };
-            case "Dropout":
+            case "Dropout" or "SpatialDropout2D":
             {
                 double rate = Double(c, "rate") ?? Double(c, "p") ?? throw Missing("rate");
                 if (!(rate >= 0 && rate < 1)) throw new InvalidValueException($"the dropout rate must be in [0, 1), got {rate}");
-                return new Dropout(rate);
+                return kind == "Dropout" ? new Dropout(rate) : new SpatialDropout2D(rate);
             }
             case "Flatten": return new Flatten();
             case "Dense":
@@ -133,7 +133,7 @@ public static class KerasModelJson
                 return new BatchNormalization { Momentum = momentum, Epsilon = epsilon };
             }
             default:
-                throw new CortadoException($"Keras layer '{name}' ({kind}) is not supported; supported: Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Dropout, Flatten, Dense, Activation, BatchNormalization");
+                throw new CortadoException($"Keras layer '{name}' ({kind}) is not supported; supported: Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Dropout, SpatialDropout2D, Flatten, Dense, Activation, BatchNormalization");
         }
     }
 

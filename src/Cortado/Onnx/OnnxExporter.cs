@@ -73,7 +73,7 @@ public sealed class OnnxExporter
         return model;
     }
 
-    private static bool IsAlias(Layer layer) => layer.Type is "Split" or "Dropout";
+    private static bool IsAlias(Layer layer) => layer.Type is "Split" or "Dropout" or "SpatialDropout";
 
     private void CountWrites()
     {
@@ -113,7 +113,7 @@ public sealed class OnnxExporter
                     _inputs.Add((t.Name, t));
                 }
                 return 0;
-            case "Split" or "Dropout":
+            case "Split" or "Dropout" or "SpatialDropout":
                 foreach (var t in top) _value[t] = In(bottom[0]);
                 return 0;
             case "Silence":

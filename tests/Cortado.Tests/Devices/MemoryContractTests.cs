@@ -55,6 +55,7 @@ public class MemoryContractTests
         ["Crop"] = ("type: 'Crop' crop_param { axis: 2 offset: 1 }", () => [Filled(1, 1f, 2, 3, 6, 6), Filled(2, 1f, 2, 3, 4, 4)], 1, [true, false]),
         ["Deconvolution"] = ("type: 'Deconvolution' convolution_param { num_output: 3 kernel_size: 3 stride: 2 }", () => [Filled(1, 1f, 2, 2, 4, 3)], 1, [true]),
         ["Dropout"] = ("type: 'Dropout'", () => [Filled(1, 1f, 2, 3, 4)], 1, [true]),
+        ["SpatialDropout"] = ("type: 'SpatialDropout'", () => [Filled(1, 1f, 2, 3, 4)], 1, [true]),
         ["ELU"] = ("type: 'ELU'", () => [Filled(1, 1f, 2, 3, 4)], 1, [true]),
         ["Eltwise"] = ("type: 'Eltwise' eltwise_param { operation: MAX }", () => [Filled(1, 1f, 2, 3), Filled(2, 1f, 2, 3), Filled(3, 1f, 2, 3)], 1, [true, true, true]),
         ["Embed"] = ("type: 'Embed' embed_param { input_dim: 5 num_output: 3 }", () => [Labels(5, 1, 6)], 1, [false]),

@@ -263,4 +263,32 @@ public class KerasLayerTests
         var image = Enumerable.Range(0, 25).Select(i => (float)((i * 7) % 11)).ToArray();
         Near(SamePool(image, 5, 5, (2, 2), (2, 2), max: true), Forward(model, image));
     }
+
+    [Fact]
+    public void SpatialDropout2DDropsWholeFeatureMapsInTrainingOnly()
+    {
+        var model = new Sequential(new SpatialDropout2D(0.5) { InputShape = [3, 4, 8] });
+        var param = model.ToNetParameter(10);
+        Assert.Contains(param.Layer, l => l.Type == "SpatialDropout" && l.DropoutParam.DropoutRatio == 0.5f);
+        using var train = new Net(param, Phase.Train);
+        train.Blob("data").Data.Fill(1f);
+        train.Forward();
+        var output = train.Blob("data").Data.ToArray(); // in place, as Keras's Dropout is exported
+        int kept = 0;
+        for (int plane = 0; plane < 10 * 8; plane++)
+        {
+            var values = output.AsSpan(plane * 12, 12).ToArray();
+            Assert.True(values.All(v => v == 0f) || values.All(v => v == 2f), $"plane {plane}: {string.Join(", ", values)}");
+            if (values[0] == 2f) kept++;
+        }
+        Assert.InRange(kept, 15, 65);
+        Assert.Equal(X, Forward(new Sequential(new SpatialDropout2D(0.5) { InputShape = [2, 2, 1] }))); // test time: the identity
+
+        var imported = KerasModelJson.Parse("""
+            {"class_name": "Sequential", "config": {"name": "s", "layers": [
+              {"class_name": "SpatialDropout2D", "config": {"name": "sd", "rate": 0.3, "batch_input_shape": [null, 2, 2, 1]}}]}}
+            """);
+        Assert.Equal(0.3, Assert.IsType<SpatialDropout2D>(imported.Layers[0]).Rate);
+        Assert.Contains("rate must be in [0, 1)", Assert.Throws<CortadoException>(() => new Sequential(new SpatialDropout2D(1) { InputShape = [2, 2, 1] }).ToNetParameter(1)).Message);
+    }
 }

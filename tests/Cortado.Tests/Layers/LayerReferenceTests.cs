@@ -212,6 +212,39 @@ public abstract class LayerReferenceTests<TDevice> where TDevice : ITestDevice
     }
 
     [Fact]
+    public void SpatialDropoutDropsWholeChannelsAndRoutesGradientsThroughTheSameMask()
+    {
+        var layer = Create("type: 'SpatialDropout' dropout_param { dropout_ratio: 0.5 }");
+        var bottom = new Blob(20, 50, 3, 4);
+        for (int i = 0; i < bottom.Count; i++) bottom.Data[i] = 1f + i % 7;
+        var top = Tops(1);
+        layer.SetUp([bottom], top);
+        layer.Forward([bottom], top);
+        int kept = 0;
+        for (int plane = 0; plane < 20 * 50; plane++)
+        {
+            var values = top[0].Data.Slice(plane * 12, 12).ToArray();
+            var inputs = bottom.Data.Slice(plane * 12, 12).ToArray();
+            bool keptPlane = values[0] != 0f;
+            if (keptPlane) kept++;
+            // A plane is all kept (doubled) or all dropped: the channel goes as one.
+            for (int k = 0; k < 12; k++) Assert.Equal(keptPlane ? inputs[k] * 2f : 0f, values[k], 5);
+        }
+        Assert.InRange(kept, 430, 570); // 1000 planes at p = 0.5: 500 +- 4.4 standard deviations
+        for (int i = 0; i < top[0].Count; i++) top[0].Diff[i] = 0.5f + i % 3;
+        layer.Backward(top, [true], [bottom]);
+        for (int i = 0; i < bottom.Count; i++) Assert.Equal(top[0].Data[i] / bottom.Data[i] * top[0].Diff[i], bottom.Diff[i], 5);
+
+        var test = Create("type: 'SpatialDropout'", Phase.Test);
+        var testTop = Tops(1);
+        test.SetUp([bottom], testTop);
+        test.Forward([bottom], testTop);
+        Assert.Equal(bottom.Data.ToArray(), testTop[0].Data.ToArray());
+        Assert.Contains("dropout_ratio must be in [0, 1)", Assert.Throws<LayerException>(() => Create("type: 'SpatialDropout' dropout_param { dropout_ratio: 1 }").SetUp([bottom], Tops(1))).Message);
+        Assert.Contains("needs samples and channels", Assert.Throws<LayerException>(() => Create("type: 'SpatialDropout'").SetUp([new Blob(6)], Tops(1))).Message);
+    }
+
+    [Fact]
     public void ArgMaxTopKWithValues()
     {
         var layer = Create("type: 'ArgMax' argmax_param { top_k: 2 out_max_val: true }");

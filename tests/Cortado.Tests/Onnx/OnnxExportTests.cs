@@ -35,6 +35,20 @@ public class OnnxExportTests
     }
 
     [Fact]
+    public void SpatialDropoutIsTheIdentityInTheExport()
+    {
+        var param = TextFormat.Parse<NetParameter>("""
+            layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 2 dim: 2 dim: 2 } } }
+            layer { name: "sd" type: "SpatialDropout" bottom: "data" top: "data" dropout_param { dropout_ratio: 0.4 } }
+            layer { name: "relu" type: "ReLU" bottom: "data" top: "out" }
+            """);
+        using var net = new Net(param, Phase.Test);
+        var graph = OnnxExporter.Export(net).Graph;
+        var relu = Assert.Single(graph.Node);
+        Assert.Equal(("Relu", "data"), (relu.OpType, relu.Input.Single()));
+    }
+
+    [Fact]
     public void InPlaceLayersGetFreshValuesAndOutputsKeepTheirBlobNames()
     {
         using var net = new Net(OnnxNets.Parse(OnnxNets.Seed(1), batch: 1), Phase.Test);
