@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
 using Cortado.Errors;
 using Cortado.Monitoring;
 using Cortado.Visualization;
@@ -80,14 +79,7 @@ public sealed class DashboardServer : IAsyncDisposable, IDisposable
             if (!TryIteration(request.Query, "from", 0, out int from) || !TryIteration(request.Query, "to", int.MaxValue, out int to) || from > to)
                 return Problem(400, "from and to must be iterations (whole numbers from 0), with from <= to");
             var points = run.ReadAll().Points.Where(p => p.Iteration >= from && p.Iteration <= to).ToList();
-            using var buffer = new MemoryStream();
-            using (var json = new Utf8JsonWriter(buffer))
-            {
-                json.WriteStartObject();
-                RunJson.WritePoints(json, points);
-                json.WriteEndObject();
-            }
-            return Results.Bytes(buffer.ToArray(), "application/json");
+            return Results.Bytes(RunJson.Series(points), "application/json");
         }));
         app.MapGet("/api/runs/{id}/graph.svg", (string id) => WithRun(catalog, id, (_, run) =>
         {

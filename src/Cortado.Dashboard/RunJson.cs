@@ -9,51 +9,60 @@ namespace Cortado.Dashboard;
 /// </summary>
 internal static class RunJson
 {
-    public static byte[] Delta(int id, RunHistory run, RunDelta delta, bool first)
+    /// <summary>Some points alone, as /api/runs/N/series serves them: {"points": {...}}.</summary>
+    public static byte[] Series(IReadOnlyList<TrainPoint> points) => Object(json => WritePoints(json, points));
+
+    public static byte[] Delta(int id, RunHistory run, RunDelta delta, bool first) => Object(json =>
+    {
+        json.WriteNumber("run", id);
+        if (first)
+        {
+            json.WriteString("name", run.Name);
+            json.WriteBoolean("hasGraph", run.Net != null);
+            json.WriteBoolean("hasFiles", run.Directory != null);
+        }
+        if (delta.State is { } state)
+        {
+            json.WriteString("state", state.ToString().ToLowerInvariant());
+            json.WriteString("detail", delta.StateDetail);
+        }
+        WritePoints(json, delta.Points);
+        json.WriteStartArray("tests");
+        foreach (var test in delta.Tests)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("iteration", test.Iteration);
+            json.WriteNumber("net", test.TestNet);
+            json.WriteString("output", test.Output);
+            Number(json, "value", test.Value);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteStartArray("samples");
+        foreach (var sample in delta.Samples) WriteSample(json, sample);
+        json.WriteEndArray();
+        if (delta.Findings != null)
+        {
+            json.WriteStartArray("findings");
+            foreach (var finding in delta.Findings) WriteFinding(json, finding);
+            json.WriteEndArray();
+        }
+    });
+
+    /// <summary>One JSON object, its members written by <paramref name="members"/>.</summary>
+    private static byte[] Object(Action<Utf8JsonWriter> members)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteNumber("run", id);
-            if (first)
-            {
-                json.WriteString("name", run.Name);
-                json.WriteBoolean("hasGraph", run.Net != null);
-                json.WriteBoolean("hasFiles", run.Directory != null);
-            }
-            if (delta.State is { } state)
-            {
-                json.WriteString("state", state.ToString().ToLowerInvariant());
-                json.WriteString("detail", delta.StateDetail);
-            }
-            WritePoints(json, delta.Points);
-            json.WriteStartArray("tests");
-            foreach (var test in delta.Tests)
-            {
-                json.WriteStartObject();
-                json.WriteNumber("iteration", test.Iteration);
-                json.WriteNumber("net", test.TestNet);
-                json.WriteString("output", test.Output);
-                Number(json, "value", test.Value);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteStartArray("samples");
-            foreach (var sample in delta.Samples) WriteSample(json, sample);
-            json.WriteEndArray();
-            if (delta.Findings != null)
-            {
-                json.WriteStartArray("findings");
-                foreach (var finding in delta.Findings) WriteFinding(json, finding);
-                json.WriteEndArray();
-            }
+            members(json);
             json.WriteEndObject();
         }
         return buffer.ToArray();
     }
 
-    public static void WritePoints(Utf8JsonWriter json, IReadOnlyList<TrainPoint> points)
+    private static void WritePoints(Utf8JsonWriter json, IReadOnlyList<TrainPoint> points)
     {
         json.WriteStartObject("points");
         json.WriteStartArray("iteration");
@@ -65,7 +74,7 @@ internal static class RunJson
         json.WriteEndObject();
     }
 
-    public static void WriteSample(Utf8JsonWriter json, LayerSample sample)
+    private static void WriteSample(Utf8JsonWriter json, LayerSample sample)
     {
         json.WriteStartObject();
         json.WriteNumber("iteration", sample.Iteration);
