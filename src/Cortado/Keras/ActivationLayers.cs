@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Globalization;
 using Cortado.Proto;
 
@@ -16,6 +17,7 @@ public sealed class ReLU : KerasLayer
     public double? MaxValue { get; init; }
     public double Threshold { get; init; }
     internal override int[] OutputShape(int[] input) => input;
+    internal override JsonObject Config(KerasVersion format) => new() { ["max_value"] = MaxValue, ["negative_slope"] = NegativeSlope, ["threshold"] = Threshold };
 
     internal override string ToCaffe(string bottom, int[] input, List<LayerParameter> layers, List<string> notes)
     {
@@ -36,6 +38,8 @@ public sealed class LeakyReLU(double alpha = 0.3) : KerasLayer
     public override string NamePrefix => "leaky_re_lu";
     public double Alpha { get; } = alpha;
     internal override int[] OutputShape(int[] input) => input;
+    // Keras 2 calls the slope alpha, Keras 3 negative_slope.
+    internal override JsonObject Config(KerasVersion format) => new() { [format == KerasVersion.Keras3 ? "negative_slope" : "alpha"] = Alpha };
 
     internal override string ToCaffe(string bottom, int[] input, List<LayerParameter> layers, List<string> notes)
     {
@@ -51,6 +55,7 @@ public sealed class ELU(double alpha = 1.0) : KerasLayer
     public override string NamePrefix => "elu";
     public double Alpha { get; } = alpha;
     internal override int[] OutputShape(int[] input) => input;
+    internal override JsonObject Config(KerasVersion format) => new() { ["alpha"] = Alpha };
 
     internal override string ToCaffe(string bottom, int[] input, List<LayerParameter> layers, List<string> notes)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Cortado.Proto;
 
 namespace Cortado.Keras;
@@ -15,6 +16,7 @@ public sealed class Cropping2D(((int Top, int Bottom) Rows, (int Left, int Right
     public override string ClassName => "Cropping2D";
     public override string NamePrefix => "cropping2d";
     public ((int Top, int Bottom) Rows, (int Left, int Right) Columns) Cropping { get; } = cropping;
+    internal override JsonObject Config(KerasVersion format) => new() { ["cropping"] = KerasJson.Pairs(Cropping), ["data_format"] = "channels_last" };
 
     internal override int[] OutputShape(int[] input)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Cortado.Proto;
 
 namespace Cortado.Keras;
@@ -24,6 +25,13 @@ public sealed class Embedding(int inputDim, int outputDim) : KerasLayer
     }
 
     internal override long ParamCount(int[] input) => checked((long)InputDim * OutputDim);
+    internal override KerasWeightSpec[] WeightSpecs(int[] input) => [new("embeddings", [InputDim, OutputDim])];
+
+    internal override JsonObject Config(KerasVersion format) => new()
+    {
+        ["input_dim"] = InputDim, ["output_dim"] = OutputDim, ["embeddings_initializer"] = KerasJson.Initializer(EmbeddingsInitializer, format),
+        ["embeddings_regularizer"] = null, ["activity_regularizer"] = null, ["embeddings_constraint"] = null, ["mask_zero"] = false,
+    };
 
     internal override string ToCaffe(string bottom, int[] input, List<LayerParameter> layers, List<string> notes)
     {

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Cortado.Errors;
 using Cortado.Proto;
 
@@ -21,6 +22,15 @@ public abstract class KerasLayer
     internal abstract int[] OutputShape(int[] input);
     internal virtual long ParamCount(int[] input) => 0;
     internal virtual long NonTrainableCount(int[] input) => 0;
+
+    /// <summary>The layer's weight arrays as Keras names and shapes them (kernel, bias, ...), in Keras's order; none for most layers.</summary>
+    internal virtual KerasWeightSpec[] WeightSpecs(int[] input) => [];
+
+    /// <summary>
+    /// The layer's own settings as Keras's get_config() gives them, without name, trainable and dtype
+    /// (the model writer adds those): what model.to_json() and model.save() write for it.
+    /// </summary>
+    internal abstract JsonObject Config(KerasVersion format);
 
     /// <summary>Caffe layers reading <paramref name="bottom"/>; returns the name of the blob they produce.</summary>
     internal abstract string ToCaffe(string bottom, int[] input, List<LayerParameter> layers, List<string> notes);
@@ -54,3 +64,6 @@ public abstract class KerasLayer
         return top;
     }
 }
+
+/// <summary>One of a layer's weight arrays: Keras's name for it (kernel, bias, gamma, ...) and its shape.</summary>
+internal sealed record KerasWeightSpec(string Name, int[] Shape);

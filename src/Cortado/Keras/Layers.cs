@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Cortado.Proto;
 
 namespace Cortado.Keras;
@@ -34,6 +35,20 @@ public sealed class Conv2D(int filters, (int Height, int Width) kernelSize) : Ke
 
     internal override long ParamCount(int[] input) =>
         checked((long)KernelSize.Height * KernelSize.Width * Spatial(input, Name!, ClassName)[2] * Filters + (UseBias ? Filters : 0));
+
+    internal override KerasWeightSpec[] WeightSpecs(int[] input)
+    {
+        var kernel = new KerasWeightSpec("kernel", [KernelSize.Height, KernelSize.Width, input[2], Filters]);
+        return UseBias ? [kernel, new("bias", [Filters])] : [kernel];
+    }
+
+    internal override JsonObject Config(KerasVersion format) => new()
+    {
+        ["filters"] = Filters, ["kernel_size"] = KerasJson.Pair(KernelSize), ["strides"] = KerasJson.Pair(Strides), ["padding"] = Padding,
+        ["data_format"] = "channels_last", ["dilation_rate"] = KerasJson.Pair(DilationRate), ["groups"] = 1, ["activation"] = Activation ?? "linear",
+        ["use_bias"] = UseBias, ["kernel_initializer"] = KerasJson.Initializer(KernelInitializer, format), ["bias_initializer"] = KerasJson.Initializer(BiasInitializer, format),
+        ["kernel_regularizer"] = null, ["bias_regularizer"] = null, ["activity_regularizer"] = null, ["kernel_constraint"] = null, ["bias_constraint"] = null,
+    };
 
     internal override string ToCaffe(string bottom, int[] input, List<LayerParameter> layers, List<string> notes)
     {
@@ -77,6 +92,12 @@ public class Pooling2D(string method, (int Height, int Width) poolSize) : KerasL
     public (int Height, int Width)? Strides { get; init; }
     public string Padding { get; init; } = "valid";
     private (int Height, int Width) Stride => Strides ?? PoolSize;
+
+    // Keras writes the strides it uses: the pool size when none were given.
+    internal override JsonObject Config(KerasVersion format) => new()
+    {
+        ["pool_size"] = KerasJson.Pair(PoolSize), ["padding"] = Padding, ["strides"] = KerasJson.Pair(Stride), ["data_format"] = "channels_last",
+    };
 
     internal override int[] OutputShape(int[] input)
     {
@@ -148,6 +169,7 @@ public abstract class GlobalPooling2D(string method) : KerasLayer
     public override string ClassName => method == "MAX" ? "GlobalMaxPooling2D" : "GlobalAveragePooling2D";
     public override string NamePrefix => method == "MAX" ? "global_max_pooling2d" : "global_average_pooling2d";
     internal override int[] OutputShape(int[] input) => [Spatial(input, Name!, ClassName)[2]];
+    internal override JsonObject Config(KerasVersion format) => new() { ["data_format"] = "channels_last", ["keepdims"] = false };
 
     internal override string ToCaffe(string bottom, int[] input, List<LayerParameter> layers, List<string> notes)
     {
@@ -169,6 +191,7 @@ public sealed class Dropout(double rate) : KerasLayer
     public override string NamePrefix => "dropout";
     public double Rate { get; } = rate;
     internal override int[] OutputShape(int[] input) => input;
+    internal override JsonObject Config(KerasVersion format) => new() { ["rate"] = Rate, ["noise_shape"] = null, ["seed"] = null };
 
     internal override string ToCaffe(string bottom, int[] input, List<LayerParameter> layers, List<string> notes)
     {
@@ -183,6 +206,7 @@ public sealed class Flatten : KerasLayer
     public override string ClassName => "Flatten";
     public override string NamePrefix => "flatten";
     internal override int[] OutputShape(int[] input) => [input.Aggregate(1, (a, b) => a * b)];
+    internal override JsonObject Config(KerasVersion format) => new() { ["data_format"] = "channels_last" };
 
     internal override string ToCaffe(string bottom, int[] input, List<LayerParameter> layers, List<string> notes)
     {
@@ -211,6 +235,16 @@ public sealed class Dense(int units) : KerasLayer
 
     internal override long ParamCount(int[] input) => checked((long)input[0] * Units + (UseBias ? Units : 0));
 
+    internal override KerasWeightSpec[] WeightSpecs(int[] input) =>
+        UseBias ? [new("kernel", [input[0], Units]), new("bias", [Units])] : [new("kernel", [input[0], Units])];
+
+    internal override JsonObject Config(KerasVersion format) => new()
+    {
+        ["units"] = Units, ["activation"] = Activation ?? "linear", ["use_bias"] = UseBias,
+        ["kernel_initializer"] = KerasJson.Initializer(KernelInitializer, format), ["bias_initializer"] = KerasJson.Initializer(BiasInitializer, format),
+        ["kernel_regularizer"] = null, ["bias_regularizer"] = null, ["activity_regularizer"] = null, ["kernel_constraint"] = null, ["bias_constraint"] = null,
+    };
+
     internal override string ToCaffe(string bottom, int[] input, List<LayerParameter> layers, List<string> notes)
     {
         var ip = new InnerProductParameter { NumOutput = (uint)Units, BiasTerm = UseBias, WeightFiller = Initializers.Filler(KernelInitializer, input[0], Units, Name!, notes) };
@@ -227,6 +261,7 @@ public sealed class Activation(string function) : KerasLayer
     public override string NamePrefix => "activation";
     public string Function { get; } = function;
     internal override int[] OutputShape(int[] input) => input;
+    internal override JsonObject Config(KerasVersion format) => new() { ["activation"] = Function };
 
     internal override string ToCaffe(string bottom, int[] input, List<LayerParameter> layers, List<string> notes)
     {
@@ -245,6 +280,17 @@ public sealed class BatchNormalization : KerasLayer
     internal override long ParamCount(int[] input) => 4L * input[^1];
     internal override long NonTrainableCount(int[] input) => 2L * input[^1];
 
+    internal override KerasWeightSpec[] WeightSpecs(int[] input) =>
+        [new("gamma", [input[^1]]), new("beta", [input[^1]]), new("moving_mean", [input[^1]]), new("moving_variance", [input[^1]])];
+
+    internal override JsonObject Config(KerasVersion format) => new()
+    {
+        ["axis"] = -1, ["momentum"] = Momentum, ["epsilon"] = Epsilon, ["center"] = true, ["scale"] = true,
+        ["beta_initializer"] = KerasJson.Initializer("zeros", format), ["gamma_initializer"] = KerasJson.Initializer("ones", format),
+        ["moving_mean_initializer"] = KerasJson.Initializer("zeros", format), ["moving_variance_initializer"] = KerasJson.Initializer("ones", format),
+        ["beta_regularizer"] = null, ["gamma_regularizer"] = null, ["beta_constraint"] = null, ["gamma_constraint"] = null,
+    };
+
     internal override string ToCaffe(string bottom, int[] input, List<LayerParameter> layers, List<string> notes)
     {
         notes.Add($"{Name}: Keras's moving averages (momentum {Momentum}) map to Caffe's moving_average_fraction; Caffe's BatchNorm has no gamma/beta, so a Scale layer with bias follows");
@@ -261,5 +307,6 @@ public sealed class Input(params int[] shape) : KerasLayer
     public override string NamePrefix => "input";
     public int[] Shape { get; } = shape;
     internal override int[] OutputShape(int[] input) => input;
+    internal override JsonObject Config(KerasVersion format) => new() { [format == KerasVersion.Keras3 ? "batch_shape" : "batch_input_shape"] = KerasJson.BatchShape(Shape) };
     internal override string ToCaffe(string bottom, int[] input, List<LayerParameter> layers, List<string> notes) => bottom;
 }

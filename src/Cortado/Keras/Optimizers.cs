@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Cortado.Proto;
 
 namespace Cortado.Keras;
@@ -24,6 +25,25 @@ public abstract record KerasOptimizer(double LearningRate, double Decay)
 
     protected abstract void Configure(SolverParameter solver);
 
+    /// <summary>The optimizer's own settings under Keras's names (rho, epsilon, ...), without the rate and decay.</summary>
+    protected abstract JsonObject Settings();
+
+    /// <summary>
+    /// The optimizer as Keras serializes it. Keras 2 writes its time-based decay as "decay"; Keras 3
+    /// has none, and lr / (1 + decay * iterations) is its InverseTimeDecay schedule with decay_steps 1.
+    /// </summary>
+    internal JsonObject ToConfig(KerasVersion format)
+    {
+        bool keras3 = format == KerasVersion.Keras3;
+        var config = new JsonObject { ["name"] = keras3 ? KerasName.ToLowerInvariant() : KerasName };
+        config["learning_rate"] = keras3 && Decay > 0
+            ? KerasJson.Tagged("InverseTimeDecay", new JsonObject { ["initial_learning_rate"] = LearningRate, ["decay_steps"] = 1, ["decay_rate"] = Decay, ["staircase"] = false, ["name"] = "InverseTimeDecay" }, "keras.optimizers.schedules", format)
+            : LearningRate;
+        if (!keras3) config["decay"] = Decay;
+        foreach (var (key, value) in Settings().ToList().Select(kv => (kv.Key, kv.Value?.DeepClone()))) config[key] = value;
+        return KerasJson.Tagged(KerasName, config, "keras.optimizers", format);
+    }
+
     /// <summary>The settings in Keras's own words, for export comments and port checks.</summary>
     public abstract string Describe();
 
@@ -34,6 +54,7 @@ public sealed record SGD(double LearningRate = 0.01, double Momentum = 0, bool N
 {
     public override string KerasName => "SGD";
     protected override void Configure(SolverParameter s) { s.Type = Nesterov ? "Nesterov" : "SGD"; s.Momentum = (float)Momentum; }
+    protected override JsonObject Settings() => new() { ["momentum"] = Momentum, ["nesterov"] = Nesterov };
     public override string Describe() => $"SGD(lr={F(LearningRate)}, momentum={F(Momentum)}, nesterov={Nesterov}, decay={F(Decay)})";
 }
 
@@ -41,6 +62,7 @@ public sealed record Adadelta(double LearningRate = 1.0, double Rho = 0.95, doub
 {
     public override string KerasName => "Adadelta";
     protected override void Configure(SolverParameter s) { s.Type = "AdaDelta"; s.Momentum = (float)Rho; s.Delta = (float)Epsilon; }
+    protected override JsonObject Settings() => new() { ["rho"] = Rho, ["epsilon"] = Epsilon };
     public override string Describe() => $"Adadelta(lr={F(LearningRate)}, rho={F(Rho)}, epsilon={F(Epsilon)}, decay={F(Decay)})";
 
     /// <summary>
@@ -60,6 +82,7 @@ public sealed record Adam(double LearningRate = 0.001, double Beta1 = 0.9, doubl
 {
     public override string KerasName => "Adam";
     protected override void Configure(SolverParameter s) { s.Type = "Adam"; s.Momentum = (float)Beta1; s.Momentum2 = (float)Beta2; s.Delta = (float)Epsilon; }
+    protected override JsonObject Settings() => new() { ["beta_1"] = Beta1, ["beta_2"] = Beta2, ["epsilon"] = Epsilon, ["amsgrad"] = false };
     public override string Describe() => $"Adam(lr={F(LearningRate)}, beta_1={F(Beta1)}, beta_2={F(Beta2)}, epsilon={F(Epsilon)}, decay={F(Decay)})";
 }
 
@@ -67,6 +90,7 @@ public sealed record RMSprop(double LearningRate = 0.001, double Rho = 0.9, doub
 {
     public override string KerasName => "RMSprop";
     protected override void Configure(SolverParameter s) { s.Type = "RMSProp"; s.RmsDecay = (float)Rho; s.Delta = (float)Epsilon; }
+    protected override JsonObject Settings() => new() { ["rho"] = Rho, ["momentum"] = 0.0, ["epsilon"] = Epsilon, ["centered"] = false };
     public override string Describe() => $"RMSprop(lr={F(LearningRate)}, rho={F(Rho)}, epsilon={F(Epsilon)}, decay={F(Decay)})";
 }
 
@@ -74,5 +98,7 @@ public sealed record Adagrad(double LearningRate = 0.01, double Epsilon = 1e-7, 
 {
     public override string KerasName => "Adagrad";
     protected override void Configure(SolverParameter s) { s.Type = "AdaGrad"; s.Delta = (float)Epsilon; }
+    // Caffe's AdaGrad history starts at zero.
+    protected override JsonObject Settings() => new() { ["initial_accumulator_value"] = 0.0, ["epsilon"] = Epsilon };
     public override string Describe() => $"Adagrad(lr={F(LearningRate)}, epsilon={F(Epsilon)}, decay={F(Decay)})";
 }

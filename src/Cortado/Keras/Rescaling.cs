@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Cortado.Proto;
 
 namespace Cortado.Keras;
@@ -13,6 +14,7 @@ public sealed class Rescaling(double scale, double offset = 0) : KerasLayer
     public override string NamePrefix => "rescaling";
     public double Scale { get; } = scale;
     public double Offset { get; } = offset;
+    internal override JsonObject Config(KerasVersion format) => new() { ["scale"] = Scale, ["offset"] = Offset };
     internal override int[] OutputShape(int[] input) => input;
 
     internal override string ToCaffe(string bottom, int[] input, List<LayerParameter> layers, List<string> notes)

@@ -21,12 +21,15 @@ public sealed class Sequential
     private static readonly string[] TopKMetrics = ["top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy"];
     private const int TopK = 5;
     private string[] _topKMetrics = [];
+    private string[] _metrics = [];
     private readonly List<KerasLayer> _layers = [];
     private readonly Dictionary<string, int> _nameCounts = [];
     private int[]? _pendingInput;
     private string? _loss;
     private KerasOptimizer? _optimizer;
     private Solver? _solver;
+    // Weights kept across a re-Compile: Keras's compile() leaves the weights as they are.
+    private Proto.NetParameter? _carriedWeights;
     private Net? _inference;
 
     public Sequential(params KerasLayer[] layers)
@@ -38,6 +41,8 @@ public sealed class Sequential
     public int[] InputShape => _layers.Count > 0 && _layers[0].InputShape is { } shape ? shape : throw new CortadoException("the first layer needs an InputShape: (height, width, channels), or (features) for a Dense first");
     public KerasOptimizer? Optimizer => _optimizer;
     public string? Loss => _loss;
+    /// <summary>The metrics given to Compile, as given.</summary>
+    public IReadOnlyList<string> Metrics => _metrics;
     public int Seed { get; init; } = 1;
     public string Name { get; init; } = "sequential_1";
 
@@ -62,6 +67,22 @@ public sealed class Sequential
         return this;
     }
 
+    /// <summary>The model as Keras's model.to_json() writes it, in Keras 2's form or Keras 3's; KerasModelJson.Parse reads it back.</summary>
+    public string ToJson(KerasVersion format = KerasVersion.Keras2) => KerasModelConfig.Model(this, format).ToJsonString();
+
+    /// <summary>
+    /// Saves the model as Keras does: "m.keras" in Keras 3's format (a zip of config.json, metadata.json
+    /// and model.weights.h5), "m.h5" in Keras 2's HDF5 layout (model_config, training_config, /model_weights).
+    /// The file is written atomically.
+    /// </summary>
+    public void Save(string path) => KerasModelFile.Save(this, path);
+
+    /// <summary>Saves the weights alone, as Keras's save_weights: "m.weights.h5" in Keras 3's layout, another ".h5" in Keras 2's.</summary>
+    public void SaveWeights(string path) => KerasModelFile.SaveWeights(this, path);
+
+    /// <summary>Loads a model saved by Save or by Keras (.keras, or .h5 from model.save), compiled as it was saved unless <paramref name="compile"/> is false.</summary>
+    public static Sequential Load(string path, bool compile = true) => KerasModelFile.Load(path, compile);
+
     /// <summary>Each layer's output shape (Keras's, without the batch axis); a layer that does not fit its input names itself.</summary>
     public IReadOnlyList<int[]> OutputShapes()
     {
@@ -83,7 +104,8 @@ public sealed class Sequential
         var topK = metrics.Where(TopKMetrics.Contains).Distinct().ToArray();
         OutputShapes();
         if (!EndsInSoftmax()) throw new CortadoException($"loss '{loss}' expects probabilities: end the model with Activation(\"softmax\") or a Dense layer with Activation = \"softmax\"");
-        (_loss, _optimizer, _topKMetrics, _solver, _inference) = (loss, optimizer, topK, null, null);
+        _carriedWeights = _solver?.Net.ToProto() ?? _carriedWeights;
+        (_loss, _optimizer, _metrics, _topKMetrics, _solver, _inference) = (loss, optimizer, metrics.ToArray(), topK, null, null);
     }
 
     private bool EndsInSoftmax() => _layers[^1] switch
@@ -233,13 +255,13 @@ public sealed class Sequential
             validationData = (x[((count - validation) * sampleSize)..(count * sampleSize)], y[(count - validation)..count]);
             count -= validation;
         }
-        var solver = _solver ??= SolverFactory.Create(Solver(batchSize));
+        var solver = EnsureSolver(batchSize);
         var random = new Random(Seed);
         var order = Enumerable.Range(0, count).ToArray();
         var history = new History();
         var hooks = callbacks?.ToList() ?? [];
         // The optimizer's rate is the solver's base_lr, read by the policy at every iteration.
-        var state = new Callbacks.TrainingState(() => solver.Param.BaseLr, rate => solver.Param.BaseLr = (float)rate);
+        var state = new Callbacks.TrainingState(() => solver.Param.BaseLr, rate => solver.Param.BaseLr = (float)rate, this);
         foreach (var hook in hooks) hook.OnTrainBegin(state);
         for (int epoch = 1; epoch <= epochs && !state.StopTraining; epoch++)
         {
@@ -405,7 +427,7 @@ public sealed class Sequential
         var weights = KerasWeights.Read(path);
         foreach (var layer in _layers)
         {
-            bool learns = layer is Conv2D or Dense or BatchNormalization or Embedding;
+            bool learns = layer.WeightSpecs(InputOf(layer)).Length > 0;
             if (!weights.TryGetValue(layer.Name!, out var arrays) || (arrays.Length == 0 && learns))
             {
                 if (learns) throw new CortadoException($"{path}: no weights for layer '{layer.Name}' ({layer.ClassName}); the file has weights for {string.Join(", ", weights.Where(w => w.Value.Length > 0).Select(w => w.Key))}");
@@ -421,14 +443,7 @@ public sealed class Sequential
     public void SetWeights(string layerName, IReadOnlyList<KerasArray> arrays)
     {
         var (layer, input, _) = Locate(layerName);
-        int[][] expected = layer switch
-        {
-            Conv2D c => c.UseBias ? [[c.KernelSize.Height, c.KernelSize.Width, input[2], c.Filters], [c.Filters]] : [[c.KernelSize.Height, c.KernelSize.Width, input[2], c.Filters]],
-            Dense d => d.UseBias ? [[input[0], d.Units], [d.Units]] : [[input[0], d.Units]],
-            Embedding e => [[e.InputDim, e.OutputDim]],
-            BatchNormalization => [[input[^1]], [input[^1]], [input[^1]], [input[^1]]],
-            _ => [],
-        };
+        int[][] expected = layer.WeightSpecs(input).Select(w => w.Shape).ToArray();
         if (arrays.Count != expected.Length)
             throw new CortadoException($"Keras layer '{layerName}' ({layer.ClassName}) has {expected.Length} weight arrays, the file gives {arrays.Count}");
         for (int i = 0; i < expected.Length; i++)
@@ -454,6 +469,13 @@ public sealed class Sequential
     /// <summary>The model's current weights as a .caffemodel body (layer names are the Keras names).</summary>
     public NetParameter ToCaffeModel() => Trained().Net.ToProto();
 
+    /// <summary>The shape a layer of this model receives.</summary>
+    internal int[] InputOf(KerasLayer layer)
+    {
+        int index = _layers.IndexOf(layer);
+        return index <= 0 ? InputShape : OutputShapes()[index - 1];
+    }
+
     private (KerasLayer Layer, int[] Input, int[]? Flattened) Locate(string layerName)
     {
         int index = _layers.FindIndex(l => l.Name == layerName);
@@ -469,7 +491,16 @@ public sealed class Sequential
     private Solver Trained()
     {
         if (_optimizer == null) _optimizer = new SGD(); // weights can be set and read before Compile
-        return _solver ??= SolverFactory.Create(Solver(1));
+        return EnsureSolver(1);
+    }
+
+    private Solver EnsureSolver(int batchSize)
+    {
+        if (_solver != null) return _solver;
+        _solver = SolverFactory.Create(Solver(batchSize));
+        if (_carriedWeights != null) _solver.Net.CopyTrainedLayersFrom(_carriedWeights);
+        _carriedWeights = null;
+        return _solver;
     }
 
     private SolverParameter Solver(int batchSize)
@@ -482,11 +513,11 @@ public sealed class Sequential
     private Net InferenceNet(int batchSize)
     {
         if (_optimizer == null) throw new CortadoException("compile the model first");
-        _solver ??= SolverFactory.Create(Solver(batchSize));
+        var solver = EnsureSolver(batchSize);
         if (_inference == null)
         {
             _inference = new Net(ToNetParameter(batchSize), Phase.Test, new NetOptions { Random = new CaffeRandom(Seed) });
-            _inference.ShareTrainedLayersWith(_solver.Net);
+            _inference.ShareTrainedLayersWith(solver.Net);
         }
         return _inference;
     }

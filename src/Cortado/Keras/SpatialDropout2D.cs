@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Cortado.Errors;
 using Cortado.Proto;
 
@@ -13,6 +14,7 @@ public sealed class SpatialDropout2D(double rate) : KerasLayer
     public override string ClassName => "SpatialDropout2D";
     public override string NamePrefix => "spatial_dropout2d";
     public double Rate { get; } = rate;
+    internal override JsonObject Config(KerasVersion format) => new() { ["rate"] = Rate, ["data_format"] = "channels_last", ["noise_shape"] = null, ["seed"] = null };
 
     internal override int[] OutputShape(int[] input)
     {

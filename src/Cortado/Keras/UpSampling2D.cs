@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Cortado.Proto;
 
 namespace Cortado.Keras;
@@ -17,6 +18,7 @@ public sealed class UpSampling2D((int Height, int Width) size) : KerasLayer
     public override string NamePrefix => "up_sampling2d";
     public (int Height, int Width) Size { get; } = size;
     public string Interpolation { get; init; } = "nearest";
+    internal override JsonObject Config(KerasVersion format) => new() { ["size"] = KerasJson.Pair(Size), ["data_format"] = "channels_last", ["interpolation"] = Interpolation };
 
     internal override int[] OutputShape(int[] input)
     {

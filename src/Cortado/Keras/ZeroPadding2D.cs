@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Cortado.Proto;
 
 namespace Cortado.Keras;
@@ -17,6 +18,7 @@ public sealed class ZeroPadding2D(((int Top, int Bottom) Rows, (int Left, int Ri
     public override string ClassName => "ZeroPadding2D";
     public override string NamePrefix => "zero_padding2d";
     public ((int Top, int Bottom) Rows, (int Left, int Right) Columns) Padding { get; } = padding;
+    internal override JsonObject Config(KerasVersion format) => new() { ["padding"] = KerasJson.Pairs(Padding), ["data_format"] = "channels_last" };
 
     internal override int[] OutputShape(int[] input)
     {

@@ -125,6 +125,20 @@ public class SequentialTests
         Assert.Equal(("AdaDelta", 5000), (solver.Type, solver.MaxIter));
         Assert.StartsWith("# Keras optimizer Adadelta(lr=1, rho=0.95, epsilon=1E-07, decay=0)", File.ReadAllText(solverPath));
     }
+
+    [Fact]
+    public void CompilingAgainKeepsTheWeightsAsKerasDoes()
+    {
+        var model = new Sequential(new Dense(4) { InputShape = [3], Activation = "relu" }, new Dense(2) { Activation = "softmax" });
+        model.Compile("sparse_categorical_crossentropy", new SGD(0.1), "accuracy");
+        var x = new float[] { 1, 0, 2, -1, 3, 0.5f, 0, 1, 1, 2, -2, 0 };
+        model.Fit(x, [0, 1, 0, 1], batchSize: 2, epochs: 3);
+        var trained = model.GetWeights("dense_1");
+        var before = model.Predict(x);
+        model.Compile("sparse_categorical_crossentropy", new Adam(), "accuracy");
+        Assert.Equal(trained, model.GetWeights("dense_1"));
+        Assert.Equal(before, model.Predict(x));
+    }
 }
 
 public class SeedModelTrainingTests

@@ -1,0 +1,214 @@
+using System.IO.Compression;
+using System.Text.Json;
+using Cortado.Errors;
+using Cortado.Keras;
+using Cortado.Keras.Callbacks;
+
+namespace Cortado.Tests.Interop;
+
+/// <summary>
+/// Sequential.Save in Keras 2's .h5 and Keras 3's .keras layouts: h5py reads each file exactly as
+/// Keras's loader does (keras_saved_reader.py) and a numpy forward pass on what it read gives
+/// Cortado's outputs; Load gives back the same model bit for bit, compiled as saved.
+/// </summary>
+[Collection("keras temporary folders")]
+public class KerasSaveTests
+{
+    private static (Sequential Model, float[] Images) Trained(int seed = 3)
+    {
+        var model = new Sequential(
+            new Input(8, 7, 2),
+            new Rescaling(0.5),
+            new Conv2D(3, 3) { Padding = "same", Activation = "relu" },
+            new BatchNormalization(),
+            new MaxPooling2D(2),
+            new Conv2D(4, (2, 2)),
+            new LeakyReLU(0.1),
+            new Flatten(),
+            new Dropout(0.25),
+            new Dense(5) { Activation = "softmax" });
+        model.Compile("sparse_categorical_crossentropy", new Adam(0.01, Decay: 0.001), "accuracy");
+        var random = new Random(seed);
+        var x = Enumerable.Range(0, 40 * 8 * 7 * 2).Select(_ => (float)random.NextDouble() * 2).ToArray();
+        var y = Enumerable.Range(0, 40).Select(i => i % 5).ToArray();
+        model.Fit(x, y, batchSize: 8, epochs: 2);
+        return (model, x[..(6 * 8 * 7 * 2)]);
+    }
+
+    private static float[] Floats(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var values = new float[bytes.Length / 4];
+        Buffer.BlockCopy(bytes, 0, values, 0, bytes.Length);
+        return values;
+    }
+
+    private static JsonElement ReadAsKeras(TempDir dir, string file, float[] images, out float[] outputs)
+    {
+        var bytes = new byte[images.Length * 4];
+        Buffer.BlockCopy(images, 0, bytes, 0, bytes.Length);
+        File.WriteAllBytes(dir.File("images.f32"), bytes);
+        string stdout = PythonRunner.Run(File.ReadAllText(Path.Combine(RepoPaths.Root, "tests/Cortado.Tests/Interop/keras_saved_reader.py")),
+            file, dir.File("images.f32"), dir.File("out.f32"));
+        outputs = Floats(dir.File("out.f32"));
+        return JsonDocument.Parse(stdout).RootElement.Clone();
+    }
+
+    private static void AssertClose(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - actual[i]) < 2e-5, $"{what} [{i}]: Cortado {expected[i]}, numpy {actual[i]}");
+    }
+
+    [Fact]
+    public void H5IsReadAsKeras2ReadsIt()
+    {
+        var (model, images) = Trained();
+        using var dir = new TempDir();
+        model.Save(dir.File("m.h5"));
+        var read = ReadAsKeras(dir, dir.File("m.h5"), images, out var outputs);
+        AssertClose(model.Predict(images), outputs, "h5");
+        Assert.Equal("Sequential", read.GetProperty("model").GetString());
+        Assert.Equal(["InputLayer", "Rescaling", "Conv2D", "BatchNormalization", "MaxPooling2D", "Conv2D", "LeakyReLU", "Flatten", "Dropout", "Dense"],
+            read.GetProperty("classes").EnumerateArray().Select(c => c.GetString()));
+        var conv = read.GetProperty("weights").GetProperty("conv2d_1");
+        Assert.Equal("conv2d_1/kernel:0", conv[0][0].GetString());
+        Assert.Equal([3, 3, 2, 3], conv[0][1].EnumerateArray().Select(d => d.GetInt32()));
+        Assert.Equal("float32", conv[0][2].GetString());
+        var norm = read.GetProperty("weights").GetProperty("batch_normalization_1");
+        Assert.Equal(["batch_normalization_1/gamma:0", "batch_normalization_1/beta:0", "batch_normalization_1/moving_mean:0", "batch_normalization_1/moving_variance:0"],
+            norm.EnumerateArray().Select(w => w[0].GetString()));
+        Assert.Equal(0, read.GetProperty("weights").GetProperty("flatten_1").GetArrayLength());
+        Assert.Equal("2.15.0", read.GetProperty("version").GetString());
+        Assert.Equal("tensorflow", read.GetProperty("backend").GetString());
+        Assert.Equal("sparse_categorical_crossentropy", read.GetProperty("loss").GetString());
+        var optimizer = read.GetProperty("optimizer");
+        Assert.Equal("Adam", optimizer.GetProperty("class_name").GetString());
+        Assert.Equal(0.01, optimizer.GetProperty("config").GetProperty("learning_rate").GetDouble(), 12);
+        Assert.Equal(0.001, optimizer.GetProperty("config").GetProperty("decay").GetDouble(), 12);
+    }
+
+    [Fact]
+    public void KerasArchiveIsReadAsKeras3ReadsIt()
+    {
+        var (model, images) = Trained();
+        using var dir = new TempDir();
+        model.Save(dir.File("m.keras"));
+        var read = ReadAsKeras(dir, dir.File("m.keras"), images, out var outputs);
+        AssertClose(model.Predict(images), outputs, "keras");
+        Assert.Equal("keras", read.GetProperty("module").GetString());
+        Assert.True(read.GetProperty("top_vars").GetBoolean());
+        Assert.All(read.GetProperty("stored").EnumerateArray(), c => Assert.Equal(0, c.GetInt32())); // ZIP_STORED, as Keras writes
+        Assert.StartsWith("3.", read.GetProperty("version").GetString());
+        Assert.Equal(2, read.GetProperty("weights").GetProperty("dense_1").GetArrayLength());
+        Assert.Equal(4, read.GetProperty("weights").GetProperty("batch_normalization_1").GetArrayLength());
+        var optimizer = read.GetProperty("optimizer");
+        Assert.Equal("keras.optimizers", optimizer.GetProperty("module").GetString());
+        // Keras 3 has no decay: the time-based decay is its InverseTimeDecay schedule.
+        var schedule = optimizer.GetProperty("config").GetProperty("learning_rate");
+        Assert.Equal("InverseTimeDecay", schedule.GetProperty("class_name").GetString());
+        Assert.Equal(0.001, schedule.GetProperty("config").GetProperty("decay_rate").GetDouble(), 12);
+    }
+
+    [Theory]
+    [InlineData("m.h5")]
+    [InlineData("m.keras")]
+    public void LoadGivesTheSameModelBitForBit(string name)
+    {
+        var (model, images) = Trained();
+        using var dir = new TempDir();
+        model.Save(dir.File(name));
+        var loaded = Sequential.Load(dir.File(name));
+        Assert.Equal(model.Layers.Select(l => (l.Name, l.ClassName)), loaded.Layers.Select(l => (l.Name, l.ClassName)));
+        foreach (var layer in model.Layers.Where(l => l is Conv2D or Dense or BatchNormalization))
+        {
+            var expected = model.GetWeightsForCopy(layer.Name!);
+            var actual = loaded.GetWeightsForCopy(layer.Name!);
+            for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i]);
+        }
+        var (before, after) = (model.Predict(images), loaded.Predict(images));
+        Assert.True(before.SequenceEqual(after), $"max difference {before.Zip(after, (a, b) => Math.Abs(a - b)).Max()}");
+        Assert.Equal(model.Optimizer, loaded.Optimizer);
+        Assert.Equal(model.Loss, loaded.Loss);
+        Assert.Equal(model.Metrics, loaded.Metrics);
+        Assert.Equal(model.ToJson(), loaded.ToJson());
+        var uncompiled = Sequential.Load(dir.File(name), compile: false);
+        Assert.Null(uncompiled.Loss);
+    }
+
+    [Fact]
+    public void SaveWeightsWritesBothLayoutsForLoadWeights()
+    {
+        var (model, images) = Trained();
+        using var dir = new TempDir();
+        foreach (var name in new[] { "w.weights.h5", "w.h5" })
+        {
+            model.SaveWeights(dir.File(name));
+            var (fresh, _) = Trained(seed: 11);
+            Assert.NotEqual(model.Predict(images), fresh.Predict(images));
+            fresh.LoadWeights(dir.File(name));
+            Assert.Equal(model.Predict(images), fresh.Predict(images));
+        }
+        var error = Assert.Throws<ModelFileException>(() => Sequential.Load(dir.File("w.h5")));
+        Assert.Contains("model_config", error.Message);
+    }
+
+    [Fact]
+    public void BadFilesAndNamesAreRefusedWithTheFile()
+    {
+        var (model, _) = Trained();
+        using var dir = new TempDir();
+        Assert.Contains(".keras", Assert.Throws<CortadoException>(() => model.Save(dir.File("m.pt"))).Message);
+        model.Save(dir.File("m.h5"));
+        var bytes = File.ReadAllBytes(dir.File("m.h5"));
+        File.WriteAllBytes(dir.File("cut.h5"), bytes[..(bytes.Length / 3)]);
+        Assert.Contains("cut.h5", Assert.ThrowsAny<CortadoException>(() => Sequential.Load(dir.File("cut.h5"))).Message);
+        File.WriteAllBytes(dir.File("bad.keras"), bytes);
+        Assert.Contains("bad.keras", Assert.ThrowsAny<CortadoException>(() => Sequential.Load(dir.File("bad.keras"))).Message);
+        Assert.Contains("not found", Assert.ThrowsAny<CortadoException>(() => Sequential.Load(dir.File("none.keras"))).Message);
+        // A zip with the config but weights for another model names the layer.
+        using (var zip = ZipFile.Open(dir.File("other.keras"), ZipArchiveMode.Create))
+        using (var writer = new StreamWriter(zip.CreateEntry("config.json").Open()))
+            writer.Write(new Sequential(new Dense(3) { InputShape = [4] }, new Activation("softmax")).ToJson(KerasVersion.Keras3));
+        var loaded = Sequential.Load(dir.File("other.keras"));
+        Assert.Equal(2, loaded.Layers.Count);
+    }
+
+    [Fact]
+    public void ModelCheckpointSavesTheBestEpochsUnderKerasNames()
+    {
+        using var dir = new TempDir();
+        var model = new Sequential(new Dense(6) { InputShape = [4], Activation = "relu" }, new Dense(3) { Activation = "softmax" });
+        model.Compile("sparse_categorical_crossentropy", new SGD(0.5), "accuracy");
+        var random = new Random(5);
+        var x = Enumerable.Range(0, 60 * 4).Select(_ => (float)random.NextDouble()).ToArray();
+        var y = Enumerable.Range(0, 60).Select(i => x[i * 4] > 0.5 ? 1 : i % 3 == 0 ? 2 : 0).ToArray();
+        var every = new ModelCheckpoint(Path.Combine(dir.Path, "all.{epoch:02d}-{val_loss:.2f}.keras"), saveBestOnly: false);
+        var output = new StringWriter();
+        var best = new ModelCheckpoint(Path.Combine(dir.Path, "best.h5"), monitor: "val_acc", saveBestOnly: true) { Output = output };
+        var history = model.Fit(x, y, batchSize: 10, epochs: 6, validationSplit: 0.25, callbacks: [every, best]);
+        Assert.Equal(6, every.Saved.Count);
+        for (int epoch = 0; epoch < 6; epoch++)
+            Assert.Equal(Path.Combine(dir.Path, $"all.{epoch + 1:00}-{history["val_loss"][epoch].ToString("F2", System.Globalization.CultureInfo.InvariantCulture)}.keras"), every.Saved[epoch]);
+        Assert.All(every.Saved, f => Assert.True(File.Exists(f)));
+        // save_best_only: one save per strict improvement of val_acc.
+        int improvements = 0;
+        double top = double.NegativeInfinity;
+        foreach (double acc in history["val_acc"]) if (acc > top) { top = acc; improvements++; }
+        Assert.Equal(improvements, best.Saved.Count);
+        Assert.Equal(improvements, output.ToString().Split("improved from").Length - 1);
+        var last = Sequential.Load(every.Saved[^1]);
+        Assert.Equal(model.Predict(x), last.Predict(x));
+    }
+
+    [Fact]
+    public void CheckpointPathsFormatAsPythonDoes()
+    {
+        var logs = new Dictionary<string, double> { ["loss"] = 0.123456, ["val_loss"] = 1.0, ["acc"] = 0.5 };
+        Assert.Equal("w.07-0.12.h5", ModelCheckpoint.Format("w.{epoch:02d}-{loss:.2f}.h5", 7, logs));
+        Assert.Equal("e7-1.0-1.235e-01-  7", ModelCheckpoint.Format("e{epoch}-{val_loss}-{loss:.3e}-{epoch:3d}", 7, logs));
+        Assert.Equal("0.5000.keras", ModelCheckpoint.Format("{acc:.4f}.keras", 1, logs));
+        Assert.Contains("val_acc", Assert.Throws<CortadoException>(() => ModelCheckpoint.Format("{val_acc:.2f}.h5", 1, logs)).Message);
+        Assert.Contains("x", Assert.Throws<CortadoException>(() => ModelCheckpoint.Format("{loss:x}.h5", 1, logs)).Message);
+    }
+}
