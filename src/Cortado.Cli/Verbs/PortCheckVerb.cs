@@ -12,7 +12,7 @@ public sealed class PortCheckVerb : IVerb
     public string Usage => "--keras MODEL.json --net NET.prototxt [--solver S.prototxt] [--keras_optimizer adadelta] [--keras_version 2]";
     public IReadOnlyList<Flag> Flags =>
     [
-        new("keras", "the Keras model JSON (model.to_json())"),
+        new("keras", "the Keras model: its JSON (model.to_json()), or a saved .keras or .h5 model"),
         new("net", "the Caffe net prototxt"),
         new("solver", "the Caffe solver prototxt, to compare the optimizer"),
         new("keras_optimizer", "the optimizer the Keras model was compiled with (default adadelta)"),
@@ -23,10 +23,7 @@ public sealed class PortCheckVerb : IVerb
     {
         arguments.ExpectPositional(0);
         string kerasPath = arguments.Require("keras"), netPath = arguments.Require("net");
-        string json;
-        try { json = File.ReadAllText(kerasPath); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new Errors.ModelFileException(kerasPath, e is FileNotFoundException ? "file not found" : e.Message, e); }
-        var keras = KerasModelJson.Parse(json, kerasPath);
+        var keras = ReadKeras(kerasPath);
         var net = ProtoFiles.ReadNetText(netPath);
         var solver = arguments.Get("solver") is { } s ? ProtoFiles.ReadSolverText(s) : null;
         var differences = PortCheck.Compare(keras, net, solver, arguments.Get("keras_optimizer") ?? "adadelta", arguments.GetInt("keras_version", 2));
@@ -40,5 +37,14 @@ public sealed class PortCheckVerb : IVerb
             if (d.Why.Length > 0) o.WriteLine($"{"",-56}  ({d.Why})");
         }
         return 0;
+    }
+
+    /// <summary>A model JSON, or a saved model (keras-export's output among them), so the check runs from either side.</summary>
+    private static Sequential ReadKeras(string path)
+    {
+        if (path.EndsWith(".keras", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".h5", StringComparison.OrdinalIgnoreCase))
+            return Sequential.Load(path, compile: false);
+        try { return KerasModelJson.Parse(File.ReadAllText(path), path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new Errors.ModelFileException(path, e is FileNotFoundException ? "file not found" : e.Message, e); }
     }
 }

@@ -21,6 +21,7 @@ public static class VerbRegistry
         new PlotVerb(),
         new DashboardVerb(),
         new KerasImportVerb(),
+        new KerasExportVerb(),
         new MakeNumbersVerb(),
         new DiagnoseVerb(),
         new PortCheckVerb(),

@@ -28,6 +28,12 @@ public static class PortCheck
         {
             var layer = keras.Layers[k];
             var shape = shapes[k];
+            if (layer is Rescaling rescaling && k == 0 && DataLayer(caffe) is { } data)
+            {
+                CompareScaling(rescaling, data, differences);
+                previous = shape;
+                continue;
+            }
             string[] kinds = layer switch
             {
                 Conv2D => ["Convolution"],
@@ -37,6 +43,7 @@ public static class PortCheck
                 SpatialDropout2D => ["SpatialDropout"],
                 Flatten => ["Flatten"],
                 BatchNormalization => ["BatchNorm"],
+                Rescaling => ["Power"],
                 Activation a => a.Function == "softmax" ? ["Softmax", "SoftmaxWithLoss"] : [CaffeActivation(a.Function)],
                 _ => [],
             };
@@ -95,8 +102,21 @@ public static class PortCheck
             differences.Add(new("(compile)", caffe.Layer.Last(l => l.Type == "SoftmaxWithLoss").Name, "loss", "categorical_crossentropy: probabilities clipped to [1e-7, 1-1e-7], at most 16.1 per sample",
                 "SoftmaxWithLoss: clamped at FLT_MIN, at most 87.34 per sample", "the same loss until predictions saturate; a saturated Caffe net reports 87.3365"));
         Optimizer(kerasOptimizer, kerasVersion, solver, differences);
-        InputScaling(caffe, differences);
+        if (keras.Layers.Count == 0 || keras.Layers[0] is not Rescaling) InputScaling(caffe, differences);
         return differences;
+    }
+
+    private static LayerParameter? DataLayer(NetParameter caffe) => caffe.Layer.FirstOrDefault(l => l.Type is "Data" or "ImageData" or "HDF5Data" or "MemoryData" or "Input");
+
+    /// <summary>Keras's Rescaling (x * scale + offset) at the input against the data layer's transform ((x - mean) * scale).</summary>
+    private static void CompareScaling(Rescaling rescaling, LayerParameter data, List<Difference> differences)
+    {
+        var t = data.TransformParam;
+        double scale = t?.HasScale == true ? t.Scale : 1, mean = t?.MeanValue.Count > 0 ? t.MeanValue[0] : 0;
+        bool perChannel = t?.MeanValue.Distinct().Count() > 1 || t?.HasMeanFile == true;
+        if (perChannel || Math.Abs(scale - rescaling.Scale) > 1e-6 * Math.Abs(scale) || Math.Abs(-mean * scale - rescaling.Offset) > 1e-6)
+            differences.Add(new(rescaling.Name!, data.Name, "input scaling", $"x * {rescaling.Scale:G6} + {rescaling.Offset + 0.0:G6}",
+                perChannel ? "a mean per channel or a mean file" : $"(x - {mean:G6}) * {scale:G6}", "the nets see differently scaled inputs"));
     }
 
     private static string CaffeActivation(string function) => function switch { "relu" => "ReLU", "sigmoid" => "Sigmoid", "tanh" => "TanH", "elu" => "ELU", _ => "?" };
@@ -107,6 +127,7 @@ public static class PortCheck
         bool same = (keras, filler?.Type, filler?.VarianceNorm) switch
         {
             ("glorot_uniform", "xavier", FillerParameter.Types.VarianceNorm.Average) => true,
+            ("lecun_uniform", "xavier", FillerParameter.Types.VarianceNorm.FanIn) => true,
             ("he_normal", "msra", FillerParameter.Types.VarianceNorm.FanIn) => true,
             ("zeros", "constant", _) => filler!.Value == 0,
             _ => false,

@@ -466,6 +466,9 @@ public sealed class Sequential
         return deploy;
     }
 
+    /// <summary>Sets weights given in Caffe's layout, by the names of the model's own Caffe layers (keras-export's way in).</summary>
+    internal void CopyCaffeWeights(NetParameter weights) => Trained().Net.CopyTrainedLayersFrom(weights, "the Caffe weights");
+
     /// <summary>The model's current weights as a .caffemodel body (layer names are the Keras names).</summary>
     public NetParameter ToCaffeModel() => Trained().Net.ToProto();
 

@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Text.Json;
 using Cortado.Errors;
 using Cortado.Keras;
 using Cortado.Keras.Callbacks;
@@ -35,25 +34,6 @@ public class KerasSaveTests
         return (model, x[..(6 * 8 * 7 * 2)]);
     }
 
-    private static float[] Floats(string path)
-    {
-        var bytes = File.ReadAllBytes(path);
-        var values = new float[bytes.Length / 4];
-        Buffer.BlockCopy(bytes, 0, values, 0, bytes.Length);
-        return values;
-    }
-
-    private static JsonElement ReadAsKeras(TempDir dir, string file, float[] images, out float[] outputs)
-    {
-        var bytes = new byte[images.Length * 4];
-        Buffer.BlockCopy(images, 0, bytes, 0, bytes.Length);
-        File.WriteAllBytes(dir.File("images.f32"), bytes);
-        string stdout = PythonRunner.Run(File.ReadAllText(Path.Combine(RepoPaths.Root, "tests/Cortado.Tests/Interop/keras_saved_reader.py")),
-            file, dir.File("images.f32"), dir.File("out.f32"));
-        outputs = Floats(dir.File("out.f32"));
-        return JsonDocument.Parse(stdout).RootElement.Clone();
-    }
-
     private static void AssertClose(float[] expected, float[] actual, string what)
     {
         Assert.Equal(expected.Length, actual.Length);
@@ -66,7 +46,7 @@ public class KerasSaveTests
         var (model, images) = Trained();
         using var dir = new TempDir();
         model.Save(dir.File("m.h5"));
-        var read = ReadAsKeras(dir, dir.File("m.h5"), images, out var outputs);
+        var (outputs, read) = KerasSavedReader.Run(dir, dir.File("m.h5"), images);
         AssertClose(model.Predict(images), outputs, "h5");
         Assert.Equal("Sequential", read.GetProperty("model").GetString());
         Assert.Equal(["InputLayer", "Rescaling", "Conv2D", "BatchNormalization", "MaxPooling2D", "Conv2D", "LeakyReLU", "Flatten", "Dropout", "Dense"],
@@ -94,7 +74,7 @@ public class KerasSaveTests
         var (model, images) = Trained();
         using var dir = new TempDir();
         model.Save(dir.File("m.keras"));
-        var read = ReadAsKeras(dir, dir.File("m.keras"), images, out var outputs);
+        var (outputs, read) = KerasSavedReader.Run(dir, dir.File("m.keras"), images);
         AssertClose(model.Predict(images), outputs, "keras");
         Assert.Equal("keras", read.GetProperty("module").GetString());
         Assert.True(read.GetProperty("top_vars").GetBoolean());

@@ -109,6 +109,13 @@ for layer in layers[1:]:
         x = activate(y + (w[1] if c["use_bias"] else 0), c["activation"])
     elif kind in ("MaxPooling2D", "AveragePooling2D"):
         (ph, pw), (sh, sw) = c["pool_size"], c["strides"]
+        if c["padding"] == "same":
+            if kind != "MaxPooling2D":
+                raise SystemExit("same average pooling")
+            padded = same_pad(x, (ph, pw), (sh, sw))
+            # Padded cells never win a max: mark them -inf where same_pad put zeros.
+            mask = same_pad(np.ones_like(x), (ph, pw), (sh, sw))
+            x = np.where(mask > 0, padded, -np.inf)
         oh, ow = (x.shape[1] - ph) // sh + 1, (x.shape[2] - pw) // sw + 1
         y = np.zeros((x.shape[0], oh, ow, x.shape[3]))
         for i in range(oh):
@@ -124,6 +131,9 @@ for layer in layers[1:]:
     elif kind == "LeakyReLU":
         alpha = c.get("alpha", c.get("negative_slope"))
         x = np.where(x > 0, x, alpha * x)
+    elif kind == "ZeroPadding2D":
+        (top, bottom), (left, right) = c["padding"]
+        x = np.pad(x, [(0, 0), (top, bottom), (left, right), (0, 0)])
     elif kind == "Rescaling":
         x = x * c["scale"] + c["offset"]
     elif kind == "Flatten":
