@@ -11,7 +11,10 @@ namespace Cortado.Keras;
 /// </summary>
 public abstract class KerasLayer
 {
-    public string? Name { get; internal set; }
+    /// <summary>The layer's name (Keras's name=...); a model or the first call gives an unnamed layer Keras's automatic one.</summary>
+    public string? Name { get; set; }
+    private readonly List<KerasNode> _nodes = [];
+    private static readonly Dictionary<string, int> CallNames = [];
     /// <summary>Keras's class name, as Summary() and model JSON show it.</summary>
     public abstract string ClassName { get; }
     /// <summary>Keras's automatic name prefix (conv2d, max_pooling2d, ...).</summary>
@@ -20,6 +23,42 @@ public abstract class KerasLayer
     public int[]? InputShape { get; set; }
 
     internal abstract int[] OutputShape(int[] input);
+
+    /// <summary>The layer's calls in the functional API, in order.</summary>
+    internal IReadOnlyList<KerasNode> Nodes => _nodes;
+
+    /// <summary>
+    /// Keras's layer(x): the layer applied to tensors of the functional API, giving its output tensor.
+    /// Calling a layer again reuses its weights (a shared layer). A shape that does not fit is refused here.
+    /// </summary>
+    public KerasTensor Call(params KerasTensor[] inputs)
+    {
+        if (inputs.Length == 0) throw new CortadoException($"Keras layer {ClassName}: Call needs at least one input tensor");
+        Name ??= AutomaticName(NamePrefix);
+        var node = new KerasNode(this, inputs, _nodes.Count);
+        node.Output = new KerasTensor(OutputShape(inputs.Select(t => t.Shape).ToArray()), node, null);
+        _nodes.Add(node);
+        return node.Output;
+    }
+
+    /// <summary>Keras 2's automatic names (dense_1, dense_2, ...), counted over the process as Keras counts them over a session.</summary>
+    internal static string AutomaticName(string prefix)
+    {
+        lock (CallNames)
+        {
+            int n = CallNames.GetValueOrDefault(prefix) + 1;
+            CallNames[prefix] = n;
+            return $"{prefix}_{n}";
+        }
+    }
+
+    /// <summary>The output shape for several inputs (merge layers); other layers take one.</summary>
+    internal virtual int[] OutputShape(IReadOnlyList<int[]> inputs) =>
+        inputs.Count == 1 ? OutputShape(inputs[0]) : throw Error($"takes one input, but is called on {inputs.Count}");
+
+    /// <summary>The Caffe layers for several inputs (merge layers); other layers take one.</summary>
+    internal virtual string ToCaffe(IReadOnlyList<string> bottoms, IReadOnlyList<int[]> inputs, List<LayerParameter> layers, List<string> notes) =>
+        ToCaffe(bottoms[0], inputs[0], layers, notes);
     internal virtual long ParamCount(int[] input) => 0;
     internal virtual long NonTrainableCount(int[] input) => 0;
 

@@ -13,7 +13,13 @@ internal static class KerasModelConfig
     /// <summary>The Keras versions whose layouts the files follow; a loader reads them as these versions wrote them.</summary>
     public const string Keras2Version = "2.15.0", Keras3Version = "3.6.0";
 
-    public static JsonObject Model(Sequential model, KerasVersion format)
+    public static JsonObject Model(KerasModel model, KerasVersion format) => model switch
+    {
+        Sequential sequential => Chain(sequential, format),
+        _ => throw new Errors.CortadoException($"model '{model.Name}': saving a functional model's config is not supported yet; SaveWeights writes its weights"),
+    };
+
+    private static JsonObject Chain(Sequential model, KerasVersion format)
     {
         bool keras3 = format == KerasVersion.Keras3;
         var input = model.InputShape;
@@ -40,20 +46,20 @@ internal static class KerasModelConfig
     }
 
     /// <summary>Keras 2's training_config attribute: the loss, metrics and optimizer of Compile, or null for an uncompiled model.</summary>
-    public static JsonObject? TrainingConfig(Sequential model) => model.Loss is not { } loss ? null : new JsonObject
+    public static JsonObject? TrainingConfig(KerasModel model) => model.Loss is not { } loss ? null : new JsonObject
     {
         ["loss"] = loss, ["metrics"] = Metrics(model), ["weighted_metrics"] = null, ["loss_weights"] = null,
         ["optimizer_config"] = model.Optimizer!.ToConfig(KerasVersion.Keras2),
     };
 
     /// <summary>Keras 3's compile_config.</summary>
-    private static JsonObject? Compiled(Sequential model) => model.Loss is not { } loss ? null : new JsonObject
+    private static JsonObject? Compiled(KerasModel model) => model.Loss is not { } loss ? null : new JsonObject
     {
         ["optimizer"] = model.Optimizer!.ToConfig(KerasVersion.Keras3), ["loss"] = loss, ["loss_weights"] = null, ["metrics"] = Metrics(model),
         ["weighted_metrics"] = null, ["run_eagerly"] = false, ["steps_per_execution"] = 1, ["jit_compile"] = false,
     };
 
-    private static JsonArray Metrics(Sequential model) => new(model.Metrics.Select(m => (JsonNode?)JsonValue.Create(m)).ToArray());
+    private static JsonArray Metrics(KerasModel model) => new(model.Metrics.Select(m => (JsonNode?)JsonValue.Create(m)).ToArray());
 
     /// <summary>One entry of the layers list: the class, then name, trainable and dtype ahead of the layer's own settings.</summary>
     private static JsonObject Layer(string className, string name, JsonObject settings, int[]? input, KerasVersion format)

@@ -21,14 +21,14 @@ namespace Cortado.Keras;
 /// </summary>
 public static class KerasModelFile
 {
-    public static void Save(Sequential model, string path)
+    public static void Save(KerasModel model, string path)
     {
         if (path.EndsWith(".keras", StringComparison.OrdinalIgnoreCase)) SaveKeras3(model, path);
         else if (IsHdf5(path)) SaveHdf5(model, path);
         else throw new CortadoException($"{path}: Keras saves models as .keras (Keras 3) or .h5 (Keras 2); give one of those extensions");
     }
 
-    public static void SaveWeights(Sequential model, string path)
+    public static void SaveWeights(KerasModel model, string path)
     {
         if (path.EndsWith(".weights.h5", StringComparison.OrdinalIgnoreCase))
             AtomicFile.WriteVia(path, temporary => Hdf5Snapshots.WriteFile(Keras3Weights(model), temporary, path));
@@ -61,7 +61,7 @@ public static class KerasModelFile
 
     private static bool IsHdf5(string path) => path.EndsWith(".h5", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".hdf5", StringComparison.OrdinalIgnoreCase);
 
-    private static void SaveHdf5(Sequential model, string path)
+    private static void SaveHdf5(KerasModel model, string path)
     {
         var file = new H5File();
         file.Attributes["backend"] = "tensorflow";
@@ -75,7 +75,7 @@ public static class KerasModelFile
     }
 
     /// <summary>Keras 2's weight layout in <paramref name="root"/>: layer_names, and per layer its weight_names and datasets.</summary>
-    private static void AddKeras2Weights(H5Group root, Sequential model)
+    private static void AddKeras2Weights(H5Group root, KerasModel model)
     {
         root.Attributes["backend"] = "tensorflow";
         root.Attributes["keras_version"] = KerasModelConfig.Keras2Version;
@@ -97,7 +97,7 @@ public static class KerasModelFile
     }
 
     /// <summary>Keras 3's weights file: /layers/NAME/vars/i for every layer (empty for layers without weights), and an empty /vars for the model.</summary>
-    private static H5File Keras3Weights(Sequential model)
+    private static H5File Keras3Weights(KerasModel model)
     {
         var layers = new H5Group();
         foreach (var (layer, arrays) in Weights(model))
@@ -109,7 +109,7 @@ public static class KerasModelFile
         return new H5File { ["layers"] = layers, ["vars"] = new H5Group() };
     }
 
-    private static void SaveKeras3(Sequential model, string path)
+    private static void SaveKeras3(KerasModel model, string path)
     {
         string weights = Path.Combine(Directory.CreateTempSubdirectory("cortado-keras-").FullName, "model.weights.h5");
         try
@@ -137,7 +137,7 @@ public static class KerasModelFile
     }
 
     /// <summary>Each layer with its weight arrays in Keras's layout and order, named as Keras names them.</summary>
-    private static IEnumerable<(KerasLayer Layer, NamedArray[] Arrays)> Weights(Sequential model)
+    private static IEnumerable<(KerasLayer Layer, NamedArray[] Arrays)> Weights(KerasModel model)
     {
         foreach (var layer in model.Layers)
         {
@@ -171,7 +171,7 @@ public static class KerasModelFile
     }
 
     /// <summary>Compiles the loaded model as it was saved: Keras 2's training_config, or Keras 3's compile_config inside config.json.</summary>
-    private static void Compile(Sequential model, string json, string? key, string path)
+    private static void Compile(KerasModel model, string json, string? key, string path)
     {
         using var document = JsonDocument.Parse(json);
         var config = document.RootElement;

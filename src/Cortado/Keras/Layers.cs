@@ -303,9 +303,25 @@ public sealed class BatchNormalization : KerasLayer
 /// <summary>Keras's Input(shape=(height, width, channels)): gives the model its channel-last input shape; it computes nothing.</summary>
 public sealed class Input(params int[] shape) : KerasLayer
 {
+    private KerasTensor? _tensor;
+
     public override string ClassName => "InputLayer";
     public override string NamePrefix => "input";
     public int[] Shape { get; } = shape;
+
+    /// <summary>The input as a tensor of the functional API (Keras's keras.Input(shape) returns this).</summary>
+    public KerasTensor Tensor
+    {
+        get
+        {
+            if (_tensor != null) return _tensor;
+            if (Shape.Length == 0 || Shape.Any(d => d < 1)) throw new Errors.CortadoException($"Input shape must be positive sizes, got ({string.Join(", ", Shape)})");
+            Name ??= AutomaticName(NamePrefix);
+            return _tensor = new KerasTensor(Shape, null, this);
+        }
+    }
+
+    public static implicit operator KerasTensor(Input input) => input.Tensor;
     internal override int[] OutputShape(int[] input) => input;
     internal override JsonObject Config(KerasVersion format) => new() { [format == KerasVersion.Keras3 ? "batch_shape" : "batch_input_shape"] = KerasJson.BatchShape(Shape) };
     internal override string ToCaffe(string bottom, int[] input, List<LayerParameter> layers, List<string> notes) => bottom;

@@ -1,10 +1,10 @@
 namespace Cortado.Keras.Callbacks;
 
 /// <summary>What a callback sees of a running Fit: the model, the optimizer's current learning rate (settable) and the stop flag.</summary>
-public sealed class TrainingState(Func<double> getRate, Action<double> setRate, Sequential? model = null)
+public sealed class TrainingState(Func<double> getRate, Action<double> setRate, KerasModel? model = null)
 {
     /// <summary>The model being trained (Keras's callback.model).</summary>
-    public Sequential Model => model ?? throw new Errors.CortadoException("this training state has no model");
+    public KerasModel Model => model ?? throw new Errors.CortadoException("this training state has no model");
 
     public double LearningRate { get => getRate(); set => setRate(value); }
     /// <summary>Set to end Fit after this epoch (Keras's model.stop_training).</summary>
