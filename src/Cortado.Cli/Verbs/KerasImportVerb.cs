@@ -29,7 +29,7 @@ public sealed class KerasImportVerb : IVerb
         string json;
         try { json = archive?.Config ?? File.ReadAllText(jsonPath); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ModelFileException(jsonPath, e is FileNotFoundException ? "file not found" : e.Message, e); }
-        var model = KerasModelJson.Parse(json, jsonPath);
+        var model = KerasModelJson.ParseModel(json, jsonPath);
         if (weightsPath != null) model.LoadWeights(weightsPath);
         var notes = new List<string>();
         var deploy = model.ToDeployNet(1, notes);

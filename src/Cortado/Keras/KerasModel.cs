@@ -78,6 +78,12 @@ public abstract class KerasModel
     /// </summary>
     public void Save(string path) => KerasModelFile.Save(this, path);
 
+    /// <summary>Loads a model saved by Save or by Keras (.keras, or .h5 from model.save), Sequential or functional, compiled as saved unless <paramref name="compile"/> is false.</summary>
+    public static KerasModel Load(string path, bool compile = true) => KerasModelFile.LoadModel(path, compile);
+
+    /// <summary>The model as Keras's model.to_json() writes it, in Keras 2's form or Keras 3's; KerasModelJson.ParseModel reads it back.</summary>
+    public string ToJson(KerasVersion format = KerasVersion.Keras2) => KerasModelConfig.Model(this, format).ToJsonString();
+
     /// <summary>Saves the weights alone, as Keras's save_weights: "m.weights.h5" in Keras 3's layout, another ".h5" in Keras 2's.</summary>
     public void SaveWeights(string path) => KerasModelFile.SaveWeights(this, path);
 
@@ -121,14 +127,16 @@ public abstract class KerasModel
         net.Layer.Add(data);
         var layers = new List<LayerParameter>();
         var readers = graph.Nodes.SelectMany(n => n.Inputs).Concat(graph.Outputs).GroupBy(t => t).ToDictionary(g => g.Key, g => g.Count());
+        // A layer's calls counted within this model: a layer may also have been called in another model's graph.
+        var calls = new Dictionary<KerasLayer, int>();
         foreach (var node in graph.Nodes)
         {
-            int first = layers.Count;
+            int first = layers.Count, call = calls[node.Layer] = calls.GetValueOrDefault(node.Layer, -1) + 1;
             var bottoms = node.Inputs.Select(t => blobs[t]).ToArray();
-            string top = CallToCaffe(node, bottoms, layers, notes);
+            string top = CallToCaffe(node, call, bottoms, layers, notes);
             // In place on a tensor that something else reads too would change it under that reader: write a blob of its own.
             if (bottoms.Contains(top) && node.Inputs.Any(t => blobs[t] == top && readers[t] > 1))
-                top = OutOfPlace(layers, first, top, node.Layer.Name + (node.CallIndex > 0 ? $"_{node.CallIndex}" : ""));
+                top = OutOfPlace(layers, first, top, node.Layer.Name + (call > 0 ? $"_{call}" : ""));
             blobs[node.Output] = top;
         }
         _outputBlobs = graph.Outputs.Select(t => blobs[t]).ToArray();
@@ -158,12 +166,12 @@ public abstract class KerasModel
     }
 
     /// <summary>A call's Caffe layers; a later call of a shared layer gets its own layer names and the first call's parameters by name.</summary>
-    private static string CallToCaffe(KerasNode node, string[] bottoms, List<LayerParameter> layers, List<string> notes)
+    private static string CallToCaffe(KerasNode node, int call, string[] bottoms, List<LayerParameter> layers, List<string> notes)
     {
         var layer = node.Layer;
         var shapes = node.Inputs.Select(t => t.Shape).ToArray();
-        if (node.CallIndex == 0) return layer.ToCaffe(bottoms, shapes, layers, notes);
-        string name = layer.Name!, alias = $"{name}_{node.CallIndex}";
+        if (call == 0) return layer.ToCaffe(bottoms, shapes, layers, notes);
+        string name = layer.Name!, alias = $"{name}_{call}";
         int first = layers.Count;
         string top;
         layer.Name = alias;
@@ -526,7 +534,8 @@ public abstract class KerasModel
 
     private Net InferenceNet(int batchSize)
     {
-        if (_optimizer == null) throw new CortadoException("compile the model first");
+        // Keras predicts with an uncompiled model too.
+        _optimizer ??= new SGD();
         var solver = EnsureSolver(batchSize);
         if (_inference == null)
         {

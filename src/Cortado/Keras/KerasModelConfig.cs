@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Cortado.Keras;
 
 /// <summary>
-/// Writes a <see cref="Sequential"/> as Keras's model config: what model.to_json() returns and
+/// Writes a <see cref="Sequential"/> or functional <see cref="Keras.Model"/> as Keras's model config: what model.to_json() returns and
 /// model.save() stores, in Keras 2's form (an InputLayer with batch_input_shape, "keras_version"
 /// and "backend") or Keras 3's (module and registered_name on every object, DTypePolicy, batch_shape,
 /// build_config, compile_config). <see cref="KerasModelJson"/> reads both back.
@@ -16,8 +16,67 @@ internal static class KerasModelConfig
     public static JsonObject Model(KerasModel model, KerasVersion format) => model switch
     {
         Sequential sequential => Chain(sequential, format),
-        _ => throw new Errors.CortadoException($"model '{model.Name}': saving a functional model's config is not supported yet; SaveWeights writes its weights"),
+        Model functional => Functional(functional, format),
+        _ => throw new ArgumentException($"unknown model kind {model.GetType().Name}"),
     };
+
+    /// <summary>
+    /// A functional model: its InputLayers and layers, each with its calls as inbound_nodes (Keras 2's
+    /// [[name, node, tensor, {}], ...], Keras 3's {"args": [__keras_tensor__ ...], "kwargs": {}}), and
+    /// input_layers and output_layers. Node indices count a layer's calls within this model.
+    /// </summary>
+    private static JsonObject Functional(Model model, KerasVersion format)
+    {
+        bool keras3 = format == KerasVersion.Keras3;
+        var layers = new JsonArray();
+        foreach (var input in model.Inputs)
+        {
+            var entry = Layer("InputLayer", input.Input!.Name!, new JsonObject { [keras3 ? "batch_shape" : "batch_input_shape"] = KerasJson.BatchShape(input.Shape), ["sparse"] = false }, null, format);
+            entry["name"] = input.Input.Name;
+            entry["inbound_nodes"] = new JsonArray();
+            layers.Add(entry);
+        }
+        var calls = new Dictionary<KerasNode, int>();
+        var nodes = model.Graph.Nodes;
+        foreach (var node in nodes) calls[node] = nodes.TakeWhile(n => n != node).Count(n => n.Layer == node.Layer);
+        JsonArray History(KerasTensor t) => t.Input != null ? [t.Input.Name, 0, 0] : [t.Node!.Layer.Name, calls[t.Node], 0];
+        JsonNode Reference(KerasTensor t)
+        {
+            if (keras3) return new JsonObject { ["class_name"] = "__keras_tensor__", ["config"] = new JsonObject { ["shape"] = KerasJson.BatchShape(t.Shape), ["dtype"] = "float32", ["keras_history"] = History(t) } };
+            var reference = History(t);
+            reference.Add(new JsonObject());
+            return reference;
+        }
+        foreach (var layer in model.Layers)
+        {
+            var own = nodes.Where(n => n.Layer == layer).ToList();
+            var first = own[0].Inputs;
+            var entry = Layer(layer.ClassName, layer.Name!, layer.Config(format), first.Length == 1 ? first[0].Shape : null, format);
+            if (keras3 && first.Length > 1) entry["build_config"] = new JsonObject { ["input_shape"] = new JsonArray(first.Select(t => (JsonNode)KerasJson.BatchShape(t.Shape)).ToArray()) };
+            entry["name"] = layer.Name;
+            var inbound = new JsonArray();
+            foreach (var node in own)
+            {
+                var inputs = node.Inputs.Select(Reference).ToArray();
+                // Keras 3 passes a merge layer's inputs as one argument, a list.
+                inbound.Add(keras3 ? new JsonObject { ["args"] = inputs.Length == 1 ? new JsonArray(inputs) : new JsonArray(new JsonArray(inputs)), ["kwargs"] = new JsonObject() } : new JsonArray(inputs));
+            }
+            entry["inbound_nodes"] = inbound;
+            layers.Add(entry);
+        }
+        var config = new JsonObject { ["name"] = model.Name };
+        if (keras3) config["trainable"] = true;
+        config["layers"] = layers;
+        config["input_layers"] = new JsonArray(model.Inputs.Select(t => (JsonNode)History(t)).ToArray());
+        config["output_layers"] = new JsonArray(model.Outputs.Select(t => (JsonNode)History(t)).ToArray());
+        if (!keras3)
+            return new JsonObject { ["class_name"] = "Functional", ["config"] = config, ["keras_version"] = Keras2Version, ["backend"] = "tensorflow" };
+        var root = KerasJson.Tagged("Functional", config, "keras", format);
+        root["registered_name"] = "Functional";
+        root["build_config"] = new JsonObject { ["input_shape"] = null };
+        if (Compiled(model) is { } compiled) root["compile_config"] = compiled;
+        return root;
+    }
 
     private static JsonObject Chain(Sequential model, KerasVersion format)
     {

@@ -41,19 +41,22 @@ public static class KerasModelFile
         else throw new CortadoException($"{path}: Keras saves weights as .weights.h5 (Keras 3) or .h5 (Keras 2); give one of those extensions");
     }
 
-    public static Sequential Load(string path, bool compile = true)
+    public static Sequential Load(string path, bool compile = true) =>
+        LoadModel(path, compile) as Sequential ?? throw new ModelFileException(path, "holds a functional model; load it with KerasModel.Load");
+
+    public static KerasModel LoadModel(string path, bool compile = true)
     {
         if (!File.Exists(path)) throw new ModelFileException(path, "file not found");
         if (path.EndsWith(".keras", StringComparison.OrdinalIgnoreCase))
         {
             using var archive = KerasArchive.Open(path);
-            var model = KerasModelJson.Parse(archive.Config, path);
+            var model = KerasModelJson.ParseModel(archive.Config, path);
             if (archive.WeightsPath != null) model.LoadWeights(archive.WeightsPath);
             if (compile) Compile(model, archive.Config, "compile_config", path);
             return model;
         }
         var (config, training) = ReadHdf5Configs(path);
-        var loaded = KerasModelJson.Parse(config, path);
+        var loaded = KerasModelJson.ParseModel(config, path);
         loaded.LoadWeights(path);
         if (compile && training != null) Compile(loaded, training, null, path);
         return loaded;
@@ -79,8 +82,9 @@ public static class KerasModelFile
     {
         root.Attributes["backend"] = "tensorflow";
         root.Attributes["keras_version"] = KerasModelConfig.Keras2Version;
-        root.Attributes["layer_names"] = model.Layers.Select(l => l.Name!).ToArray();
-        foreach (var (layer, arrays) in Weights(model))
+        var weights = Weights(model).ToList();
+        root.Attributes["layer_names"] = weights.Select(w => w.Layer.Name!).ToArray();
+        foreach (var (layer, arrays) in weights)
         {
             var group = new H5Group();
             var names = arrays.Select(a => $"{layer.Name}/{a.Name}:0").ToArray();
@@ -139,6 +143,9 @@ public static class KerasModelFile
     /// <summary>Each layer with its weight arrays in Keras's layout and order, named as Keras names them.</summary>
     private static IEnumerable<(KerasLayer Layer, NamedArray[] Arrays)> Weights(KerasModel model)
     {
+        // A functional model's layers include its InputLayers, without weights.
+        if (model is Model functional)
+            foreach (var input in functional.Inputs) yield return (input.Input!, []);
         foreach (var layer in model.Layers)
         {
             var specs = layer.WeightSpecs(model.InputOf(layer));

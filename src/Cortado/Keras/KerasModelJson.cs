@@ -11,7 +11,12 @@ namespace Cortado.Keras;
 /// </summary>
 public static class KerasModelJson
 {
-    public static Sequential Parse(string json, string source = "model JSON")
+    /// <summary>A Sequential model's JSON; a functional model is refused (read it with <see cref="ParseModel"/>).</summary>
+    public static Sequential Parse(string json, string source = "model JSON") =>
+        ParseModel(json, source) as Sequential ?? throw new CortadoException($"{source}: this is a functional model; read it with KerasModelJson.ParseModel");
+
+    /// <summary>A Sequential or functional ("Model", "Functional") model's JSON, in Keras 1, 2 or 3's form.</summary>
+    public static KerasModel ParseModel(string json, string source = "model JSON")
     {
         JsonDocument document;
         try { document = JsonDocument.Parse(json); }
@@ -21,7 +26,8 @@ public static class KerasModelJson
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new CortadoException($"{source}: expected a JSON object (Keras's model.to_json()), found {Kind(root)}");
             string modelClass = Text(root, "class_name") ?? "";
-            if (modelClass != "Sequential") throw new CortadoException($"{source}: only Sequential models can be imported, this is a '{modelClass}'");
+            if (modelClass is "Model" or "Functional") return Functional(root, source);
+            if (modelClass != "Sequential") throw new CortadoException($"{source}: only Sequential and functional (Model) models can be imported, this is a '{modelClass}'");
             if (!root.TryGetProperty("config", out var config) || config.ValueKind is not (JsonValueKind.Array or JsonValueKind.Object))
                 throw new CortadoException($"{source}: the model has no 'config' (an object with 'layers', or a list of layers)");
             var layers = config.ValueKind == JsonValueKind.Array ? config
@@ -60,6 +66,100 @@ public static class KerasModelJson
             foreach (var layer in built) model.Add(layer == first ? WithInput(layer, inputShape) : layer);
             return model;
         }
+    }
+
+    /// <summary>
+    /// A functional model: its layers, then their calls in the order their inputs become available (as
+    /// Keras's loader does), each call's inputs given by (layer, node index, tensor index) in Keras 2's
+    /// nested lists or Keras 3's "__keras_tensor__" keras_history; inputs and outputs from input_layers
+    /// and output_layers.
+    /// </summary>
+    private static Model Functional(JsonElement root, string source)
+    {
+        if (!root.TryGetProperty("config", out var config) || config.ValueKind != JsonValueKind.Object || !config.TryGetProperty("layers", out var list) || list.ValueKind != JsonValueKind.Array)
+            throw new CortadoException($"{source}: the functional model's config has no 'layers' list");
+        var tensors = new Dictionary<(string, int), KerasTensor>();
+        var pending = new List<(KerasLayer Layer, List<JsonElement> Calls)>();
+        int index = 0;
+        foreach (var entry in list.EnumerateArray())
+        {
+            string where = $"{source}: layer {index++}";
+            if (entry.ValueKind != JsonValueKind.Object || Text(entry, "class_name") is not { } kind || !entry.TryGetProperty("config", out var settings) || settings.ValueKind != JsonValueKind.Object)
+                throw new CortadoException($"{where}: expected an object with a 'class_name' and a 'config'");
+            string name = Text(entry, "name") ?? Text(settings, "name") ?? throw new CortadoException($"{where} ({kind}): has no name");
+            try
+            {
+                if (kind == "InputLayer")
+                {
+                    var input = new Input(Shape(settings) ?? throw new InvalidValueException("has no batch_input_shape or batch_shape")) { Name = name };
+                    tensors[(name, 0)] = input.Tensor;
+                    continue;
+                }
+                var layer = Build(kind, settings, name);
+                layer.Name = name;
+                var calls = entry.TryGetProperty("inbound_nodes", out var nodes) && nodes.ValueKind == JsonValueKind.Array ? nodes.EnumerateArray().ToList() : [];
+                pending.Add((layer, calls));
+            }
+            catch (InvalidValueException e) { throw new CortadoException($"Keras layer '{name}' ({kind}): {e.Message} (in {source})"); }
+        }
+        // Each pass makes the calls whose inputs exist; a pass without progress means a missing or circular input.
+        var next = pending.ToDictionary(p => p.Layer, _ => 0);
+        for (bool progress = true; progress;)
+        {
+            progress = false;
+            foreach (var (layer, calls) in pending)
+                while (next[layer] < calls.Count)
+                {
+                    var sources = CallInputs(calls[next[layer]], layer.Name!, source);
+                    if (!sources.All(tensors.ContainsKey)) break;
+                    tensors[(layer.Name!, next[layer])] = layer.Call(sources.Select(k => tensors[k]).ToArray());
+                    next[layer]++;
+                    progress = true;
+                }
+        }
+        if (pending.FirstOrDefault(p => next[p.Layer] < p.Calls.Count) is { Layer: not null } stuck)
+        {
+            var missing = CallInputs(stuck.Calls[next[stuck.Layer]], stuck.Layer.Name!, source).First(k => !tensors.ContainsKey(k));
+            throw new CortadoException($"{source}: layer '{stuck.Layer.Name}' reads '{missing.Item1}' call {missing.Item2}, which no layer of the model produces");
+        }
+        KerasTensor[] Ends(string key)
+        {
+            if (!config.TryGetProperty(key, out var ends) || ends.ValueKind != JsonValueKind.Array) throw new CortadoException($"{source}: the functional model has no '{key}'");
+            // One input or output may be written as a bare [name, node, tensor].
+            var refs = ends.GetArrayLength() > 0 && ends[0].ValueKind == JsonValueKind.String ? [ends] : ends.EnumerateArray().ToList();
+            return refs.Select(r => Reference(r, key, source)).Select(k => tensors.TryGetValue(k, out var t) ? t
+                : throw new CortadoException($"{source}: {key} names '{k.Item1}' call {k.Item2}, which the model does not produce")).ToArray();
+        }
+        return new Model(Ends("input_layers"), Ends("output_layers"), Text(config, "name") ?? "model");
+    }
+
+    /// <summary>One call's inputs: Keras 2's [[name, node, tensor, kwargs], ...] or Keras 3's {"args": [...], "kwargs": {...}}.</summary>
+    private static List<(string, int)> CallInputs(JsonElement call, string layer, string source)
+    {
+        var found = new List<(string, int)>();
+        if (call.ValueKind == JsonValueKind.Object && call.TryGetProperty("args", out var args)) Collect(args);
+        else if (call.ValueKind == JsonValueKind.Array) foreach (var input in call.EnumerateArray()) found.Add(Reference(input, $"layer '{layer}''s inbound node", source));
+        else throw new CortadoException($"{source}: layer '{layer}' has an inbound node of an unknown form: {call.GetRawText()}");
+        if (found.Count == 0) throw new CortadoException($"{source}: layer '{layer}' has a call without inputs");
+        return found;
+
+        void Collect(JsonElement value)
+        {
+            if (value.ValueKind == JsonValueKind.Array) foreach (var item in value.EnumerateArray()) Collect(item);
+            else if (value.ValueKind == JsonValueKind.Object && Text(value, "class_name") == "__keras_tensor__"
+                && value.TryGetProperty("config", out var c) && c.TryGetProperty("keras_history", out var history))
+                found.Add(Reference(history, $"layer '{layer}''s keras_history", source));
+        }
+    }
+
+    /// <summary>[layer name, node index, tensor index]; only a layer's first output exists here, as every supported layer has one.</summary>
+    private static (string, int) Reference(JsonElement value, string what, string source)
+    {
+        if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() < 3 || value[0].ValueKind != JsonValueKind.String
+            || value[1].ValueKind != JsonValueKind.Number || value[2].ValueKind != JsonValueKind.Number)
+            throw new CortadoException($"{source}: {what} is not [layer name, node index, tensor index]: {value.GetRawText()}");
+        if (value[2].GetInt32() != 0) throw new CortadoException($"{source}: {what} reads output {value[2].GetInt32()} of '{value[0].GetString()}'; its layers have one output");
+        return (value[0].GetString()!, value[1].GetInt32());
     }
 
     private static KerasLayer WithInput(KerasLayer layer, int[] shape)
@@ -111,6 +211,12 @@ public static class KerasModelJson
                 return kind == "Dropout" ? new Dropout(rate) : new SpatialDropout2D(rate);
             }
             case "Flatten": return new Flatten();
+            case "Add": return new Add();
+            case "Subtract": return new Subtract();
+            case "Multiply": return new Multiply();
+            case "Average": return new Average();
+            case "Maximum": return new Maximum();
+            case "Concatenate": return new Concatenate(Int(c, "axis") ?? -1);
             case "Dense":
                 return new Dense(Positive(Int(c, "units") ?? Int(c, "output_dim") ?? throw Missing("units"), "units"))
                 {
@@ -133,7 +239,7 @@ public static class KerasModelJson
                 return new BatchNormalization { Momentum = momentum, Epsilon = epsilon };
             }
             default:
-                throw new CortadoException($"Keras layer '{name}' ({kind}) is not supported; supported: Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Dropout, SpatialDropout2D, Flatten, Dense, Activation, BatchNormalization");
+                throw new CortadoException($"Keras layer '{name}' ({kind}) is not supported; supported: Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D, Cropping2D, UpSampling2D, Embedding, Dropout, SpatialDropout2D, Flatten, Dense, Activation, ReLU, LeakyReLU, ELU, Rescaling, BatchNormalization, Add, Subtract, Multiply, Average, Maximum, Concatenate");
         }
     }
 

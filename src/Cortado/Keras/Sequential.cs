@@ -72,11 +72,8 @@ public sealed class Sequential : KerasModel
         }
     }
 
-    /// <summary>The model as Keras's model.to_json() writes it, in Keras 2's form or Keras 3's; KerasModelJson.Parse reads it back.</summary>
-    public string ToJson(KerasVersion format = KerasVersion.Keras2) => KerasModelConfig.Model(this, format).ToJsonString();
-
     /// <summary>Loads a model saved by Save or by Keras (.keras, or .h5 from model.save), compiled as it was saved unless <paramref name="compile"/> is false.</summary>
-    public static Sequential Load(string path, bool compile = true) => KerasModelFile.Load(path, compile);
+    public static new Sequential Load(string path, bool compile = true) => KerasModelFile.Load(path, compile);
 
     /// <summary>Each layer's output shape (Keras's, without the batch axis); a layer that does not fit its input names itself.</summary>
     public IReadOnlyList<int[]> OutputShapes() => Graph.Nodes.Select(n => n.Output.Shape).ToList();

@@ -14,14 +14,6 @@ namespace Cortado.Tests.Interop;
 [Collection("keras temporary folders")]
 public class KerasImportTests
 {
-    private static float[] Floats(string path)
-    {
-        var bytes = File.ReadAllBytes(path);
-        var values = new float[bytes.Length / 4];
-        Buffer.BlockCopy(bytes, 0, values, 0, bytes.Length);
-        return values;
-    }
-
     private static TempDir Write(string form)
     {
         var dir = new TempDir();
@@ -40,8 +32,8 @@ public class KerasImportTests
         using var dir = Write(form);
         var model = KerasModelJson.Parse(File.ReadAllText(dir.File("model.json")));
         model.LoadWeights(dir.File("weights.h5"));
-        var predicted = model.Predict(Floats(dir.File("images.f32")), batchSize: 2);
-        var expected = Floats(dir.File("expected.f32"));
+        var predicted = model.Predict(FloatFile.Read(dir.File("images.f32")), batchSize: 2);
+        var expected = FloatFile.Read(dir.File("expected.f32"));
         Assert.Equal(expected.Length, predicted.Length);
         for (int i = 0; i < expected.Length; i++) Assert.True(Math.Abs(expected[i] - predicted[i]) < 1e-5, $"{form} [{i}]: numpy {expected[i]}, Cortado {predicted[i]}");
     }
@@ -57,7 +49,7 @@ public class KerasImportTests
             new Flatten(), new Dense(4), new Activation("softmax"));
         foreach (var name in new[] { "conv2d_1", "batch_normalization_1", "dense_1" })
             built.SetWeights(name, imported.GetWeightsForCopy(name));
-        var images = Floats(dir.File("images.f32"));
+        var images = FloatFile.Read(dir.File("images.f32"));
         Assert.Equal(imported.Predict(images), built.Predict(images));
     }
 
@@ -73,8 +65,8 @@ public class KerasImportTests
         // The files alone, through the plain Net: the Keras outputs again.
         var net = new Net(ProtoFiles.ReadNetText(dir.File("deploy.prototxt")), Phase.Test);
         net.CopyTrainedLayersFrom(ProtoFiles.ReadNetBinary(dir.File("model.caffemodel")));
-        var images = Floats(dir.File("images.f32"));
-        var expected = Floats(dir.File("expected.f32"));
+        var images = FloatFile.Read(dir.File("images.f32"));
+        var expected = FloatFile.Read(dir.File("expected.f32"));
         var data = net.Blob("data");
         data.Reshape(5, 2, 6, 5);
         for (int n = 0; n < 5; n++)

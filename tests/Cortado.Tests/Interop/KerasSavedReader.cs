@@ -5,17 +5,19 @@ namespace Cortado.Tests.Interop;
 /// <summary>keras_saved_reader.py: a saved Keras model read as Keras's loaders read it and run in numpy.</summary>
 internal static class KerasSavedReader
 {
-    /// <summary>The numpy outputs for <paramref name="images"/> (channel-last), and the reader's account of what it found.</summary>
-    public static (float[] Outputs, JsonElement Read) Run(TempDir dir, string model, float[] images)
+    /// <summary>The numpy outputs (of the first output) for the inputs (channel-last, one array per model input), and the reader's account of what it found.</summary>
+    public static (float[] Outputs, JsonElement Read) Run(TempDir dir, string model, params float[][] inputs)
     {
-        var bytes = new byte[images.Length * 4];
-        Buffer.BlockCopy(images, 0, bytes, 0, bytes.Length);
-        File.WriteAllBytes(dir.File("images.f32"), bytes);
+        var files = new List<string>();
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            var bytes = new byte[inputs[i].Length * 4];
+            Buffer.BlockCopy(inputs[i], 0, bytes, 0, bytes.Length);
+            files.Add(dir.File($"input{i}.f32"));
+            File.WriteAllBytes(files[^1], bytes);
+        }
         string stdout = PythonRunner.Run(File.ReadAllText(Path.Combine(RepoPaths.Root, "tests/Cortado.Tests/Interop/keras_saved_reader.py")),
-            model, dir.File("images.f32"), dir.File("out.f32"));
-        var raw = File.ReadAllBytes(dir.File("out.f32"));
-        var outputs = new float[raw.Length / 4];
-        Buffer.BlockCopy(raw, 0, outputs, 0, raw.Length);
-        return (outputs, JsonDocument.Parse(stdout).RootElement.Clone());
+            [model, files[0], dir.File("out.f32"), .. files.Skip(1)]);
+        return (FloatFile.Read(dir.File("out.f32")), JsonDocument.Parse(stdout).RootElement.Clone());
     }
 }

@@ -6,8 +6,12 @@ each group's weight_names (chunked attributes included), datasets at those names
 Keras 3 (.keras): a zip with config.json and metadata.json; model.weights.h5 read from memory,
 each layer's variables at layers/NAME/vars/0, 1, ...
 
-usage: keras_saved_reader.py MODEL IMAGES.f32 OUT.f32
-Prints one JSON line describing what was read; writes the softmax outputs to OUT.f32.
+A functional model's calls are made in the order their inputs become available, as Keras's
+loader makes them, from each layer's inbound_nodes (Keras 2's nested lists, Keras 3's
+__keras_tensor__ keras_history).
+
+usage: keras_saved_reader.py MODEL INPUT.f32 OUT.f32 [MORE_INPUTS.f32 ...]
+Prints one JSON line describing what was read; writes the (first) output to OUT.f32.
 """
 import io
 import json
@@ -18,6 +22,7 @@ import h5py
 import numpy as np
 
 path, images_path, out_path = sys.argv[1:4]
+input_paths = [images_path] + sys.argv[4:]
 
 
 def text(value):
@@ -43,8 +48,10 @@ if path.endswith(".keras"):
         store = h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r")
     compiled = config.get("compile_config")
     layers = config["config"]["layers"]
-    for layer in layers[1:]:
+    for layer in layers:
         name = layer["config"]["name"]
+        if layer["class_name"] == "InputLayer" and name not in store["layers"]:
+            continue
         variables = store["layers"][name]["vars"]
         weights[name] = [np.asarray(variables[str(i)]) for i in range(len(variables))]
         weight_names[name] = [str(i) for i in range(len(variables))]
@@ -66,9 +73,12 @@ else:
     optimizer = training and training["optimizer_config"]
     extra = {"backend": text(f.attrs["backend"])}
 
-input_config = layers[0]["config"]
-shape = input_config.get("batch_input_shape") or input_config["batch_shape"]
-x = np.fromfile(images_path, np.float32).reshape([-1] + shape[1:])
+
+
+def read_input(layer, file):
+    c = layer["config"]
+    shape = c.get("batch_input_shape") or c["batch_shape"]
+    return np.fromfile(file, np.float32).reshape([-1] + shape[1:])
 
 
 def activate(x, name):
@@ -92,9 +102,22 @@ def same_pad(x, kernel, stride):
     return np.pad(x, [(0, 0), pads[0], pads[1], (0, 0)])
 
 
-for layer in layers[1:]:
+def apply(layer, inputs):
     kind, c = layer["class_name"], layer["config"]
     w = weights.get(c["name"], [])
+    if kind in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Concatenate"):
+        if kind == "Add":
+            return sum(inputs)
+        if kind == "Subtract":
+            return inputs[0] - inputs[1]
+        if kind == "Multiply":
+            return np.prod(inputs, axis=0)
+        if kind == "Average":
+            return sum(inputs) / len(inputs)
+        if kind == "Maximum":
+            return np.max(inputs, axis=0)
+        return np.concatenate(inputs, axis=c["axis"])
+    x = inputs[0]
     if kind == "Conv2D":
         kernel, stride = w[0], c["strides"]
         if c["padding"] == "same":
@@ -146,6 +169,48 @@ for layer in layers[1:]:
         x = x.mean(axis=(1, 2))
     else:
         raise SystemExit(f"layer {kind}")
+    return x
+
+
+def references(node):
+    if isinstance(node, dict):
+        found = []
+
+        def collect(value):
+            if isinstance(value, list):
+                for item in value:
+                    collect(item)
+            elif isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+                found.append(tuple(value["config"]["keras_history"][:2]))
+        collect(node["args"])
+        return found
+    return [tuple(r[:2]) for r in node]
+
+
+if config["class_name"] == "Sequential":
+    x = read_input(layers[0], input_paths[0])
+    for layer in layers[1:]:
+        x = apply(layer, [x])
+else:
+    inputs = [l for l in layers if l["class_name"] == "InputLayer"]
+    values = {(l["config"]["name"], 0): read_input(l, f) for l, f in zip(inputs, input_paths)}
+    done = {l["config"]["name"]: 0 for l in layers if l["class_name"] != "InputLayer"}
+    progress = True
+    while progress:
+        progress = False
+        for layer in layers:
+            name = layer["config"]["name"]
+            if layer["class_name"] == "InputLayer":
+                continue
+            while done[name] < len(layer["inbound_nodes"]):
+                refs = references(layer["inbound_nodes"][done[name]])
+                if not all(r in values for r in refs):
+                    break
+                values[(name, done[name])] = apply(layer, [values[r] for r in refs])
+                done[name] += 1
+                progress = True
+    out = config["config"]["output_layers"]
+    x = values[tuple((out[0] if isinstance(out[0], list) else out)[:2])]
 x.astype(np.float32).tofile(out_path)
 print(json.dumps({
     "version": version, "model": config["class_name"], "classes": [l["class_name"] for l in layers],
