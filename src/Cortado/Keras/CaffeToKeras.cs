@@ -16,6 +16,8 @@ namespace Cortado.Keras;
 /// where Keras's padding gives Caffe's windows, or is refused;</item>
 /// <item>InnerProduct on an image becomes Flatten and Dense, its weights reordered from Caffe's
 /// c-h-w features to Keras's h-w-c when saved;</item>
+/// <item>Deconvolution becomes Conv2DTranspose ('valid', or 'same' where the pad is half of kernel - stride);
+/// PReLU becomes PReLU with one alpha per channel (shared_axes [1, 2]) or one in all;</item>
 /// <item>BatchNorm (with the Scale after it) becomes BatchNormalization; ReLU, Sigmoid, TanH, ELU,
 /// Softmax, Dropout, Flatten and Power (power 1) map one to one; loss and accuracy layers are left out,
 /// SoftmaxWithLoss leaving the softmax it computes.</item>
@@ -88,6 +90,15 @@ public static class CaffeToKeras
                     Add(new Rescaling(p.PowerParam?.Scale ?? 1, p.PowerParam?.Shift ?? 0), p.Name);
                     break;
                 case "Pooling": Pooling(p, bottom, net.Blob(p.Top[0]).Shape, Refuse); break;
+                case "Deconvolution": Deconvolution(p, bottom, Refuse); break;
+                case "PReLU":
+                {
+                    bool shared = p.PreluParam?.ChannelShared == true;
+                    if (bottom.Count == 2 && shared) throw Refuse("one slope shared by all features: Keras's PReLU on a flat input learns one per feature");
+                    Add(new PReLU { SharedAxes = bottom.Count == 4 ? (shared ? [1, 2, 3] : [1, 2]) : null }, p.Name);
+                    Carry(p.Name, p.Name);
+                    break;
+                }
                 case "InnerProduct":
                 {
                     var ip = p.InnerProductParam;
@@ -177,6 +188,26 @@ public static class CaffeToKeras
             Add(new Conv2D((int)c.NumOutput, (k.KernelH, k.KernelW))
             {
                 Strides = (k.StrideH, k.StrideW), DilationRate = (k.DilationH, k.DilationW), Padding = padding == "same" ? "same" : "valid", UseBias = c.BiasTerm,
+                KernelInitializer = Initializer(c.WeightFiller, "glorot_uniform", p.Name), BiasInitializer = Initializer(c.BiasFiller, "zeros", p.Name),
+            }, p.Name);
+            Carry(p.Name, p.Name);
+        }
+
+        void Deconvolution(LayerParameter p, IReadOnlyList<int> bottom, Func<string, LayerException> refuse)
+        {
+            var c = p.ConvolutionParam;
+            if (bottom.Count != 4 || c.Axis != 1) throw refuse("only 2-D deconvolution over the channel axis maps to Conv2DTranspose");
+            if (c.Group != 1) throw refuse($"group {c.Group}: Conv2DTranspose has no groups");
+            var k = ConvolutionParams.Read(c, refuse);
+            if (k.DilationH != 1 || k.DilationW != 1) throw refuse("dilation: Conv2DTranspose here has none");
+            // Keras's 'same' crops kernel - stride cells; Caffe's pad crops pad from each side.
+            bool valid = k.PadH == 0 && k.PadW == 0;
+            bool same = !valid && 2 * k.PadH == k.KernelH - k.StrideH && 2 * k.PadW == k.KernelW - k.StrideW;
+            if (!valid && !same)
+                throw refuse($"pad {k.PadH}x{k.PadW} with a {k.KernelH}x{k.KernelW} kernel at stride {k.StrideH}x{k.StrideW}: Keras's Conv2DTranspose crops nothing ('valid') or kernel - stride cells ('same'), so there is no exact Keras equivalent");
+            Add(new Conv2DTranspose((int)c.NumOutput, (k.KernelH, k.KernelW))
+            {
+                Strides = (k.StrideH, k.StrideW), Padding = same ? "same" : "valid", UseBias = c.BiasTerm,
                 KernelInitializer = Initializer(c.WeightFiller, "glorot_uniform", p.Name), BiasInitializer = Initializer(c.BiasFiller, "zeros", p.Name),
             }, p.Name);
             Carry(p.Name, p.Name);

@@ -394,6 +394,8 @@ public abstract class KerasModel
         switch (layer)
         {
             case Conv2D conv: weights[0] = WeightLayout.ConvToKeras(weights[0], conv.KernelSize.Height, conv.KernelSize.Width, input[2], conv.Filters); break;
+            // Keras's (kh, kw, filters, in) is Caffe's Deconvolution (in, filters, kh, kw): a convolution kernel's layout with the roles swapped.
+            case Conv2DTranspose t: weights[0] = WeightLayout.ConvToKeras(weights[0], t.KernelSize.Height, t.KernelSize.Width, t.Filters, input[2]); break;
             case Dense dense: weights[0] = WeightLayout.DenseToKeras(weights[0], input[0], dense.Units, flattened); break;
         }
         return weights;
@@ -434,6 +436,7 @@ public abstract class KerasModel
             var values = weights[i];
             if (values.Length != blobs[i].Count) throw new CortadoException($"Keras layer '{layerName}': weight array {i} needs {blobs[i].Count} values, got {values.Length}");
             if (i == 0 && layer is Conv2D conv) values = WeightLayout.ConvToCaffe(values, conv.KernelSize.Height, conv.KernelSize.Width, input[2], conv.Filters);
+            if (i == 0 && layer is Conv2DTranspose t) values = WeightLayout.ConvToCaffe(values, t.KernelSize.Height, t.KernelSize.Width, t.Filters, input[2]);
             if (i == 0 && layer is Dense dense) values = WeightLayout.DenseToCaffe(values, input[0], dense.Units, flattened);
             values.CopyTo(blobs[i].Data);
         }

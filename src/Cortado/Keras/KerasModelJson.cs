@@ -187,6 +187,28 @@ public static class KerasModelJson
                     BiasInitializer = Initializer(c, "bias_initializer", name) ?? "zeros",
                 };
             }
+            case "Conv2DTranspose" or "Deconvolution2D":
+            {
+                if (Pair(c, "dilation_rate") is { } dilation && dilation != (1, 1)) throw new InvalidValueException($"dilation_rate {dilation} is not supported for Conv2DTranspose");
+                if (c.TryGetProperty("output_padding", out var extra) && extra.ValueKind != JsonValueKind.Null) throw new InvalidValueException("output_padding is not supported; Caffe's Deconvolution has no such option");
+                return new Conv2DTranspose(Positive(Int(c, "filters") ?? Int(c, "nb_filter") ?? throw Missing("filters"), "filters"),
+                    Positive(Pair(c, "kernel_size") ?? (Int(c, "nb_row") is int rows && Int(c, "nb_col") is int cols ? (rows, cols) : throw Missing("kernel_size")), "kernel_size"))
+                {
+                    Strides = Positive(Pair(c, "strides") ?? Pair(c, "subsample") ?? (1, 1), "strides"),
+                    Padding = Text(c, "padding") ?? Text(c, "border_mode") ?? "valid",
+                    Activation = Activation(c),
+                    UseBias = Bool(c, "use_bias") ?? Bool(c, "bias") ?? true,
+                    KernelInitializer = Initializer(c, "kernel_initializer", name) ?? "glorot_uniform",
+                    BiasInitializer = Initializer(c, "bias_initializer", name) ?? "zeros",
+                };
+            }
+            case "PReLU":
+                return new PReLU
+                {
+                    AlphaInitializer = Initializer(c, "alpha_initializer", name) ?? "zeros",
+                    SharedAxes = c.TryGetProperty("shared_axes", out var axes) && axes.ValueKind == JsonValueKind.Array ? axes.EnumerateArray().Select(a => Whole(a, "shared_axes")).ToArray()
+                        : c.TryGetProperty("shared_axes", out axes) && axes.ValueKind == JsonValueKind.Number ? [Whole(axes, "shared_axes")] : null,
+                };
             case "MaxPooling2D" or "AveragePooling2D":
             {
                 var pool = Positive(Pair(c, "pool_size") ?? (2, 2), "pool_size");
@@ -239,7 +261,7 @@ public static class KerasModelJson
                 return new BatchNormalization { Momentum = momentum, Epsilon = epsilon };
             }
             default:
-                throw new CortadoException($"Keras layer '{name}' ({kind}) is not supported; supported: Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D, Cropping2D, UpSampling2D, Embedding, Dropout, SpatialDropout2D, Flatten, Dense, Activation, ReLU, LeakyReLU, ELU, Rescaling, BatchNormalization, Add, Subtract, Multiply, Average, Maximum, Concatenate");
+                throw new CortadoException($"Keras layer '{name}' ({kind}) is not supported; supported: Conv2D, Conv2DTranspose, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D, Cropping2D, UpSampling2D, Embedding, Dropout, SpatialDropout2D, Flatten, Dense, Activation, ReLU, LeakyReLU, PReLU, ELU, Rescaling, BatchNormalization, Add, Subtract, Multiply, Average, Maximum, Concatenate");
         }
     }
 

@@ -150,6 +150,34 @@ public class KerasExportTests
         AssertClose(expected, Sequential.Load(dir.File("padding.h5")).Predict(images), "reloaded");
     }
 
+    [Fact]
+    public void DeconvolutionAndPReLUBecomeConv2DTransposeAndPReLU()
+    {
+        using var dir = new TempDir();
+        var param = TextFormat.Parse<NetParameter>("""
+            name: "up"
+            layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 2 dim: 3 dim: 4 } } }
+            layer { name: "deconv" type: "Deconvolution" bottom: "data" top: "deconv" convolution_param { num_output: 3 kernel_size: 4 stride: 2 pad: 1 } }
+            layer { name: "prelu" type: "PReLU" bottom: "deconv" top: "prelu" }
+            layer { name: "fc" type: "InnerProduct" bottom: "prelu" top: "fc" inner_product_param { num_output: 4 } }
+            layer { name: "prob" type: "Softmax" bottom: "fc" top: "prob" }
+            """);
+        using var net = new Net(param, Phase.Test);
+        var trained = Randomized(net, 6);
+        var random = new Random(3);
+        var input = net.Blob("data").Data;
+        for (int i = 0; i < input.Length; i++) input[i] = (float)random.NextDouble() * 2 - 1;
+        var images = ChannelLast(input, 2, 2, 3, 4);
+        net.Forward();
+        var expected = net.Blob("prob").Data.ToArray();
+        var model = CaffeToKeras.Convert(param, trained, []);
+        Assert.Equal("same", ((Conv2DTranspose)model.Layers[0]).Padding); // pad 1 = (4 - 2) / 2
+        Assert.Equal([1, 2], ((PReLU)model.Layers[1]).SharedAxes!);
+        AssertClose(expected, model.Predict(images), "converted");
+        model.Save(dir.File("up.keras"));
+        AssertClose(expected, KerasSavedReader.Run(dir, dir.File("up.keras"), images).Outputs, "numpy", 1e-4);
+    }
+
     [Theory]
     [InlineData("layer { name: \"norm\" type: \"LRN\" bottom: \"data\" top: \"norm\" }", "'norm' (LRN)", "local response")]
     [InlineData("layer { name: \"g\" type: \"Convolution\" bottom: \"data\" top: \"g\" convolution_param { num_output: 2 kernel_size: 1 group: 2 } }", "'g'", "group 2")]

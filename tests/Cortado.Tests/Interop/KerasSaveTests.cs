@@ -91,6 +91,29 @@ public class KerasSaveTests
     }
 
     [Theory]
+    [InlineData("t.h5")]
+    [InlineData("t.keras")]
+    public void TransposedConvolutionAndPReLUAreReadAsKerasReadsThem(string name)
+    {
+        var model = new Sequential(
+            new Input(3, 4, 2),
+            new Conv2DTranspose(3, 3) { Strides = (2, 2), Padding = "same" },
+            new PReLU { SharedAxes = [1, 2] },
+            new Flatten(),
+            new Dense(4) { Activation = "softmax" });
+        model.Compile("sparse_categorical_crossentropy", new SGD(0.1), "accuracy");
+        var random = new Random(8);
+        var x = Enumerable.Range(0, 10 * 3 * 4 * 2).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray();
+        model.Fit(x, Enumerable.Range(0, 10).Select(i => i % 4).ToArray(), batchSize: 5, epochs: 2);
+        model.SetWeights("p_re_lu_1", [0.2f, -0.3f, 0.7f]);
+        using var dir = new TempDir();
+        model.Save(dir.File(name));
+        var (outputs, _) = KerasSavedReader.Run(dir, dir.File(name), x);
+        AssertClose(model.Predict(x), outputs, name);
+        Assert.Equal(model.Predict(x), Sequential.Load(dir.File(name)).Predict(x));
+    }
+
+    [Theory]
     [InlineData("m.h5")]
     [InlineData("m.keras")]
     public void LoadGivesTheSameModelBitForBit(string name)

@@ -146,6 +146,21 @@ def apply(layer, inputs):
                 window = x[:, i * sh:i * sh + ph, j * sw:j * sw + pw, :]
                 y[:, i, j, :] = window.max(axis=(1, 2)) if kind == "MaxPooling2D" else window.mean(axis=(1, 2))
         x = y
+    elif kind == "Conv2DTranspose":
+        kernel, (sh, sw) = w[0], c["strides"]
+        kh, kw, filters = kernel.shape[0], kernel.shape[1], kernel.shape[2]
+        n, h, width = x.shape[0], x.shape[1], x.shape[2]
+        full = np.zeros((n, (h - 1) * sh + kh, (width - 1) * sw + kw, filters))
+        for i in range(h):
+            for j in range(width):
+                # each input pixel scatters its kernel: (n, in) x (kh, kw, filters, in)
+                full[:, i * sh:i * sh + kh, j * sw:j * sw + kw, :] += np.einsum("nc,yxfc->nyxf", x[:, i, j, :], kernel)
+        if c["padding"] == "same":
+            top, left = max(kh - sh, 0) // 2, max(kw - sw, 0) // 2
+            full = full[:, top:top + h * sh, left:left + width * sw, :]
+        x = activate(full + (w[1] if c["use_bias"] else 0), c["activation"])
+    elif kind == "PReLU":
+        x = np.where(x > 0, x, w[0] * x)
     elif kind == "BatchNormalization":
         gamma, beta, mean, var = w
         x = gamma * (x - mean) / np.sqrt(var + c["epsilon"]) + beta
