@@ -27,12 +27,20 @@ public sealed class DashboardPageTests : IAsyncLifetime
         var run = TrainingMonitor.NewRun(solver, "classifier");
         await using var server = DashboardServer.Start(new RunCatalog([run]), port: 0);
         using var monitor = new TrainingMonitor(solver, run, Often);
-        solver.IterationDone += (_, _, _, _) => Thread.Sleep(10); // slow enough for the page to watch it go
+        // Slow enough for the page to watch it go, and held at iteration 100 until the page has seen it mid-run,
+        // so a loaded machine (a slow browser start) cannot let the run end before the page looks.
+        using var seen = new ManualResetEventSlim();
+        solver.IterationDone += (iteration, _, _, _) =>
+        {
+            if (iteration == 100) seen.Wait(Patience);
+            Thread.Sleep(10);
+        };
         var page = await _browser.Open(server.Url);
         var training = Task.Run(() => monitor.Run(() => solver.Solve()));
 
         // Mid-run: the card shows a later iteration than it started with while the state is still "training".
         await HeadlessChromium.WaitFor(page, $"{Card(0)} && +{Card(0)}.querySelector('.latest-iteration').textContent >= 50 && {Card(0)}.querySelector('.state').dataset.state === 'training'", Patience);
+        seen.Set();
         await training.WaitAsync(Patience);
         await HeadlessChromium.WaitFor(page, $"{Card(0)}.querySelector('.state').dataset.state === 'finished'", Patience);
 
