@@ -20,7 +20,7 @@ internal sealed record ModelGraph(IReadOnlyList<KerasTensor> Inputs, IReadOnlyLi
 /// </summary>
 public abstract class KerasModel
 {
-    private static readonly string[] CrossEntropies = ["categorical_crossentropy", "sparse_categorical_crossentropy"];
+    private static readonly string[] ValueMetrics = ["mae", "mean_absolute_error", "mse", "mean_squared_error"];
     /// <summary>Keras's top-k metrics, at their default k of 5; both count a label whose score fewer than k classes beat.</summary>
     private static readonly string[] TopKMetrics = ["top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy"];
     private const int TopK = 5;
@@ -32,8 +32,10 @@ public abstract class KerasModel
     private Net? _inference;
     // Weights kept across a re-Compile: Keras's compile() leaves the weights as they are.
     private NetParameter? _carriedWeights;
-    // Each output's blob in the last net written (the probabilities when it ends in softmax).
+    // Each output's blob in the last net written (the probabilities when it ends in softmax or sigmoid).
     private string[] _outputBlobs = [];
+    // Whether the net was built to take sample weights (a Fit with sample or class weights).
+    private bool _weighted;
 
     public KerasOptimizer? Optimizer => _optimizer;
     public string? Loss => _loss;
@@ -52,24 +54,33 @@ public abstract class KerasModel
 
     public void Compile(string loss, KerasOptimizer optimizer, params string[] metrics)
     {
-        if (!CrossEntropies.Contains(loss)) throw new CortadoException($"loss '{loss}' is not supported; use {string.Join(" or ", CrossEntropies)}");
-        if (metrics.FirstOrDefault(m => m is not ("accuracy" or "acc") && !TopKMetrics.Contains(m)) is { } unknown)
-            throw new CortadoException($"metric '{unknown}' is not supported; use accuracy, {string.Join(" or ", TopKMetrics)}");
+        var kind = KerasLoss.Kind(loss);
+        if (metrics.FirstOrDefault(m => m is not ("accuracy" or "acc") && !TopKMetrics.Contains(m) && !ValueMetrics.Contains(m)) is { } unknown)
+            throw new CortadoException($"metric '{unknown}' is not supported; use accuracy, {string.Join(", ", TopKMetrics.Concat(ValueMetrics))}");
         var topK = metrics.Where(TopKMetrics.Contains).Distinct().ToArray();
-        foreach (var output in Graph.Outputs)
-            if (!EndsInSoftmax(output))
-                throw new CortadoException($"loss '{loss}' expects probabilities: end the model{(Graph.Outputs.Count > 1 ? $"'s output {output}" : "")} with Activation(\"softmax\") or a Dense layer with Activation = \"softmax\"");
+        if (topK.Length > 0 && kind != LossKind.CrossEntropy) throw new CortadoException($"metric '{topK[0]}' ranks classes; it goes with a cross-entropy loss, not '{loss}'");
+        if (KerasLoss.Activation(kind) is { } activation)
+            foreach (var output in Graph.Outputs)
+                if (!EndsIn(output, activation))
+                    throw new CortadoException($"loss '{loss}' expects probabilities: end the model{(Graph.Outputs.Count > 1 ? $"'s output {output}" : "")} with Activation(\"{activation}\") or a Dense layer with Activation = \"{activation}\"");
         _carriedWeights = _solver?.Net.ToProto() ?? _carriedWeights;
         (_loss, _optimizer, _metrics, _topKMetrics, _solver, _inference) = (loss, optimizer, metrics.ToArray(), topK, null, null);
     }
 
-    private static bool EndsInSoftmax(KerasTensor output) => output.Node?.Layer switch
+    private static bool EndsIn(KerasTensor output, string activation) => output.Node?.Layer switch
     {
-        Activation a => a.Function == "softmax",
-        Dense d => d.Activation == "softmax",
-        Conv2D c => c.Activation == "softmax",
+        Activation a => a.Function == activation,
+        Dense d => d.Activation == activation,
+        Conv2D c => c.Activation == activation,
+        Conv2DTranspose t => t.Activation == activation,
         _ => false,
     };
+
+    /// <summary>An output's loss: the compiled one, or for an uncompiled model the cross-entropy on a softmax output (none otherwise).</summary>
+    private LossKind? LossOf(KerasTensor output) => _loss != null ? KerasLoss.Kind(_loss) : EndsIn(output, "softmax") ? LossKind.CrossEntropy : null;
+
+    /// <summary>Whether Fit and Evaluate compute metrics from the predictions on the host (those Caffe has no layer for).</summary>
+    private bool HostMetrics => _metrics.Any(ValueMetrics.Contains) || (_loss != null && !KerasLoss.TakesLabels(KerasLoss.Kind(_loss)) && _metrics.Any(m => m is "accuracy" or "acc"));
 
     /// <summary>
     /// Saves the model as Keras does: "m.keras" in Keras 3's format (a zip of config.json, metadata.json
@@ -97,6 +108,13 @@ public abstract class KerasModel
 
     private string LabelBlob(int index) => Graph.Outputs.Count == 1 ? "label" : OutputPrefix(index) + "label";
 
+    private string WeightBlob(int index) => OutputPrefix(index) + "sample_weight";
+
+    private string OneHotBlob(int index) => OutputPrefix(index) + "onehot";
+
+    /// <summary>Caffe's channel-first dims of a Keras sample shape.</summary>
+    private static IEnumerable<long> CaffeDims(int[] shape) => shape.Length == 3 ? [shape[2], shape[0], shape[1]] : shape.Select(d => (long)d);
+
     /// <summary>
     /// The Caffe net: an Input of each model input (batchSize x C x H x W, or batchSize x D) and each
     /// output's labels, the layer calls in order, then per softmax output SoftmaxWithLoss and Accuracy on
@@ -121,8 +139,18 @@ public abstract class KerasModel
         }
         for (int o = 0; o < graph.Outputs.Count; o++)
         {
+            var kind = LossOf(graph.Outputs[o]);
             data.Top.Add(LabelBlob(o));
+            // Labels are one per sample; target values have the output's shape.
+            var target = new BlobShape { Dim = { batchSize } };
+            if (kind is { } k && !KerasLoss.TakesLabels(k)) target.Dim.AddRange(CaffeDims(graph.Outputs[o].Shape));
+            data.InputParam.Shape.Add(target);
+            if (!_weighted || kind == null) continue;
+            data.Top.Add(WeightBlob(o));
             data.InputParam.Shape.Add(new BlobShape { Dim = { batchSize } });
+            if (kind != LossKind.CrossEntropy) continue;
+            data.Top.Add(OneHotBlob(o));
+            data.InputParam.Shape.Add(new BlobShape { Dim = { batchSize, graph.Outputs[o].Shape[0] } });
         }
         net.Layer.Add(data);
         var layers = new List<LayerParameter>();
@@ -143,22 +171,12 @@ public abstract class KerasModel
         var losses = new List<LayerParameter>();
         for (int o = 0; o < graph.Outputs.Count; o++)
         {
-            var softmax = layers.LastOrDefault(l => l.Top.Contains(_outputBlobs[o]));
-            // No softmax at the end: an output net only (an imported model), without loss layers.
-            if (softmax?.Type != "Softmax" || layers.Any(l => l != softmax && l.Bottom.Contains(_outputBlobs[o]))) continue;
-            // Cross-entropy on softmax probabilities is trained as Caffe's SoftmaxWithLoss on the logits.
-            layers.Remove(softmax);
-            string logits = softmax.Bottom[0], prefix = OutputPrefix(o), label = LabelBlob(o);
-            losses.Add(new LayerParameter { Name = prefix + "loss", Type = "SoftmaxWithLoss", Bottom = { logits, label }, Top = { prefix + "loss" } });
-            losses.Add(new LayerParameter { Name = prefix + "accuracy", Type = "Accuracy", Bottom = { logits, label }, Top = { prefix + "accuracy" } });
-            foreach (string metric in _topKMetrics)
-            {
-                losses.Add(new LayerParameter { Name = prefix + metric, Type = "Accuracy", Bottom = { logits, label }, Top = { prefix + metric }, AccuracyParam = new AccuracyParameter { TopK = TopK } });
-                notes.Add($"metric: {metric} (k = {TopK}) is Caffe's Accuracy with top_k: {TopK}; both count ties at the boundary as in the top k");
-            }
-            losses.Add(new LayerParameter { Name = prefix + "prob", Type = "Softmax", Bottom = { logits }, Top = { prefix + "prob" }, Include = { new NetStateRule { Phase = Phase.Test } } });
-            _outputBlobs[o] = prefix + "prob";
-            notes.Add($"loss: {_loss ?? "categorical_crossentropy"} on softmax outputs is Caffe's SoftmaxWithLoss on the logits; Keras clips probabilities to [1e-7, 1 - 1e-7] (at most 16.1 per sample), Caffe at FLT_MIN (at most 87.34)");
+            var output = graph.Outputs[o];
+            // No loss: an output net only (an imported model without a softmax, uncompiled).
+            if (LossOf(output) is not { } kind) continue;
+            var blobsOfLoss = new LossBlobs(OutputPrefix(o), LabelBlob(o), _weighted ? WeightBlob(o) : null, _weighted ? OneHotBlob(o) : null);
+            _outputBlobs[o] = KerasLoss.Add(kind, _loss ?? "categorical_crossentropy", layers, losses, _outputBlobs[o], blobsOfLoss,
+                output.Shape.Aggregate(1, (a, b) => a * b), _topKMetrics, TopK, HostMetrics, notes);
         }
         net.Layer.AddRange(layers);
         net.Layer.AddRange(losses);
@@ -248,43 +266,125 @@ public abstract class KerasModel
         return (netPath, solverPath);
     }
 
-    /// <summary>Keras's history names of the metrics, with the blobs they are read from, for one output or several.</summary>
-    private (string History, string Blob)[] MetricBlobs(bool withLoss)
+    /// <summary>
+    /// A metric of Fit's history: read from a blob the net computes, or computed here from an output's
+    /// predictions and targets (binary accuracy, mae, mse: Caffe has no layers for them); null Read is the total loss.
+    /// </summary>
+    private sealed record MetricReader(string History, Func<Net, double>? Read);
+
+    /// <summary>Keras's history names of the metrics and how to read each, for one output or several.</summary>
+    private MetricReader[] Readers()
     {
-        var result = new List<(string, string)>();
-        if (withLoss && Graph.Outputs.Count > 1) result.Add(("loss", ""));
+        var result = new List<MetricReader>();
+        if (Graph.Outputs.Count > 1) result.Add(new("loss", null));
         for (int o = 0; o < Graph.Outputs.Count; o++)
         {
+            if (LossOf(Graph.Outputs[o]) is not { } kind) continue;
             string prefix = OutputPrefix(o);
-            if (withLoss) result.Add((prefix + "loss", prefix + "loss"));
-            result.Add((prefix + "acc", prefix + "accuracy"));
-            foreach (var metric in _topKMetrics) result.Add((prefix + metric, prefix + metric));
+            int output = o;
+            // A loss blob counts at its loss_weight (mse's 2 / D, hinge's 1 / D), as the net's total does.
+            result.Add(new(Graph.Outputs.Count > 1 ? prefix + "loss" : "loss", net => net.Blob(prefix + "loss").Data[0] * net.LossWeightOf(net.Blob(prefix + "loss"))));
+            if (KerasLoss.TakesLabels(kind)) result.Add(new(prefix + "acc", net => net.Blob(prefix + "accuracy").Data[0]));
+            else if (_metrics.Any(m => m is "accuracy" or "acc")) result.Add(new(prefix + "acc", net => ValueMetric(net, output, "acc")));
+            foreach (var metric in _topKMetrics) result.Add(new(prefix + metric, net => net.Blob(prefix + metric).Data[0]));
+            foreach (var metric in _metrics.Where(ValueMetrics.Contains).Distinct()) result.Add(new(prefix + metric, net => ValueMetric(net, output, metric)));
         }
         return result.ToArray();
     }
 
     /// <summary>
+    /// Keras's metrics on an output's predictions P and targets T (one-hot for labels), over every value:
+    /// mae, mse, and accuracy as Keras picks it for value targets: binary (P and T on the same side of 0.5)
+    /// for one value per sample or a binary_crossentropy loss, otherwise the argmax of P against T's.
+    /// </summary>
+    private double ValueMetric(Net net, int output, string metric)
+    {
+        var predictions = net.Blob(_outputBlobs[output]).Data;
+        var targetBlob = net.Blob(LabelBlob(output));
+        int n = targetBlob.Shape[0], size = predictions.Length / n;
+        bool labels = KerasLoss.TakesLabels(LossOf(Graph.Outputs[output])!.Value);
+        float Target(int sample, int k) => labels ? (k == (int)targetBlob.Data[sample] ? 1 : 0) : targetBlob.Data[sample * size + k];
+        double sum = 0;
+        if (metric is "acc")
+        {
+            if (size == 1 || KerasLoss.Kind(_loss!) == LossKind.BinaryCrossEntropy)
+            {
+                for (int s = 0; s < n; s++) for (int k = 0; k < size; k++) sum += (predictions[s * size + k] > 0.5f) == (Target(s, k) > 0.5f) ? 1 : 0;
+                return sum / (n * size);
+            }
+            for (int s = 0; s < n; s++)
+            {
+                int best = 0, truth = 0;
+                for (int k = 1; k < size; k++)
+                {
+                    if (predictions[s * size + k] > predictions[s * size + best]) best = k;
+                    if (Target(s, k) > Target(s, truth)) truth = k;
+                }
+                sum += best == truth ? 1 : 0;
+            }
+            return sum / n;
+        }
+        bool squared = metric is "mse" or "mean_squared_error";
+        for (int s = 0; s < n; s++)
+            for (int k = 0; k < size; k++)
+            {
+                double d = predictions[s * size + k] - Target(s, k);
+                sum += squared ? d * d : Math.Abs(d);
+            }
+        return sum / (n * size);
+    }
+
+    /// <summary>
     /// Trains on one array per input (channel-last samples, flattened) and one array of class labels per
     /// output, printing Keras-style lines per epoch; validation from validationData or the last
-    /// validationSplit of the samples.
+    /// validationSplit of the samples. <paramref name="sampleWeight"/> (one array per output) and
+    /// <paramref name="classWeight"/> (by label) scale each sample's loss as Keras's sample_weight and class_weight do.
     /// </summary>
     public History Fit(float[][] x, int[][] y, int batchSize = 32, int epochs = 1, (float[][] X, int[][] Y)? validationData = null,
-        double validationSplit = 0, bool shuffle = true, TextWriter? output = null, IEnumerable<Callbacks.Callback>? callbacks = null)
+        double validationSplit = 0, bool shuffle = true, TextWriter? output = null, IEnumerable<Callbacks.Callback>? callbacks = null,
+        float[][]? sampleWeight = null, IReadOnlyDictionary<int, double>? classWeight = null) =>
+        Train(x, y.Select(l => new Targets(l, null)).ToArray(), batchSize, epochs, validationData is { } v ? (v.X, v.Y.Select(l => new Targets(l, null)).ToArray()) : null,
+            validationSplit, shuffle, output, callbacks, sampleWeight, classWeight);
+
+    /// <summary>
+    /// Fit with target values (binary_crossentropy, mse, mae): one array per output of the output's shape per
+    /// sample, channel-last and flattened.
+    /// </summary>
+    public History Fit(float[][] x, float[][] y, int batchSize = 32, int epochs = 1, (float[][] X, float[][] Y)? validationData = null,
+        double validationSplit = 0, bool shuffle = true, TextWriter? output = null, IEnumerable<Callbacks.Callback>? callbacks = null, float[][]? sampleWeight = null) =>
+        Train(x, y.Select(t => new Targets(null, t)).ToArray(), batchSize, epochs, validationData is { } v ? (v.X, v.Y.Select(t => new Targets(null, t)).ToArray()) : null,
+            validationSplit, shuffle, output, callbacks, sampleWeight, null);
+
+    /// <summary>An output's training targets: class labels, or values of the output's shape per sample.</summary>
+    private sealed record Targets(int[]? Labels, float[]? Values)
+    {
+        public Targets Slice(int from, int to, int size) => Labels != null ? new(Labels[from..to], null) : new(null, Values![(from * size)..(to * size)]);
+    }
+
+    private History Train(float[][] x, Targets[] y, int batchSize, int epochs, (float[][] X, Targets[] Y)? validationData,
+        double validationSplit, bool shuffle, TextWriter? output, IEnumerable<Callbacks.Callback>? callbacks, float[][]? sampleWeight, IReadOnlyDictionary<int, double>? classWeight)
     {
         if (_optimizer == null) throw new CortadoException("compile the model before Fit");
         int count = CheckSamples(x, y);
+        var weights = SampleWeights(y, count, sampleWeight, classWeight);
         if (validationData == null && validationSplit > 0)
         {
             int validation = (int)(count * validationSplit);
-            validationData = (Slice(x, count - validation, count), y.Select(l => l[(count - validation)..count]).ToArray());
+            validationData = (Slice(x, count - validation, count), y.Select((t, o) => t.Slice(count - validation, count, OutputSize(o))).ToArray());
             count -= validation;
+        }
+        if (_weighted != (weights != null))
+        {
+            // The net takes sample weights only when given them: rebuild it, keeping the weights learned so far.
+            _carriedWeights = _solver?.Net.ToProto() ?? _carriedWeights;
+            (_weighted, _solver, _inference) = (weights != null, null, null);
         }
         var solver = EnsureSolver(batchSize);
         var random = new Random(Seed);
         var order = Enumerable.Range(0, count).ToArray();
         var history = new History();
         var hooks = callbacks?.ToList() ?? [];
-        var metrics = MetricBlobs(withLoss: true);
+        var metrics = Readers();
         // The optimizer's rate is the solver's base_lr, read by the policy at every iteration.
         var state = new Callbacks.TrainingState(() => solver.Param.BaseLr, rate => solver.Param.BaseLr = (float)rate, this);
         foreach (var hook in hooks) hook.OnTrainBegin(state);
@@ -294,19 +394,16 @@ public abstract class KerasModel
             if (shuffle) random.Shuffle(order);
             var watch = Stopwatch.StartNew();
             var sums = new double[metrics.Length];
-            double lossSum = 0;
             for (int start = 0; start < count; start += batchSize)
             {
                 int n = Math.Min(batchSize, count - start);
-                Feed(solver.Net, x, y, order.AsSpan(start, n));
+                Feed(solver.Net, x, y, order.AsSpan(start, n), weights);
                 float loss = 0;
                 void Record(int _, float l, float __, float ___) => loss = l;
                 solver.IterationDone += Record;
                 solver.Step(1);
                 solver.IterationDone -= Record;
-                lossSum += loss * n;
-                for (int m = 0; m < metrics.Length; m++)
-                    sums[m] += (metrics[m].Blob.Length == 0 || metrics[m].Blob == "loss" ? loss : solver.Net.Blob(metrics[m].Blob).Data[0]) * n;
+                for (int m = 0; m < metrics.Length; m++) sums[m] += (metrics[m].Read == null || metrics[m].History == "loss" ? loss : metrics[m].Read!(solver.Net)) * n;
             }
             var line = $"{count}/{count} [==============================] - {watch.Elapsed.TotalSeconds:F0}s {watch.Elapsed.TotalMilliseconds * 1000 / count:F0}us/step";
             for (int m = 0; m < metrics.Length; m++)
@@ -316,7 +413,7 @@ public abstract class KerasModel
             }
             if (validationData is { } v)
             {
-                foreach (var (name, value) in EvaluateMetrics(v.X, v.Y, batchSize))
+                foreach (var (name, value) in Evaluate(v.X, v.Y, batchSize))
                 {
                     history.Add("val_" + name, value);
                     line += $" - val_{name}: {value:F4}";
@@ -331,20 +428,42 @@ public abstract class KerasModel
         return history;
     }
 
+    /// <summary>Each output's per-sample loss weights (sample_weight times class_weight of the label), or null when neither is given.</summary>
+    private float[][]? SampleWeights(Targets[] y, int count, float[][]? sampleWeight, IReadOnlyDictionary<int, double>? classWeight)
+    {
+        if (sampleWeight == null && classWeight == null) return null;
+        if (sampleWeight != null && (sampleWeight.Length != y.Length || sampleWeight.Any(w => w.Length != count)))
+            throw new CortadoException($"sample_weight needs one array of {count} weights per output ({y.Length}), got {string.Join(", ", sampleWeight.Select(w => w.Length))}");
+        return y.Select((targets, o) =>
+        {
+            var weights = sampleWeight?[o].ToArray() ?? Enumerable.Repeat(1f, count).ToArray();
+            if (classWeight == null) return weights;
+            if (targets.Labels == null) throw new CortadoException("class_weight weighs samples by their class label; this loss takes target values (give sample_weight)");
+            for (int s = 0; s < count; s++) weights[s] *= (float)classWeight.GetValueOrDefault(targets.Labels[s], 1.0);
+            return weights;
+        }).ToArray();
+    }
+
     /// <summary>Every compiled metric's mean over the samples, by Keras's history name, with dropout off (Keras's test mode).</summary>
-    public IReadOnlyDictionary<string, double> EvaluateMetrics(float[][] x, int[][] y, int batchSize = 32)
+    public IReadOnlyDictionary<string, double> EvaluateMetrics(float[][] x, int[][] y, int batchSize = 32) => Evaluate(x, y.Select(l => new Targets(l, null)).ToArray(), batchSize);
+
+    /// <summary>EvaluateMetrics with target values (binary_crossentropy, mse, mae).</summary>
+    public IReadOnlyDictionary<string, double> EvaluateMetrics(float[][] x, float[][] y, int batchSize = 32) => Evaluate(x, y.Select(t => new Targets(null, t)).ToArray(), batchSize);
+
+    private IReadOnlyDictionary<string, double> Evaluate(float[][] x, Targets[] y, int batchSize)
     {
         int count = CheckSamples(x, y);
         var net = InferenceNet(batchSize);
         var all = Enumerable.Range(0, count).ToArray();
-        var metrics = MetricBlobs(withLoss: true);
+        var metrics = Readers();
         var sums = new double[metrics.Length];
+        var weights = _weighted ? y.Select(_ => Enumerable.Repeat(1f, count).ToArray()).ToArray() : null;
         for (int start = 0; start < count; start += batchSize)
         {
             int n = Math.Min(batchSize, count - start);
-            Feed(net, x, y, all.AsSpan(start, n));
+            Feed(net, x, y, all.AsSpan(start, n), weights);
             float total = net.Forward();
-            for (int m = 0; m < metrics.Length; m++) sums[m] += (metrics[m].Blob.Length == 0 ? total : net.Blob(metrics[m].Blob).Data[0]) * n;
+            for (int m = 0; m < metrics.Length; m++) sums[m] += (metrics[m].Read == null ? total : metrics[m].Read!(net)) * n;
         }
         return metrics.Select((m, i) => (m.History, sums[i] / count)).ToDictionary(p => p.History, p => p.Item2);
     }
@@ -359,11 +478,12 @@ public abstract class KerasModel
         var sizes = graph.Outputs.Select(t => t.Shape.Aggregate(1, (a, b) => a * b)).ToArray();
         var result = sizes.Select(s => new float[count * s]).ToArray();
         var all = Enumerable.Range(0, count).ToArray();
-        var labels = graph.Outputs.Select(_ => new int[count]).ToArray();
+        var targets = graph.Outputs.Select(t => LossOf(t) is { } kind && !KerasLoss.TakesLabels(kind) ? new Targets(null, new float[count * t.Shape.Aggregate(1, (a, b) => a * b)]) : new Targets(new int[count], null)).ToArray();
+        var weights = _weighted ? graph.Outputs.Select(_ => new float[count]).ToArray() : null;
         for (int start = 0; start < count; start += batchSize)
         {
             int n = Math.Min(batchSize, count - start);
-            Feed(net, x, labels, all.AsSpan(start, n));
+            Feed(net, x, targets, all.AsSpan(start, n), weights);
             net.Forward();
             for (int o = 0; o < sizes.Length; o++)
             {
@@ -474,19 +594,38 @@ public abstract class KerasModel
         SetWeights(layerName, arrays.Select(a => a.Values).ToArray());
     }
 
-    /// <summary>The net for inference (deploy): an Input of each model input, the layers, a Softmax "prob" per softmax output.</summary>
+    /// <summary>The net for inference (deploy): an Input of each model input, the layers, the predictions of each output.</summary>
     public NetParameter ToDeployNet(int batchSize, List<string>? notes = null)
     {
         var net = ToNetParameter(batchSize, notes);
         var input = net.Layer[0];
-        for (int o = Graph.Outputs.Count - 1; o >= 0; o--)
+        // Only the model's inputs stay: labels, targets and weights go, with every layer that reads them or computes a loss.
+        var unavailable = input.Top.Skip(Graph.Inputs.Count).ToHashSet();
+        for (int at = input.Top.Count - 1; at >= Graph.Inputs.Count; at--)
         {
-            int at = input.Top.IndexOf(LabelBlob(o));
             input.Top.RemoveAt(at);
             input.InputParam.Shape.RemoveAt(at);
         }
+        var kept = new List<LayerParameter> { input };
+        foreach (var layer in net.Layer.Skip(1))
+        {
+            if (layer.Type.EndsWith("Loss", StringComparison.Ordinal) || layer.LossWeight.Count > 0 || layer.Bottom.Any(unavailable.Contains))
+                unavailable.UnionWith(layer.Top);
+            else kept.Add(layer);
+        }
+        // Then what only those layers read (a weighted loss's softmax): a layer whose tops nothing kept reads and no output is.
+        for (bool pruned = true; pruned;)
+        {
+            pruned = false;
+            for (int i = kept.Count - 1; i > 0; i--)
+                if (kept[i].Top.Count > 0 && !kept[i].Top.Any(t => _outputBlobs.Contains(t) || kept.Any(k => k != kept[i] && k.Bottom.Contains(t))))
+                {
+                    kept.RemoveAt(i);
+                    pruned = true;
+                }
+        }
         var deploy = new NetParameter { Name = net.Name };
-        deploy.Layer.AddRange(net.Layer.Where(l => l.Type is not ("SoftmaxWithLoss" or "Accuracy")));
+        deploy.Layer.AddRange(kept);
         foreach (var layer in deploy.Layer) layer.Include.Clear();
         return deploy;
     }
@@ -548,34 +687,52 @@ public abstract class KerasModel
         return _inference;
     }
 
-    /// <summary>Copies the chosen samples into each input's blob, channel-last to channel-first, and each output's labels.</summary>
-    private void Feed(Net net, float[][] x, int[][] y, ReadOnlySpan<int> samples)
+    private int OutputSize(int output) => Graph.Outputs[output].Shape.Aggregate(1, (a, b) => a * b);
+
+    /// <summary>Channel-last samples into a channel-first blob of <paramref name="samples"/>.Length samples of <paramref name="shape"/>.</summary>
+    private static void FeedSamples(Tensors.Blob blob, int[] shape, float[] source, ReadOnlySpan<int> samples)
+    {
+        // A flat sample (features,) is the same in both layouts; an image goes channel-last to channel-first.
+        var (h, w, c) = shape.Length == 3 ? (shape[0], shape[1], shape[2]) : (1, 1, shape.Aggregate(1, (a, b) => a * b));
+        int sampleSize = h * w * c;
+        var dims = new List<int> { samples.Length };
+        dims.AddRange(CaffeDims(shape).Select(d => (int)d));
+        blob.Reshape(dims.ToArray());
+        var target = blob.Data;
+        for (int n = 0; n < samples.Length; n++)
+        {
+            int from = samples[n] * sampleSize, offset = n * sampleSize;
+            for (int i = 0; i < h; i++)
+                for (int j = 0; j < w; j++)
+                    for (int k = 0; k < c; k++) target[offset + (k * h + i) * w + j] = source[from + (i * w + j) * c + k];
+        }
+    }
+
+    /// <summary>Copies the chosen samples into each input's blob, and each output's labels or targets (and sample weights and one-hot labels when weighted).</summary>
+    private void Feed(Net net, float[][] x, Targets[] y, ReadOnlySpan<int> samples, float[][]? weights)
     {
         var graph = Graph;
-        for (int input = 0; input < graph.Inputs.Count; input++)
-        {
-            var shape = graph.Inputs[input].Shape;
-            // A flat input (features,) is the same in both layouts; an image goes channel-last to channel-first.
-            var (h, w, c) = shape.Length == 3 ? (shape[0], shape[1], shape[2]) : (1, 1, shape[0]);
-            int sampleSize = h * w * c;
-            var data = net.Blob(InputBlob(input));
-            if (shape.Length == 3) data.Reshape(samples.Length, c, h, w);
-            else data.Reshape(samples.Length, c);
-            var target = data.Data;
-            var source = x[input];
-            for (int n = 0; n < samples.Length; n++)
-            {
-                int from = samples[n] * sampleSize, offset = n * sampleSize;
-                for (int i = 0; i < h; i++)
-                    for (int j = 0; j < w; j++)
-                        for (int k = 0; k < c; k++) target[offset + (k * h + i) * w + j] = source[from + (i * w + j) * c + k];
-            }
-        }
+        for (int input = 0; input < graph.Inputs.Count; input++) FeedSamples(net.Blob(InputBlob(input)), graph.Inputs[input].Shape, x[input], samples);
         for (int output = 0; output < graph.Outputs.Count; output++)
         {
-            var labels = net.Blob(LabelBlob(output));
-            labels.Reshape(samples.Length);
-            for (int n = 0; n < samples.Length; n++) labels.Data[n] = y[output][samples[n]];
+            if (LossOf(graph.Outputs[output]) == null && !net.HasBlob(LabelBlob(output))) continue;
+            var target = net.Blob(LabelBlob(output));
+            if (y[output].Values is { } values) FeedSamples(target, graph.Outputs[output].Shape, values, samples);
+            else
+            {
+                target.Reshape(samples.Length);
+                for (int n = 0; n < samples.Length; n++) target.Data[n] = y[output].Labels![samples[n]];
+            }
+            if (!_weighted || LossOf(graph.Outputs[output]) is not { } kind) continue;
+            var weight = net.Blob(WeightBlob(output));
+            weight.Reshape(samples.Length);
+            for (int n = 0; n < samples.Length; n++) weight.Data[n] = weights![output][samples[n]];
+            if (kind != LossKind.CrossEntropy) continue;
+            int classes = graph.Outputs[output].Shape[0];
+            var oneHot = net.Blob(OneHotBlob(output));
+            oneHot.Reshape(samples.Length, classes);
+            oneHot.Data.Clear();
+            for (int n = 0; n < samples.Length; n++) oneHot.Data[n * classes + y[output].Labels![samples[n]]] = 1;
         }
     }
 
@@ -593,7 +750,7 @@ public abstract class KerasModel
         return count;
     }
 
-    private int CheckSamples(float[][] x, int[][] y)
+    private int CheckSamples(float[][] x, Targets[] y)
     {
         var graph = Graph;
         if (x.Length != graph.Inputs.Count || y.Length != graph.Outputs.Count)
@@ -601,14 +758,27 @@ public abstract class KerasModel
         int count = SampleCount(x, "the samples");
         for (int o = 0; o < y.Length; o++)
         {
+            var kind = LossOf(graph.Outputs[o]);
+            string which = graph.Outputs.Count > 1 ? $" for output {OutputPrefix(o).TrimEnd('_')}" : "";
+            if (kind is { } k && KerasLoss.TakesLabels(k) != (y[o].Labels != null))
+                throw new CortadoException(KerasLoss.TakesLabels(k)
+                    ? $"loss '{_loss}' takes class labels (int[]){which}, not target values"
+                    : $"loss '{_loss}' takes target values (float[], the output's shape per sample){which}, not class labels");
+            if (y[o].Values is { } values)
+            {
+                int size = OutputSize(o);
+                if (values.Length != count * size) throw new CortadoException($"{count} samples need {count * size} target values ({size} each){which}, got {values.Length}");
+                continue;
+            }
+            var labels = y[o].Labels!;
             var inputShape = graph.Inputs[0].Shape;
-            if (y[o].Length != count)
+            if (labels.Length != count)
                 throw new CortadoException(graph.Inputs.Count == 1 && graph.Outputs.Count == 1
-                    ? $"x holds {x[0].Length} values ({(double)x[0].Length / inputShape.Aggregate(1, (a, b) => a * b):G4} samples of {string.Join(" x ", inputShape)}) but y holds {y[o].Length} labels"
-                    : $"{count} samples but {y[o].Length} labels for output {OutputPrefix(o).TrimEnd('_')}");
+                    ? $"x holds {x[0].Length} values ({(double)x[0].Length / inputShape.Aggregate(1, (a, b) => a * b):G4} samples of {string.Join(" x ", inputShape)}) but y holds {labels.Length} labels"
+                    : $"{count} samples but {labels.Length} labels{which}");
             int classes = graph.Outputs[o].Shape[0];
-            int bad = Array.FindIndex(y[o], label => label < 0 || label >= classes);
-            if (bad >= 0) throw new CortadoException($"label {y[o][bad]} of sample {bad} is outside the model's {classes} classes");
+            int bad = Array.FindIndex(labels, label => label < 0 || label >= classes);
+            if (bad >= 0) throw new CortadoException($"label {labels[bad]} of sample {bad} is outside the model's {classes} classes");
         }
         return count;
     }

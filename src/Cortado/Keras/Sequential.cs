@@ -125,8 +125,16 @@ public sealed class Sequential : KerasModel
     /// printing Keras-style lines per epoch; validation from validationData or the last validationSplit of x.
     /// </summary>
     public History Fit(float[] x, int[] y, int batchSize = 32, int epochs = 1, (float[] X, int[] Y)? validationData = null,
-        double validationSplit = 0, bool shuffle = true, TextWriter? output = null, IEnumerable<Callbacks.Callback>? callbacks = null) =>
-        Fit([x], [y], batchSize, epochs, validationData is { } v ? ([v.X], [v.Y]) : null, validationSplit, shuffle, output, callbacks);
+        double validationSplit = 0, bool shuffle = true, TextWriter? output = null, IEnumerable<Callbacks.Callback>? callbacks = null,
+        float[]? sampleWeight = null, IReadOnlyDictionary<int, double>? classWeight = null) =>
+        Fit([x], [y], batchSize, epochs, validationData is { } v ? ([v.X], [v.Y]) : null, validationSplit, shuffle, output, callbacks,
+            sampleWeight == null ? null : [sampleWeight], classWeight);
+
+    /// <summary>Fit with target values (binary_crossentropy, mse, mae): the output's shape per sample, channel-last and flattened.</summary>
+    public History Fit(float[] x, float[] y, int batchSize = 32, int epochs = 1, (float[] X, float[] Y)? validationData = null,
+        double validationSplit = 0, bool shuffle = true, TextWriter? output = null, IEnumerable<Callbacks.Callback>? callbacks = null, float[]? sampleWeight = null) =>
+        Fit([x], [y], batchSize, epochs, validationData is { } v ? ([v.X], [v.Y]) : null, validationSplit, shuffle, output, callbacks,
+            sampleWeight == null ? null : [sampleWeight]);
 
     /// <summary>Fit with one-hot targets (categorical_crossentropy's form): each row's largest entry is the class.</summary>
     public History Fit(float[] x, float[][] oneHot, int batchSize = 32, int epochs = 1, double validationSplit = 0, bool shuffle = true, TextWriter? output = null,
@@ -149,6 +157,9 @@ public sealed class Sequential : KerasModel
 
     /// <summary>Every compiled metric's mean over the samples, by Keras's history name (loss, acc, then the top-k metrics).</summary>
     public IReadOnlyDictionary<string, double> EvaluateMetrics(float[] x, int[] y, int batchSize = 32) => EvaluateMetrics([x], [y], batchSize);
+
+    /// <summary>EvaluateMetrics with target values (binary_crossentropy, mse, mae).</summary>
+    public IReadOnlyDictionary<string, double> EvaluateMetrics(float[] x, float[] y, int batchSize = 32) => EvaluateMetrics([x], [y], batchSize);
 
     public float[] Predict(float[] x, int batchSize = 32) => Predict([x], batchSize)[0];
 }

@@ -56,6 +56,6 @@ public class KerasMetricTests
     {
         var model = new Sequential(new Dense(3) { InputShape = [2], Activation = "softmax" });
         var e = Assert.Throws<CortadoException>(() => model.Compile("categorical_crossentropy", new SGD(), "f1_score"));
-        Assert.Contains("metric 'f1_score' is not supported; use accuracy, top_k_categorical_accuracy or sparse_top_k_categorical_accuracy", e.Message);
+        Assert.Contains("metric 'f1_score' is not supported; use accuracy, top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, mae, mean_absolute_error, mse, mean_squared_error", e.Message);
     }
 }
