@@ -233,6 +233,12 @@ public static class KerasModelJson
                 return kind == "Dropout" ? new Dropout(rate) : new SpatialDropout2D(rate);
             }
             case "Flatten": return new Flatten();
+            case "Reshape":
+                return new Reshape(c.TryGetProperty("target_shape", out var target) && target.ValueKind == JsonValueKind.Array
+                    ? target.EnumerateArray().Select(d => Whole(d, "target_shape")).ToArray() : throw Missing("target_shape"));
+            case "Permute":
+                return new Permute(c.TryGetProperty("dims", out var dims) && dims.ValueKind == JsonValueKind.Array
+                    ? dims.EnumerateArray().Select(d => Whole(d, "dims")).ToArray() : throw Missing("dims"));
             case "Add": return new Add();
             case "Subtract": return new Subtract();
             case "Multiply": return new Multiply();
@@ -261,7 +267,7 @@ public static class KerasModelJson
                 return new BatchNormalization { Momentum = momentum, Epsilon = epsilon };
             }
             default:
-                throw new CortadoException($"Keras layer '{name}' ({kind}) is not supported; supported: Conv2D, Conv2DTranspose, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D, Cropping2D, UpSampling2D, Embedding, Dropout, SpatialDropout2D, Flatten, Dense, Activation, ReLU, LeakyReLU, PReLU, ELU, Rescaling, BatchNormalization, Add, Subtract, Multiply, Average, Maximum, Concatenate");
+                throw new CortadoException($"Keras layer '{name}' ({kind}) is not supported; supported: Conv2D, Conv2DTranspose, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, ZeroPadding2D, Cropping2D, UpSampling2D, Embedding, Dropout, SpatialDropout2D, Flatten, Reshape, Permute, Dense, Activation, ReLU, LeakyReLU, PReLU, ELU, Rescaling, BatchNormalization, Add, Subtract, Multiply, Average, Maximum, Concatenate");
         }
     }
 

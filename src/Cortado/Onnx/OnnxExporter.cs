@@ -174,6 +174,10 @@ public sealed class OnnxExporter
             case "Eltwise":
                 Emit(top[0], name, Eltwise(layer, bottom));
                 return 0;
+            case "Permute":
+                var order = ((PermuteLayer)layer).Order.Select(a => (long)a).ToArray();
+                Emit(top[0], name, _graph.Op("Transpose", name, n => n.Ints("perm", order), In(bottom[0])));
+                return 0;
             case "Flatten" or "Reshape":
                 bool flat2d = layer.Type == "Flatten" && top[0].NumAxes == 2 && bottom[0].CanonicalAxis(p.FlattenParam?.Axis ?? 1) == 1;
                 Emit(top[0], name, flat2d ? _graph.Op("Flatten", name, n => n.Int("axis", 1), In(bottom[0])) : ReshapeTo(name, In(bottom[0]), bottom[0], top[0]));
@@ -189,7 +193,7 @@ public sealed class OnnxExporter
         AccuracyLayer or ArgMaxLayer => "it evaluates predictions against labels; export the deploy net, which ends in the probabilities",
         _ when layer.RunsOnHost => "it reads a dataset; ONNX takes the net's input as a graph input: export the deploy net with an Input layer",
         _ => "ONNX export covers Input, Convolution, Deconvolution, Pooling, InnerProduct, ReLU, PReLU, ELU, Sigmoid, TanH, AbsVal, BNLL, " +
-             "Power, Exp, LRN, BatchNorm, Scale, Bias, Softmax, Concat, Slice, Eltwise, Flatten, Reshape, Dropout and Split",
+             "Power, Exp, LRN, BatchNorm, Scale, Bias, Softmax, Concat, Slice, Eltwise, Flatten, Reshape, Permute, Dropout and Split",
     };
 
     internal static LayerException Refuse(Layer layer, string why) => new(layer.Name, layer.Type, $"cannot be exported to ONNX: {why}");

@@ -8,7 +8,7 @@ public sealed partial class OnnxImporter
 {
     private const string Supported = "Conv, ConvTranspose, MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool, Gemm, MatMul, " +
         "Relu, LeakyRelu, PRelu, Elu, Sigmoid, Tanh, Abs, Softplus, Exp, Pow, LRN, BatchNormalization, Add, Sub, Mul, Div, Sum, Max, " +
-        "Softmax, Concat, Split, Flatten, Reshape, Pad (before an average pooling), Dropout, Identity and Constant";
+        "Softmax, Concat, Split, Flatten, Reshape, Transpose, Pad (before an average pooling), Dropout, Identity and Constant";
 
     private readonly Dictionary<string, (string Input, int PadH, int PadW)> _padded = new(StringComparer.Ordinal);
 
@@ -105,6 +105,9 @@ public sealed partial class OnnxImporter
                 return;
             case "Pad":
                 Pad(node);
+                return;
+            case "Transpose":
+                Transpose(node);
                 return;
             default:
                 throw Refuse(node, $"has no Caffe counterpart in Cortado; the importer reads {Supported}");
@@ -381,6 +384,19 @@ public sealed partial class OnnxImporter
         else if (axis == 1) Layer(node, "Flatten", [node.Input[0]], [node.Output[0]]).FlattenParam = new FlattenParameter { Axis = 1 };
         else ReshapeLayer(node, [outer, inner]);
         _shapes[node.Output[0]] = [outer, inner];
+    }
+
+    /// <summary>ONNX's Transpose as SSD's Permute (Cortado carries it); ONNX's default perm reverses the axes.</summary>
+    private void Transpose(NodeProto node)
+    {
+        var xs = Shape(node, node.Input[0]);
+        long[] perm = Ints(node, "perm") ?? Enumerable.Range(0, xs.Length).Reverse().Select(a => (long)a).ToArray();
+        if (perm.Length != xs.Length || !perm.Order().Select(a => (int)a).SequenceEqual(Enumerable.Range(0, xs.Length)))
+            throw Refuse(node, $"perm ({string.Join(", ", perm)}) is not an order of the input's {xs.Length} axes");
+        var permute = new PermuteParameter();
+        permute.Order.AddRange(perm.Select(a => (uint)a));
+        Layer(node, "Permute", [node.Input[0]], [node.Output[0]]).PermuteParam = permute;
+        _shapes[node.Output[0]] = perm.Select(a => xs[a]).ToArray();
     }
 
     private void Reshape(NodeProto node)

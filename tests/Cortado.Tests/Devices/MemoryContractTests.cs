@@ -96,6 +96,7 @@ public class MemoryContractTests
         ["InfogainLoss"] = ("type: 'InfogainLoss'", () => [Filled(1, 1f, 4, 5), Labels(5, 2, 4), Filled(3, 1f, 5, 5)], 1, [true, false, false]),
         ["SPP"] = ("type: 'SPP' spp_param { pyramid_height: 3 }", () => [Filled(1, 1f, 2, 3, 9, 7)], 1, [true]),
         ["Tile"] = ("type: 'Tile' tile_param { axis: 1 tiles: 3 }", () => [Filled(1, 1f, 2, 3, 4)], 1, [true]),
+        ["Permute"] = ("type: 'Permute' permute_param { order: 0 order: 2 order: 3 order: 1 }", () => [Filled(1, 1f, 2, 3, 4, 2)], 1, [true]),
     };
 
     [Fact]

@@ -90,6 +90,17 @@ public class KerasSaveTests
         Assert.Equal(0.001, schedule.GetProperty("config").GetProperty("decay_rate").GetDouble(), 12);
     }
 
+    [Fact]
+    public void ReshapeAndPermuteAreReadAsKerasReadsThem()
+    {
+        var model = new Sequential(new Input(2, 3, 4), new Permute(2, 1, 3), new Reshape(4, 6), new Permute(2, 1), new Reshape(2, 3, 4), new Flatten(), new Dense(3) { Activation = "softmax" });
+        using var dir = new TempDir();
+        model.Save(dir.File("r.keras"));
+        var random = new Random(2);
+        var x = Enumerable.Range(0, 4 * 24).Select(_ => (float)random.NextDouble()).ToArray();
+        AssertClose(model.Predict(x), KerasSavedReader.Run(dir, dir.File("r.keras"), x).Outputs, "reshape");
+    }
+
     [Theory]
     [InlineData("t.h5")]
     [InlineData("t.keras")]

@@ -174,6 +174,10 @@ def apply(layer, inputs):
         x = np.pad(x, [(0, 0), (top, bottom), (left, right), (0, 0)])
     elif kind == "Rescaling":
         x = x * c["scale"] + c["offset"]
+    elif kind == "Reshape":
+        x = x.reshape([x.shape[0]] + list(c["target_shape"]))
+    elif kind == "Permute":
+        x = np.transpose(x, [0] + list(c["dims"]))
     elif kind == "Flatten":
         x = x.reshape(x.shape[0], -1)
     elif kind == "Dense":

@@ -211,6 +211,33 @@ public abstract class CatalogueLayerTests<TDevice> where TDevice : ITestDevice
     }
 
     [Fact]
+    public void PermuteGradients()
+    {
+        Check("type: 'Permute' permute_param { order: 0 order: 2 order: 3 order: 1 }", [Filled(21, 1f, 2, 3, 4, 2)]);
+        Check("type: 'Permute' permute_param { order: 0 order: 3 order: 1 order: 2 }", [Filled(22, 1f, 2, 3, 4, 2)]);
+        Check("type: 'Permute' permute_param { order: 1 }", [Filled(23, 1f, 3, 4, 2)]);
+    }
+
+    [Fact]
+    public void PermuteMovesEachValueToItsPermutedIndex()
+    {
+        // (n, c, h, w) = (2, 3, 2, 4) to (n, h, w, c): top[n, y, x, k] = bottom[n, k, y, x].
+        var values = Enumerable.Range(0, 48).Select(i => (float)i).ToArray();
+        var topDiff = Enumerable.Range(0, 48).Select(i => 100f + i).ToArray();
+        var (y, dx) = Run("type: 'Permute' permute_param { order: 0 order: 2 order: 3 order: 1 }", [Values(values, 2, 3, 2, 4)], topDiff: topDiff);
+        for (int n = 0; n < 2; n++)
+            for (int k = 0; k < 3; k++)
+                for (int r = 0; r < 2; r++)
+                    for (int c = 0; c < 4; c++)
+                    {
+                        int bottom = ((n * 3 + k) * 2 + r) * 4 + c, top = ((n * 2 + r) * 4 + c) * 3 + k;
+                        Assert.Equal(values[bottom], y[top]);
+                        Assert.Equal(topDiff[top], dx[0][bottom]);
+                    }
+        Assert.Throws<Cortado.Errors.LayerException>(() => Run("type: 'Permute' permute_param { order: 0 order: 0 }", [Values(values, 2, 24)]));
+    }
+
+    [Fact]
     public void TileByHand()
     {
         var (y, dx) = Run("type: 'Tile' tile_param { axis: 1 tiles: 2 }", [Values([1, 2, 3, 4], 2, 2)], topDiff: [1, 2, 3, 4, 5, 6, 7, 8]);

@@ -110,6 +110,16 @@ internal static class OnnxNets
         layer { name: "conv1d" type: "Convolution" bottom: "flat" top: "conv1d" convolution_param { num_output: 3 kernel_size: 5 stride: 3 pad: 2 } }
         """;
 
+    /// <summary>Keras's Reshape written for Caffe: Permute (SSD's) to channel-last, Reshape, Permute back; ONNX's Transpose takes the orders.</summary>
+    public const string Permuted = """
+        name: "permuted"
+        layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 1 dim: 3 dim: 4 dim: 2 } } }
+        layer { name: "to_keras" type: "Permute" bottom: "data" top: "to_keras" permute_param { order: 0 order: 2 order: 3 order: 1 } }
+        layer { name: "reshape" type: "Reshape" bottom: "to_keras" top: "reshaped" reshape_param { shape { dim: 0 dim: 2 dim: 6 dim: 2 } } }
+        layer { name: "back" type: "Permute" bottom: "reshaped" top: "back" permute_param { order: 0 order: 3 order: 1 } }
+        layer { name: "fc" type: "InnerProduct" bottom: "back" top: "fc" inner_product_param { num_output: 3 } }
+        """;
+
     public static NetParameter Parse(string prototxt, int batch)
     {
         var param = TextFormat.Parse<NetParameter>(prototxt);
@@ -121,7 +131,7 @@ internal static class OnnxNets
     [
         ("LeNet", ModelZoo.LeNet), ("seed, pooling stride 1", Seed(1)), ("seed, pooling stride 2", Seed(2)),
         ("CIFAR-10 quick", ModelZoo.Cifar10Quick), ("GoogLeNet block", GoogLeNetBlock), ("every layer", EveryLayer),
-        ("volumetric", Volumetric),
+        ("volumetric", Volumetric), ("permuted", Permuted),
     ];
 
     /// <summary>Gives every parameter random values (BatchNorm's running variance positive, its factor not 1) and the inputs random pixels.</summary>
