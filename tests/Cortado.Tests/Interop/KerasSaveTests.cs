@@ -90,6 +90,47 @@ public class KerasSaveTests
         Assert.Equal(0.001, schedule.GetProperty("config").GetProperty("decay_rate").GetDouble(), 12);
     }
 
+    public static TheoryData<string, string> EveryOtherLayer => new()
+    {
+        { "images", "m.h5" }, { "images", "m.keras" }, { "merges", "m.h5" }, { "merges", "m.keras" }, { "embedding", "m.h5" }, { "embedding", "m.keras" },
+    };
+
+    /// <summary>The layers the tests above leave out, each model saved, read by h5py as Keras reads it, and run in numpy.</summary>
+    [Theory]
+    [MemberData(nameof(EveryOtherLayer))]
+    public void EveryOtherLayerIsReadAsKerasReadsIt(string which, string file)
+    {
+        var random = new Random(6);
+        float[] Values(int count) => Enumerable.Range(0, count).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray();
+        KerasModel model;
+        float[][] inputs;
+        switch (which)
+        {
+            case "images":
+                model = new Sequential(new Input(6, 5, 2), new Cropping2D(((1, 0), (0, 1))), new UpSampling2D(2), new Conv2D(3, 3), new ELU(0.7),
+                    new ReLU { MaxValue = 0.5, NegativeSlope = 0.1 }, new SpatialDropout2D(0.3), new AveragePooling2D(2), new GlobalMaxPooling2D(), new Dense(4) { Activation = "softmax" });
+                inputs = [Values(3 * 6 * 5 * 2)];
+                break;
+            case "merges":
+                var (a, b) = (new Input(4) { Name = "a" }, new Input(4) { Name = "b" });
+                var (left, right) = (new Dense(3) { Name = "left" }.Call(a), new Dense(3) { Name = "right" }.Call(b));
+                var merged = new Concatenate { Name = "all" }.Call(new Multiply { Name = "product" }.Call(left, right), new Average { Name = "mean" }.Call(left, right),
+                    new Maximum { Name = "larger" }.Call(left, right), new Subtract { Name = "gap" }.Call(left, right));
+                model = new Model([a, b], [new Dense(2) { Name = "out", Activation = "softmax" }.Call(merged)], "merges");
+                inputs = [Values(5 * 4), Values(5 * 4)];
+                break;
+            default:
+                model = new Sequential(new Embedding(10, 3) { InputShape = [5] }, new Flatten(), new Dense(2) { Activation = "softmax" });
+                inputs = [Enumerable.Range(0, 4 * 5).Select(i => (float)(i * 7 % 10)).ToArray()];
+                break;
+        }
+        using var dir = new TempDir();
+        model.Save(dir.File(file));
+        var expected = model.Predict(inputs)[0];
+        AssertClose(expected, KerasSavedReader.Run(dir, dir.File(file), inputs).Outputs, $"{which} {file}");
+        Assert.Equal(expected, KerasModel.Load(dir.File(file)).Predict(inputs)[0]);
+    }
+
     [Fact]
     public void ReshapeAndPermuteAreReadAsKerasReadsThem()
     {

@@ -186,6 +186,20 @@ def apply(layer, inputs):
         pass
     elif kind == "GlobalAveragePooling2D":
         x = x.mean(axis=(1, 2))
+    elif kind == "GlobalMaxPooling2D":
+        x = x.max(axis=(1, 2))
+    elif kind == "Cropping2D":
+        (top, bottom), (left, right) = c["cropping"]
+        x = x[:, top:x.shape[1] - bottom, left:x.shape[2] - right, :]
+    elif kind == "UpSampling2D":
+        x = x.repeat(c["size"][0], axis=1).repeat(c["size"][1], axis=2)
+    elif kind == "ELU":
+        x = np.where(x > 0, x, c["alpha"] * (np.exp(x) - 1))
+    elif kind == "ReLU":
+        y = np.where(x > c["threshold"], x, c["negative_slope"] * (x - c["threshold"]))
+        x = y if c["max_value"] is None else np.minimum(y, c["max_value"])
+    elif kind == "Embedding":
+        x = w[0][x.astype(np.int64)]
     else:
         raise SystemExit(f"layer {kind}")
     return x
