@@ -130,4 +130,30 @@ public class FunctionalModelTests
         var concatenated = new Concatenate(axis: 1).Call(new Dense(2).Call(a), new Dense(3).Call(a));
         Assert.Equal([5], concatenated.Shape);
     }
+
+    /// <summary>The package readme's residual model, as written there, on a little data.</summary>
+    [Fact]
+    public void ThePackageReadmesResidualModelTrainsSavesAndLoads()
+    {
+        using var dir = new TempDir();
+        var random = new Random(9);
+        var pixels = Enumerable.Range(0, 20 * 28 * 28).Select(_ => (float)random.Next(256)).ToArray();
+        var labels = Enumerable.Range(0, 20).Select(i => i % 10).ToArray();
+        var image = new Input(28, 28, 1);
+        var x = new Conv2D(32, 3) { Activation = "relu" }.Call(new Rescaling(1.0 / 255).Call(image));
+        var shortcut = x;
+        x = new Conv2D(32, 3) { Padding = "same" }.Call(x);
+        x = new Activation("relu").Call(new Add().Call(x, shortcut));
+        x = new Dense(10) { Activation = "softmax" }.Call(new Flatten().Call(new MaxPooling2D(2).Call(x)));
+        var model = new Model(image, x);
+        model.Compile("sparse_categorical_crossentropy", Adadelta.For(KerasVersion.Keras3), "accuracy");
+        var checkpoint = new Cortado.Keras.Callbacks.ModelCheckpoint(dir.File("best.keras"), saveBestOnly: true);
+        var history = model.Fit([pixels], [labels], batchSize: 10, epochs: 2, callbacks: [checkpoint], validationSplit: 0.1);
+        Assert.Equal(2, history["val_loss"].Count);
+        Assert.NotEmpty(checkpoint.Saved);
+        model.Save(dir.File("model.h5"));
+        var again = KerasModel.Load(dir.File("model.h5"));
+        Assert.Equal("sparse_categorical_crossentropy", again.Loss);
+        Assert.Equal(model.Predict([pixels])[0], again.Predict([pixels])[0]);
+    }
 }
