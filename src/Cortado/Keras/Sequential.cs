@@ -1,9 +1,5 @@
 using System.Globalization;
 using Cortado.Errors;
-using Cortado.Layers;
-using Cortado.Nets;
-using Cortado.Proto;
-using Cortado.Solvers;
 
 namespace Cortado.Keras;
 

@@ -13,12 +13,7 @@ namespace Cortado.Tests.Interop;
 [Collection("keras temporary folders")]
 public class KerasFunctionalImportTests
 {
-    private static TempDir Write(string form)
-    {
-        var dir = new TempDir();
-        PythonRunner.Run(File.ReadAllText(Path.Combine(RepoPaths.Root, "tests/Cortado.Tests/Interop/keras_functional_reference.py")), dir.Path, form);
-        return dir;
-    }
+    private static TempDir Write(string form) => KerasReference.Write("keras_functional_reference.py", form);
 
     [Theory]
     [InlineData("keras2")]

@@ -14,12 +14,7 @@ namespace Cortado.Tests.Interop;
 [Collection("keras temporary folders")]
 public class KerasImportTests
 {
-    private static TempDir Write(string form)
-    {
-        var dir = new TempDir();
-        PythonRunner.Run(File.ReadAllText(Path.Combine(RepoPaths.Root, "tests/Cortado.Tests/Interop/keras_reference.py")), dir.Path, form);
-        return dir;
-    }
+    private static TempDir Write(string form) => KerasReference.Write("keras_reference.py", form);
 
     [Theory]
     [InlineData("keras1")]
