@@ -7,7 +7,8 @@ namespace Cortado.Keras;
 /// Keras's ZeroPadding2D(padding = (1, 1)): rows of zeros above and below, columns left and right.
 /// Caffe has no padding layer, so it is written exactly as a 1 x 1 depthwise Convolution (group =
 /// channels) with weights fixed at 1 (lr_mult 0) and the padding as its pad. Caffe pads both sides
-/// alike, so padding that differs between top and bottom (or left and right) is refused.
+/// alike, so uneven padding (MobileNet's ((0, 1), (0, 1)) before a stride-2 convolution) pads by the
+/// larger side and then cuts the extra rows and columns off with Slice layers: exact either way.
 /// </summary>
 public sealed class ZeroPadding2D(((int Top, int Bottom) Rows, (int Left, int Right) Columns) padding) : KerasLayer
 {
@@ -29,21 +30,27 @@ public sealed class ZeroPadding2D(((int Top, int Bottom) Rows, (int Left, int Ri
 
     internal override string ToCaffe(string bottom, int[] input, List<LayerParameter> layers, List<string> notes)
     {
-        if (Padding.Rows.Top != Padding.Rows.Bottom || Padding.Columns.Left != Padding.Columns.Right)
-            throw Error($"padding {Padding} differs between the two sides; Caffe pads both sides alike, so only symmetric ZeroPadding2D maps exactly");
+        var ((top, bottomRows), (left, right)) = Padding;
+        // Caffe pads both sides alike: pad by the larger side, then cut what the smaller side did not ask for.
+        int rows = Math.Max(top, bottomRows), columns = Math.Max(left, right);
+        bool symmetric = top == bottomRows && left == right;
+        string padded = symmetric ? Name! : Name + "_symmetric";
         int channels = input[2];
-        notes.Add($"{Name}: zero padding is a 1x1 depthwise Convolution with weights fixed at 1 and pad {Padding.Rows.Top}x{Padding.Columns.Left} (Caffe has no padding layer)");
+        notes.Add($"{Name}: zero padding is a 1x1 depthwise Convolution with weights fixed at 1 and pad {rows}x{columns} (Caffe has no padding layer)" +
+            (symmetric ? "" : $"; Keras's uneven {Padding} then crops the extra rows and columns with Slice layers"));
         layers.Add(new LayerParameter
         {
-            Name = Name, Type = "Convolution", Bottom = { bottom }, Top = { Name },
+            Name = padded, Type = "Convolution", Bottom = { bottom }, Top = { padded },
             Param = { new ParamSpec { LrMult = 0, DecayMult = 0 } },
             ConvolutionParam = new ConvolutionParameter
             {
                 NumOutput = (uint)channels, Group = (uint)channels, KernelSize = { 1 }, BiasTerm = false,
-                PadH = (uint)Padding.Rows.Top, PadW = (uint)Padding.Columns.Left,
+                PadH = (uint)rows, PadW = (uint)columns,
                 WeightFiller = new FillerParameter { Type = "constant", Value = 1 },
             },
         });
-        return Name!;
+        if (symmetric) return Name!;
+        var crop = new Cropping2D(((rows - top, rows - bottomRows), (columns - left, columns - right))) { Name = Name };
+        return crop.ToCaffe(padded, [input[0] + 2 * rows, input[1] + 2 * columns, channels], layers, notes);
     }
 }

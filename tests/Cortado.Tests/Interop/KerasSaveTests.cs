@@ -107,7 +107,7 @@ public class KerasSaveTests
         switch (which)
         {
             case "images":
-                model = new Sequential(new Input(6, 5, 2), new Cropping2D(((1, 0), (0, 1))), new UpSampling2D(2), new Conv2D(3, 3), new ELU(0.7),
+                model = new Sequential(new Input(6, 5, 2), new ZeroPadding2D(((0, 1), (1, 0))), new Cropping2D(((1, 0), (0, 1))), new UpSampling2D(2), new Conv2D(3, 3), new ELU(0.7),
                     new ReLU { MaxValue = 0.5, NegativeSlope = 0.1 }, new SpatialDropout2D(0.3), new AveragePooling2D(2), new GlobalMaxPooling2D(), new Dense(4) { Activation = "softmax" });
                 inputs = [Values(3 * 6 * 5 * 2)];
                 break;
