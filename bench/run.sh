@@ -2,7 +2,7 @@
 # Runs one of Cortado's benchmarks, installing its reference peers first.
 #   bench/run.sh gemm     sgemm GFLOP/s, Cortado against Debian's OpenBLAS, 1 and 2 threads
 #   bench/run.sh data     Data-layer images/s against the seed net's training step (Fashion-MNIST LMDB)
-#   bench/run.sh perf     the seed net against PyTorch and OpenCV DNN: training, inference, time to
+#   bench/run.sh perf     the seed net (and CIFAR-10 quick) against PyTorch and OpenCV DNN: training, inference, time to
 #                         accuracy, FLOP/s and peak memory, one table (about 10 minutes)
 #   bench/run.sh mpi      MPI_Allreduce on loopback (seed net, ResNet-50 sizes), 1 against 2 ranks of
 #                         seed-net training, and the projection to 4-64 machines (about a minute)
