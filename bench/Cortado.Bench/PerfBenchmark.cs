@@ -185,12 +185,17 @@ internal static class PerfBenchmark
     {
         ComputeSettings.Threads = threads;
         using var solver = TrainingSolver(db, stride);
-        // A second of warm-up: the JIT's second tier and the data prefetch settle first.
+        return StepsPerSecond(solver, seconds) * Batch;
+    }
+
+    /// <summary>Training steps per second over <paramref name="seconds"/>, after a second of warm-up (the JIT's second tier and the data prefetch settle first).</summary>
+    private static double StepsPerSecond(Solver solver, double seconds)
+    {
         for (var warm = Stopwatch.StartNew(); warm.Elapsed.TotalSeconds < 1;) solver.Step(1);
         var watch = Stopwatch.StartNew();
         int steps = 0;
         while (watch.Elapsed.TotalSeconds < seconds) { solver.Step(1); steps++; }
-        return steps * Batch / watch.Elapsed.TotalSeconds;
+        return steps / watch.Elapsed.TotalSeconds;
     }
 
     /// <summary>CIFAR-10 quick's training images/s on fixed random pixels and labels (an Input layer, so no data layer's cost).</summary>
@@ -203,11 +208,7 @@ internal static class PerfBenchmark
         for (int i = 0; i < data.Length; i++) data[i] = (float)(random.NextDouble() * 2 - 1);
         var labels = solver.Net.Blob("label").Data;
         for (int i = 0; i < labels.Length; i++) labels[i] = random.Next(10);
-        for (var warm = Stopwatch.StartNew(); warm.Elapsed.TotalSeconds < 1;) solver.Step(1);
-        var watch = Stopwatch.StartNew();
-        int steps = 0;
-        while (watch.Elapsed.TotalSeconds < seconds) { solver.Step(1); steps++; }
-        return steps * Cifar10Quick.Batch / watch.Elapsed.TotalSeconds;
+        return StepsPerSecond(solver, seconds) * Cifar10Quick.Batch;
     }
 
     private static double TrainingFlopsPerImage(int stride) => FlopsPerImage(SeedNet.Input(1) + SeedNet.Layers(stride));

@@ -106,7 +106,9 @@ public static class PortCheck
         return differences;
     }
 
-    private static LayerParameter? DataLayer(NetParameter caffe) => caffe.Layer.FirstOrDefault(l => l.Type is "Data" or "ImageData" or "HDF5Data" or "MemoryData" or "Input");
+    private static bool IsData(LayerParameter layer) => layer.Type is "Data" or "ImageData" or "HDF5Data" or "MemoryData" or "Input";
+
+    private static LayerParameter? DataLayer(NetParameter caffe) => caffe.Layer.FirstOrDefault(IsData);
 
     /// <summary>Keras's Rescaling (x * scale + offset) at the input against the data layer's transform ((x - mean) * scale).</summary>
     private static void CompareScaling(Rescaling rescaling, LayerParameter data, List<Difference> differences)
@@ -173,14 +175,14 @@ public static class PortCheck
     {
         var copy = net.Clone();
         copy.Layer.Clear();
-        var data = net.Layer.FirstOrDefault(l => l.Type is "Data" or "ImageData" or "HDF5Data" or "MemoryData" or "Input");
+        var data = DataLayer(net);
         var tops = data?.Top.ToList() ?? ["data", "label"];
         var layer = new LayerParameter { Name = "data", Type = "Input", InputParam = new InputParameter() };
         layer.Top.AddRange(tops);
         layer.InputParam.Shape.Add(new BlobShape { Dim = { 1, input[2], input[0], input[1] } });
         if (tops.Count > 1) layer.InputParam.Shape.Add(new BlobShape { Dim = { 1 } });
         copy.Layer.Add(layer);
-        copy.Layer.AddRange(net.Layer.Where(l => l.Type is not ("Data" or "ImageData" or "HDF5Data" or "MemoryData" or "Input")));
+        copy.Layer.AddRange(net.Layer.Where(l => !IsData(l)));
         return copy;
     }
 }

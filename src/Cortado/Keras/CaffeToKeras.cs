@@ -243,10 +243,8 @@ public static class CaffeToKeras
                 Add(max ? new GlobalMaxPooling2D() : new GlobalAveragePooling2D(), p.Name);
                 return;
             }
-            int kh = (int)(pp.HasKernelH ? pp.KernelH : pp.KernelSize), kw = (int)(pp.HasKernelW ? pp.KernelW : pp.KernelSize);
-            int sh = (int)(pp.HasStrideH ? pp.StrideH : pp.Stride), sw = (int)(pp.HasStrideW ? pp.StrideW : pp.Stride);
-            int ph = (int)(pp.HasPadH ? pp.PadH : pp.Pad), pw = (int)(pp.HasPadW ? pp.PadW : pp.Pad);
             var (h, w, oh, ow) = (bottom[2], bottom[3], top[2], top[3]);
+            var (kh, kw, ph, pw, sh, sw) = PoolingWindow.Of(pp, h, w);
             bool valid = ph == 0 && pw == 0 && oh == (h - kh) / sh + 1 && ow == (w - kw) / sw + 1;
             bool same = !valid && PoolSame(h, kh, sh, ph, oh, max) && PoolSame(w, kw, sw, pw, ow, max);
             if (!valid && !same)
