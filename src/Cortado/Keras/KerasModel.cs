@@ -176,7 +176,7 @@ public abstract class KerasModel
             if (LossOf(output) is not { } kind) continue;
             var blobsOfLoss = new LossBlobs(OutputPrefix(o), LabelBlob(o), _weighted ? WeightBlob(o) : null, _weighted ? OneHotBlob(o) : null);
             _outputBlobs[o] = KerasLoss.Add(kind, _loss ?? "categorical_crossentropy", layers, losses, _outputBlobs[o], blobsOfLoss,
-                output.Shape.Aggregate(1, (a, b) => a * b), _topKMetrics, TopK, HostMetrics, notes);
+                Size(output.Shape), _topKMetrics, TopK, HostMetrics, notes);
         }
         net.Layer.AddRange(layers);
         net.Layer.AddRange(losses);
@@ -475,10 +475,10 @@ public abstract class KerasModel
         if (x.Length != graph.Inputs.Count) throw new CortadoException($"Predict: the model has {graph.Inputs.Count} input(s), {x.Length} array(s) were given");
         int count = SampleCount(x, "Predict");
         var net = InferenceNet(batchSize);
-        var sizes = graph.Outputs.Select(t => t.Shape.Aggregate(1, (a, b) => a * b)).ToArray();
+        var sizes = graph.Outputs.Select(t => Size(t.Shape)).ToArray();
         var result = sizes.Select(s => new float[count * s]).ToArray();
         var all = Enumerable.Range(0, count).ToArray();
-        var targets = graph.Outputs.Select(t => LossOf(t) is { } kind && !KerasLoss.TakesLabels(kind) ? new Targets(null, new float[count * t.Shape.Aggregate(1, (a, b) => a * b)]) : new Targets(new int[count], null)).ToArray();
+        var targets = graph.Outputs.Select(t => LossOf(t) is { } kind && !KerasLoss.TakesLabels(kind) ? new Targets(null, new float[count * Size(t.Shape)]) : new Targets(new int[count], null)).ToArray();
         var weights = _weighted ? graph.Outputs.Select(_ => new float[count]).ToArray() : null;
         for (int start = 0; start < count; start += batchSize)
         {
@@ -687,13 +687,16 @@ public abstract class KerasModel
         return _inference;
     }
 
-    private int OutputSize(int output) => Graph.Outputs[output].Shape.Aggregate(1, (a, b) => a * b);
+    private int OutputSize(int output) => Size(Graph.Outputs[output].Shape);
+
+    /// <summary>Values per sample of a Keras shape.</summary>
+    private static int Size(int[] shape) => shape.Aggregate(1, (a, b) => a * b);
 
     /// <summary>Channel-last samples into a channel-first blob of <paramref name="samples"/>.Length samples of <paramref name="shape"/>.</summary>
     private static void FeedSamples(Tensors.Blob blob, int[] shape, float[] source, ReadOnlySpan<int> samples)
     {
         // A flat sample (features,) is the same in both layouts; an image goes channel-last to channel-first.
-        var (h, w, c) = shape.Length == 3 ? (shape[0], shape[1], shape[2]) : (1, 1, shape.Aggregate(1, (a, b) => a * b));
+        var (h, w, c) = shape.Length == 3 ? (shape[0], shape[1], shape[2]) : (1, 1, Size(shape));
         int sampleSize = h * w * c;
         var dims = new List<int> { samples.Length };
         dims.AddRange(CaffeDims(shape).Select(d => (int)d));
@@ -742,7 +745,7 @@ public abstract class KerasModel
         for (int i = 0; i < x.Length; i++)
         {
             var shape = Graph.Inputs[i].Shape;
-            int size = shape.Aggregate(1, (a, b) => a * b);
+            int size = Size(shape);
             if (x[i].Length % size != 0) throw new CortadoException($"{verb}: {x[i].Length} values are not whole samples of {string.Join(" x ", shape)}{(x.Length > 1 ? $" (input {InputBlob(i)})" : "")}");
             if (count >= 0 && x[i].Length / size != count) throw new CortadoException($"{verb}: the inputs hold different numbers of samples ({count} and {x[i].Length / size})");
             count = x[i].Length / size;
@@ -774,7 +777,7 @@ public abstract class KerasModel
             var inputShape = graph.Inputs[0].Shape;
             if (labels.Length != count)
                 throw new CortadoException(graph.Inputs.Count == 1 && graph.Outputs.Count == 1
-                    ? $"x holds {x[0].Length} values ({(double)x[0].Length / inputShape.Aggregate(1, (a, b) => a * b):G4} samples of {string.Join(" x ", inputShape)}) but y holds {labels.Length} labels"
+                    ? $"x holds {x[0].Length} values ({(double)x[0].Length / Size(inputShape):G4} samples of {string.Join(" x ", inputShape)}) but y holds {labels.Length} labels"
                     : $"{count} samples but {labels.Length} labels{which}");
             int classes = graph.Outputs[o].Shape[0];
             int bad = Array.FindIndex(labels, label => label < 0 || label >= classes);
@@ -785,5 +788,5 @@ public abstract class KerasModel
 
     /// <summary>Samples [from, to) of each input.</summary>
     private float[][] Slice(float[][] x, int from, int to) =>
-        x.Select((values, i) => { int size = Graph.Inputs[i].Shape.Aggregate(1, (a, b) => a * b); return values[(from * size)..(to * size)]; }).ToArray();
+        x.Select((values, i) => { int size = Size(Graph.Inputs[i].Shape); return values[(from * size)..(to * size)]; }).ToArray();
 }
