@@ -29,7 +29,8 @@ public static unsafe class BernoulliHash
         }
     }
 
-    private static uint Threshold(double p) => p <= 0 ? 0u : p >= 1 ? uint.MaxValue : (uint)(p * 4294967296.0);
+    /// <summary>The hash value below which an element is kept: p * 2^32, clamped.</summary>
+    public static uint Threshold(double p) => p <= 0 ? 0u : p >= 1 ? uint.MaxValue : (uint)(p * 4294967296.0);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FillRange(float* values, int start, int end, uint threshold, bool always, float one, ulong key, uint first)
@@ -55,7 +56,7 @@ public static unsafe class BernoulliHash
     }
 
     // Chris Wellons's "lowbias32" mixer.
-    internal static uint Mix(uint x)
+    public static uint Mix(uint x)
     {
         x ^= x >> 16; x *= 0x7feb352d;
         x ^= x >> 15; x *= 0x846ca68b;

@@ -47,11 +47,13 @@ public readonly struct SwishGradientOp(float beta) : ITernaryOperator
 /// </summary>
 public readonly struct ContrastiveTermOp(float margin, bool legacy) : IBinaryOperator
 {
+    // An int, not the bool: a GPU kernel's parameters cannot hold a bool.
+    private readonly int _legacy = legacy ? 1 : 0;
     public static bool Vectorized => false;
     public float Invoke(float d, float similar)
     {
         if ((int)similar != 0) return d;
-        if (legacy) return MathF.Max(margin - d, 0f);
+        if (_legacy != 0) return MathF.Max(margin - d, 0f);
         float gap = MathF.Max(margin - MathF.Sqrt(d), 0f);
         return gap * gap;
     }
@@ -64,11 +66,13 @@ public readonly struct ContrastiveTermOp(float margin, bool legacy) : IBinaryOpe
 /// </summary>
 public readonly struct ContrastiveFactorOp(float margin, bool legacy, float alpha) : IBinaryOperator
 {
+    // An int, not the bool: a GPU kernel's parameters cannot hold a bool.
+    private readonly int _legacy = legacy ? 1 : 0;
     public static bool Vectorized => false;
     public float Invoke(float d, float similar)
     {
         if ((int)similar != 0) return alpha;
-        if (legacy) return margin - d > 0f ? -alpha : 0f;
+        if (_legacy != 0) return margin - d > 0f ? -alpha : 0f;
         float dist = MathF.Sqrt(d), gap = margin - dist;
         return gap > 0f ? -alpha * gap / (dist + 1e-4f) : 0f;
     }

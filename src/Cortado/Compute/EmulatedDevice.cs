@@ -7,14 +7,13 @@ namespace Cortado.Compute;
 /// pays a counted copy, and host memory a layer hands it directly is refused. Any real backend
 /// must pass the same suite with the same counts.
 /// </summary>
-public sealed class EmulatedDevice : HostMemoryCompute
+public sealed class EmulatedDevice : HostMemoryCompute, ICopyCounter
 {
     private long _toDevice, _toHost;
 
     public override string Name => "emulated device";
     public override bool HasOwnMemory => true;
 
-    /// <summary>Host-to-device copies made (one per buffer copied).</summary>
     public long CopiesToDevice => Interlocked.Read(ref _toDevice);
     public long CopiesToHost => Interlocked.Read(ref _toHost);
 
@@ -24,7 +23,6 @@ public sealed class EmulatedDevice : HostMemoryCompute
         Interlocked.Exchange(ref _toHost, 0);
     }
 
-    /// <summary>Called for every copy with its direction and length, so a test can say which blobs moved.</summary>
     public event Action<bool, int>? Copied;
 
     public override DeviceBuffer<T> Allocate<T>(int length) => new EmulatedBuffer<T>(this, length);

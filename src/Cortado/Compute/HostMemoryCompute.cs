@@ -37,6 +37,8 @@ public abstract class HostMemoryCompute : ICompute
         for (int r = 0; r < rows; r++) from.Slice(r * sourceStride, rowLength).CopyTo(to.Slice(r * targetStride, rowLength));
     }
 
+    public void Synchronize() { }
+
     public float Scalar(DeviceSpan<float> x) => x.Length == 1 ? Host(x)[0] : throw new ArgumentException($"a scalar was asked of {x.Length} values");
 
     public void Crop(DeviceSpan<float> big, ReadOnlySpan<int> bigShape, DeviceSpan<float> small, ReadOnlySpan<int> smallShape, ReadOnlySpan<int> offsets, bool toSmall)

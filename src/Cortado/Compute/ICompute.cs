@@ -24,6 +24,9 @@ public interface ICompute
     /// <summary>Copies <paramref name="rows"/> runs of <paramref name="rowLength"/> values, the k-th from source offset k * sourceStride to target offset k * targetStride (Concat, Slice, Crop).</summary>
     void CopyRows(DeviceSpan<float> source, int sourceStride, DeviceSpan<float> target, int targetStride, int rows, int rowLength);
 
+    /// <summary>Waits until the work queued so far is done: a timer calls it before reading the clock. Backends that compute as they are called return at once.</summary>
+    void Synchronize();
+
     /// <summary>The value of a one-element span (a loss, its weight): a scalar result, like a dot product's.</summary>
     float Scalar(DeviceSpan<float> x);
 

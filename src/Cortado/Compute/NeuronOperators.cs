@@ -59,7 +59,8 @@ public readonly struct AddScaledOp(float factor) : IBinaryOperator
 public readonly struct AddSignOp(float decay) : IBinaryOperator
 {
     public static bool Vectorized => false;
-    public float Invoke(float diff, float weight) => diff + decay * MathF.Sign(weight);
+    // Written out rather than MathF.Sign, which throws on NaN (and so cannot be compiled into a GPU kernel).
+    public float Invoke(float diff, float weight) => diff + decay * (weight > 0f ? 1f : weight < 0f ? -1f : 0f);
     public Vector<float> Invoke(Vector<float> a, Vector<float> b) => throw new NotSupportedException();
 }
 
@@ -104,7 +105,7 @@ public readonly struct AbsOp : IUnaryOperator
 public readonly struct AbsGradientOp : IBinaryOperator
 {
     public static bool Vectorized => false;
-    public float Invoke(float x, float dy) => MathF.Sign(x) * dy;
+    public float Invoke(float x, float dy) => (x > 0f ? 1f : x < 0f ? -1f : 0f) * dy; // not MathF.Sign, which throws on NaN
     public Vector<float> Invoke(Vector<float> x, Vector<float> dy) => throw new NotSupportedException();
 }
 
@@ -240,10 +241,12 @@ public readonly struct SqrtOp(float shift) : IUnaryOperator
 /// </summary>
 public readonly struct SigmoidCrossEntropyOp(int? ignore) : IBinaryOperator
 {
+    // The ignore label as two ints, not an int?: a GPU kernel's parameters cannot hold a bool.
+    private readonly int _hasIgnore = ignore.HasValue ? 1 : 0, _ignore = ignore ?? 0;
     public static bool Vectorized => false;
     public float Invoke(float x, float t)
     {
-        if (ignore.HasValue && (int)t == ignore) return 0f;
+        if (_hasIgnore != 0 && (int)t == _ignore) return 0f;
         float positive = x >= 0f ? 1f : 0f;
         return -(x * (t - positive) - MathF.Log(1f + MathF.Exp(x - 2f * x * positive)));
     }
@@ -253,15 +256,19 @@ public readonly struct SigmoidCrossEntropyOp(int? ignore) : IBinaryOperator
 /// <summary>dx = scale (sigmoid(x) - t), 0 where t is the ignore label.</summary>
 public readonly struct SigmoidCrossEntropyGradientOp(int? ignore, float scale) : IBinaryOperator
 {
+    // The ignore label as two ints, not an int?: a GPU kernel's parameters cannot hold a bool.
+    private readonly int _hasIgnore = ignore.HasValue ? 1 : 0, _ignore = ignore ?? 0;
     public static bool Vectorized => false;
-    public float Invoke(float x, float t) => ignore.HasValue && (int)t == ignore ? 0f : (1f / (1f + MathF.Exp(-x)) - t) * scale;
+    public float Invoke(float x, float t) => _hasIgnore != 0 && (int)t == _ignore ? 0f : (1f / (1f + MathF.Exp(-x)) - t) * scale;
     public Vector<float> Invoke(Vector<float> a, Vector<float> b) => throw new NotSupportedException();
 }
 
 /// <summary>1 where the label b is not the ignore label, else 0 (a is unused): summed, the count of labels that count.</summary>
 public readonly struct CountedLabelOp(int? ignore) : IBinaryOperator
 {
+    // The ignore label as two ints, not an int?: a GPU kernel's parameters cannot hold a bool.
+    private readonly int _hasIgnore = ignore.HasValue ? 1 : 0, _ignore = ignore ?? 0;
     public static bool Vectorized => false;
-    public float Invoke(float a, float label) => ignore.HasValue && (int)label == ignore ? 0f : 1f;
+    public float Invoke(float a, float label) => _hasIgnore != 0 && (int)label == _ignore ? 0f : 1f;
     public Vector<float> Invoke(Vector<float> a, Vector<float> b) => throw new NotSupportedException();
 }
