@@ -101,11 +101,13 @@ public class BackendTests
     }
 
     [Fact]
-    public void GpuBackendFailsWithATypedError()
+    public void AGpuThatIsNotThereFailsWithATypedError()
     {
-        var e = Assert.Throws<BackendUnavailableException>(() => ComputeBackends.Get("gpu"));
-        Assert.Equal("gpu", e.Backend);
-        Assert.Contains("not available", e.Message);
+        int devices = Cortado.Gpu.GpuDeviceInfo.CudaDevices().Count;
+        var e = Assert.Throws<BackendUnavailableException>(() => Cortado.Gpu.ComputeBackends.Open("gpu", devices));
+        Assert.Equal("GPU", e.Backend);
+        Assert.Contains(devices == 0 ? "no CUDA device was found" : $"there is no CUDA device {devices}", e.Message);
+        Assert.Contains("unknown compute backend 'tpu'", Assert.Throws<CortadoException>(() => Cortado.Gpu.ComputeBackends.Open("tpu")).Message);
     }
 }
 

@@ -13,12 +13,21 @@ namespace Cortado.Tests.Devices;
 /// The contract a backend's memory must meet, checked on the emulated device: once a net's
 /// values are on the device, training moves nothing but the input batch in and the logged
 /// outputs out; every layer that is not host by nature computes without a copy; and no layer
-/// or solver file reaches past the seam into host memory or a CPU kernel.
+/// or solver file reaches past the seam into host memory or a CPU kernel. The GPU backend (on
+/// ILGPU's CPU accelerator) is held to the same counts.
 /// </summary>
 public class MemoryContractTests
 {
-    [Fact]
-    public void ATrainingIterationOfTheSeedNetCopiesOnlyTheBatchInAndTheLossOut()
+    public static TheoryData<string> CountingDevices => ["emulated device", "emulated GPU"];
+
+    // The tests of one class run one at a time, so this GPU's counts are theirs alone.
+    private static readonly Lazy<Cortado.Gpu.GpuCompute> Gpu = new(Cortado.Gpu.GpuCompute.Emulated);
+
+    private static ICompute Device(string name) => name == "emulated GPU" ? Gpu.Value : new EmulatedDevice();
+
+    [Theory]
+    [MemberData(nameof(CountingDevices))]
+    public void ATrainingIterationOfTheSeedNetCopiesOnlyTheBatchInAndTheLossOut(string deviceName)
     {
         using var dir = new TempDir();
         var (train, validation) = NumbersDataset.Write(dir.Path, trainPerClass: 30, validationPerClass: 5);
@@ -30,14 +39,16 @@ public class MemoryContractTests
             .Replace("examples/fneishnet_numbers/train_val.prototxt", dir.File("train_val.prototxt"))
             .Replace("display: 40", "display: 1")
             .Replace("snapshot_prefix: \"examples/fneishnet_numbers/fneishnet_numbers\"", $"snapshot_prefix: \"{dir.File("seed")}\"") + "random_seed: 2\n");
-        var device = new EmulatedDevice();
+        var device = Device(deviceName);
+        var counter = (ICopyCounter)device;
         var moved = new List<(bool ToDevice, int Length)>();
-        device.Copied += (toDevice, length) => moved.Add((toDevice, length));
+        void Record(bool toDevice, int length) => moved.Add((toDevice, length));
         using var solver = SolverFactory.Create(param, new SolverOptions { Compute = device });
 
         solver.Step(2); // the first iterations move the filled weights and the loss weight in
-        moved.Clear();
-        solver.Step(1);
+        counter.Copied += Record;
+        try { solver.Step(1); }
+        finally { counter.Copied -= Record; }
 
         int batch = 128, image = 1 * 24 * 15;
         Assert.Equal([(true, batch * image), (true, batch), (false, 1)], moved.OrderBy(m => !m.ToDevice).ThenByDescending(m => m.Length).ToArray());
@@ -108,14 +119,24 @@ public class MemoryContractTests
         Assert.Equal(onDevice, Configurations.Keys.Order().ToArray());
     }
 
-    public static TheoryData<string> DeviceLayers => new(Configurations.Keys.Order());
+    public static TheoryData<string, string> DeviceLayers
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var device in CountingDevices)
+                foreach (var type in Configurations.Keys.Order()) data.Add(type, device);
+            return data;
+        }
+    }
 
     [Theory]
     [MemberData(nameof(DeviceLayers))]
-    public void ALayerOnTheDeviceComputesWithoutCopies(string type)
+    public void ALayerOnTheDeviceComputesWithoutCopies(string type, string deviceName)
     {
         var (prototxt, makeBottoms, topCount, propagate) = Configurations[type];
-        var device = new EmulatedDevice();
+        var device = Device(deviceName);
+        var counter = (ICopyCounter)device;
         var layer = Create(prototxt, device);
         var bottom = makeBottoms();
         var top = Tops(topCount);
@@ -125,11 +146,11 @@ public class MemoryContractTests
             if (layer.LossWeight(t) == 0f) Cortado.Tests.Compute.Reference.Random(top[t].Count, 7 + t).CopyTo(top[t].Diff);
         layer.Backward(top, propagate, bottom);
 
-        device.ResetCounts();
+        counter.ResetCounts();
         layer.Forward(bottom, top);
         layer.Backward(top, propagate, bottom);
-        Assert.True(device.CopiesToDevice + device.CopiesToHost == 0,
-            $"{type}: a forward and backward pass on values already on the device made {device.CopiesToDevice} copies in and {device.CopiesToHost} out");
+        Assert.True(counter.CopiesToDevice + counter.CopiesToHost == 0,
+            $"{type} on the {deviceName}: a forward and backward pass on values already on the device made {counter.CopiesToDevice} copies in and {counter.CopiesToHost} out");
     }
 
     // A layer or solver file that computes through the backend names none of these (a solverstate's resume.Data is a proto field, not a blob).

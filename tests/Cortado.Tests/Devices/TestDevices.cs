@@ -22,3 +22,19 @@ public sealed class OnEmulatedDevice : ITestDevice
 {
     public static ICompute Compute { get; } = new EmulatedDevice();
 }
+
+/// <summary>
+/// The GPU backend's kernels on ILGPU's CPU accelerator: every suite run here runs the code a CUDA
+/// device runs, with the GEMM kernel standing in for cuBLAS.
+/// </summary>
+public sealed class OnEmulatedGpu : ITestDevice
+{
+    public static ICompute Compute => EmulatedGpu.Instance;
+}
+
+/// <summary>One emulated GPU for the test run: its context and compiled kernels are kept between tests.</summary>
+public static class EmulatedGpu
+{
+    private static readonly Lazy<Cortado.Gpu.GpuCompute> Shared = new(Cortado.Gpu.GpuCompute.Emulated);
+    public static Cortado.Gpu.GpuCompute Instance => Shared.Value;
+}

@@ -292,3 +292,4 @@ public abstract class CatalogueLayerTests<TDevice> where TDevice : ITestDevice
 
 public sealed class CatalogueLayerTestsOnCpu : CatalogueLayerTests<OnCpu>;
 public sealed class CatalogueLayerTestsOnEmulatedDevice : CatalogueLayerTests<OnEmulatedDevice>;
+public sealed class CatalogueLayerTestsOnEmulatedGpu : CatalogueLayerTests<OnEmulatedGpu>;

@@ -115,3 +115,4 @@ public abstract class LayerForwardTests<TDevice> where TDevice : ITestDevice
 
 public sealed class LayerForwardTestsOnCpu : LayerForwardTests<OnCpu>;
 public sealed class LayerForwardTestsOnEmulatedDevice : LayerForwardTests<OnEmulatedDevice>;
+public sealed class LayerForwardTestsOnEmulatedGpu : LayerForwardTests<OnEmulatedGpu>;

@@ -224,3 +224,4 @@ public abstract class LayerGradientTests<TDevice> where TDevice : ITestDevice
 
 public sealed class LayerGradientTestsOnCpu : LayerGradientTests<OnCpu>;
 public sealed class LayerGradientTestsOnEmulatedDevice : LayerGradientTests<OnEmulatedDevice>;
+public sealed class LayerGradientTestsOnEmulatedGpu : LayerGradientTests<OnEmulatedGpu>;

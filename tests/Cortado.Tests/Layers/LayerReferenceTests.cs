@@ -271,3 +271,4 @@ public abstract class LayerReferenceTests<TDevice> where TDevice : ITestDevice
 
 public sealed class LayerReferenceTestsOnCpu : LayerReferenceTests<OnCpu>;
 public sealed class LayerReferenceTestsOnEmulatedDevice : LayerReferenceTests<OnEmulatedDevice>;
+public sealed class LayerReferenceTestsOnEmulatedGpu : LayerReferenceTests<OnEmulatedGpu>;

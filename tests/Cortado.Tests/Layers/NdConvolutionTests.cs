@@ -149,3 +149,4 @@ public abstract class NdConvolutionTests<TDevice> where TDevice : ITestDevice
 
 public sealed class NdConvolutionTestsOnCpu : NdConvolutionTests<OnCpu>;
 public sealed class NdConvolutionTestsOnEmulatedDevice : NdConvolutionTests<OnEmulatedDevice>;
+public sealed class NdConvolutionTestsOnEmulatedGpu : NdConvolutionTests<OnEmulatedGpu>;

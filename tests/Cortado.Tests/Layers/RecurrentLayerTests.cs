@@ -210,3 +210,4 @@ public abstract class RecurrentLayerTests<TDevice> where TDevice : ITestDevice
 
 public sealed class RecurrentLayerTestsOnCpu : RecurrentLayerTests<OnCpu>;
 public sealed class RecurrentLayerTestsOnEmulatedDevice : RecurrentLayerTests<OnEmulatedDevice>;
+public sealed class RecurrentLayerTestsOnEmulatedGpu : RecurrentLayerTests<OnEmulatedGpu>;

@@ -92,3 +92,4 @@ public abstract class StochasticPoolingTests<TDevice> where TDevice : ITestDevic
 
 public sealed class StochasticPoolingTestsOnCpu : StochasticPoolingTests<OnCpu>;
 public sealed class StochasticPoolingTestsOnEmulatedDevice : StochasticPoolingTests<OnEmulatedDevice>;
+public sealed class StochasticPoolingTestsOnEmulatedGpu : StochasticPoolingTests<OnEmulatedGpu>;

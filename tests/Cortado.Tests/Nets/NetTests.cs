@@ -251,3 +251,4 @@ public abstract class NetTests<TDevice> where TDevice : ITestDevice
 
 public sealed class NetTestsOnCpu : NetTests<OnCpu>;
 public sealed class NetTestsOnEmulatedDevice : NetTests<OnEmulatedDevice>;
+public sealed class NetTestsOnEmulatedGpu : NetTests<OnEmulatedGpu>;

@@ -46,3 +46,4 @@ public abstract class RecurrentNetTests<TDevice> where TDevice : ITestDevice
 
 public sealed class RecurrentNetTestsOnCpu : RecurrentNetTests<OnCpu>;
 public sealed class RecurrentNetTestsOnEmulatedDevice : RecurrentNetTests<OnEmulatedDevice>;
+public sealed class RecurrentNetTestsOnEmulatedGpu : RecurrentNetTests<OnEmulatedGpu>;

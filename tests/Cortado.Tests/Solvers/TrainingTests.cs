@@ -213,3 +213,4 @@ public class SeveralTestNetsTests
 
 public sealed class TrainingTestsOnCpu : TrainingTests<OnCpu>;
 public sealed class TrainingTestsOnEmulatedDevice : TrainingTests<OnEmulatedDevice>;
+public sealed class TrainingTestsOnEmulatedGpu : TrainingTests<OnEmulatedGpu>;

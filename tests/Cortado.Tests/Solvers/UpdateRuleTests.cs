@@ -131,3 +131,4 @@ public abstract class UpdateRuleTests<TDevice> where TDevice : ITestDevice
 
 public sealed class UpdateRuleTestsOnCpu : UpdateRuleTests<OnCpu>;
 public sealed class UpdateRuleTestsOnEmulatedDevice : UpdateRuleTests<OnEmulatedDevice>;
+public sealed class UpdateRuleTestsOnEmulatedGpu : UpdateRuleTests<OnEmulatedGpu>;

@@ -1,0 +1,103 @@
+using Cortado.Compute;
+
+namespace Cortado.Gpu.Kernels;
+
+/// <summary>
+/// im2col and col2im, in 2-D and over any number of axes. col2im gathers: each image element sums
+/// the column entries that read it, so no two threads write one place and the sum has a fixed order.
+/// </summary>
+internal static class ConvolutionKernels
+{
+    /// <summary>columns[(c kh kw), (oh ow)] = image[c, oh sh - ph + kh dh, ow sw - pw + kw dw], 0 in the padding.</summary>
+    public static void Im2Col(Floats image, ConvolutionGeometry g, Floats columns, int n)
+    {
+        int outH = g.OutputHeight, outW = g.OutputWidth, spatial = outH * outW;
+        for (int i = Lane.First; i < n; i += Lane.Step)
+        {
+            int row = i / spatial, column = i - row * spatial;
+            int kw = row % g.KernelW, kh = row / g.KernelW % g.KernelH, c = row / (g.KernelW * g.KernelH);
+            int oh = column / outW, ow = column - oh * outW;
+            int h = oh * g.StrideH - g.PadH + kh * g.DilationH, w = ow * g.StrideW - g.PadW + kw * g.DilationW;
+            columns[i] = h >= 0 && h < g.Height && w >= 0 && w < g.Width ? image[(c * g.Height + h) * g.Width + w] : 0f;
+        }
+    }
+
+    /// <summary>image[c, h, w] = the sum of the column entries that im2col took from it (overwritten).</summary>
+    public static void Col2Im(Floats columns, ConvolutionGeometry g, Floats image, int n)
+    {
+        int outH = g.OutputHeight, outW = g.OutputWidth, spatial = outH * outW, plane = g.Height * g.Width;
+        for (int i = Lane.First; i < n; i += Lane.Step)
+        {
+            int c = i / plane, h = i / g.Width % g.Height, w = i % g.Width;
+            float sum = 0f;
+            for (int kh = 0; kh < g.KernelH; kh++)
+            {
+                int th = h + g.PadH - kh * g.DilationH;
+                if (th < 0 || th % g.StrideH != 0 || th / g.StrideH >= outH) continue;
+                int oh = th / g.StrideH;
+                for (int kw = 0; kw < g.KernelW; kw++)
+                {
+                    int tw = w + g.PadW - kw * g.DilationW;
+                    if (tw < 0 || tw % g.StrideW != 0 || tw / g.StrideW >= outW) continue;
+                    sum += columns[((c * g.KernelH + kh) * g.KernelW + kw) * spatial + oh * outW + tw / g.StrideW];
+                }
+            }
+            image[i] = sum;
+        }
+    }
+
+    // The N-D forms read the geometry from a small int array: axes A, then input, kernel, pad,
+    // stride, dilation and output, A values each (see GpuCompute.UploadGeometry).
+
+    private static int At(Ints geometry, int part, int axis) => geometry[1 + part * geometry[0] + axis];
+
+    public static void Im2ColNd(Floats image, Ints geometry, int kernelSize, int inputSize, int outputSize, Floats columns, int n)
+    {
+        int axes = geometry[0];
+        for (int i = Lane.First; i < n; i += Lane.Step)
+        {
+            int row = i / outputSize, column = i - row * outputSize;
+            int channel = row / kernelSize, offsetRest = row - channel * kernelSize, columnRest = column;
+            int index = 0, scale = 1;
+            bool inside = true;
+            for (int a = axes - 1; a >= 0; a--)
+            {
+                int kernel = At(geometry, 1, a), output = At(geometry, 5, a), input = At(geometry, 0, a);
+                int offset = offsetRest % kernel, position = columnRest % output;
+                offsetRest /= kernel; columnRest /= output;
+                int coordinate = position * At(geometry, 3, a) - At(geometry, 2, a) + offset * At(geometry, 4, a);
+                if (coordinate < 0 || coordinate >= input) inside = false;
+                index += coordinate * scale;
+                scale *= input;
+            }
+            columns[i] = inside ? image[channel * inputSize + index] : 0f;
+        }
+    }
+
+    public static void Col2ImNd(Floats columns, Ints geometry, int kernelSize, int inputSize, int outputSize, Floats image, int n)
+    {
+        int axes = geometry[0];
+        for (int i = Lane.First; i < n; i += Lane.Step)
+        {
+            int channel = i / inputSize, positionIndex = i - channel * inputSize;
+            float sum = 0f;
+            for (int k = 0; k < kernelSize; k++)
+            {
+                int offsetRest = k, positionRest = positionIndex, column = 0, scale = 1;
+                bool hit = true;
+                for (int a = axes - 1; a >= 0; a--)
+                {
+                    int kernel = At(geometry, 1, a), input = At(geometry, 0, a), output = At(geometry, 5, a), stride = At(geometry, 3, a);
+                    int offset = offsetRest % kernel, position = positionRest % input;
+                    offsetRest /= kernel; positionRest /= input;
+                    int t = position + At(geometry, 2, a) - offset * At(geometry, 4, a);
+                    if (t < 0 || t % stride != 0 || t / stride >= output) hit = false;
+                    column += t / stride * scale;
+                    scale *= output;
+                }
+                if (hit) sum += columns[(channel * kernelSize + k) * outputSize + column];
+            }
+            image[i] = sum;
+        }
+    }
+}
