@@ -4,7 +4,7 @@ using Cortado.Proto;
 
 namespace Cortado.Cli.Verbs;
 
-/// <summary>The options Caffe's net-running verbs share: iterations, stages and level, threads, and the GPU switch.</summary>
+/// <summary>The options Caffe's net-running verbs share: iterations, stages and level, threads, and the backend (--gpu, --backend; see ComputeChoice).</summary>
 internal static class NetVerbOptions
 {
     public static readonly Flag[] Flags =
@@ -13,13 +13,13 @@ internal static class NetVerbOptions
         new("stage", "comma-separated net stages"),
         new("level", "net level (default 0)"),
         new("threads", "compute threads (default: all cores)"),
-        new("gpu", "GPU id; this build has no GPU backend"),
+        ComputeChoice.GpuFlag,
+        ComputeChoice.BackendFlag,
     ];
 
-    /// <summary>Applies --gpu and --threads, and returns --iterations (positive) and the net state for the phase.</summary>
+    /// <summary>Applies --threads, and returns --iterations (positive) and the net state for the phase.</summary>
     public static (int Iterations, NetState State) Read(VerbArguments arguments, string verb, Phase phase)
     {
-        if (arguments.Get("gpu") != null) ComputeBackends.Get("gpu");
         int iterations = arguments.GetInt("iterations", 50);
         if (iterations <= 0) throw new CortadoException($"{verb}: --iterations must be positive, got {iterations}");
         ComputeSettings.Threads = arguments.GetInt("threads", ComputeSettings.Threads);

@@ -14,7 +14,7 @@ public sealed class TestVerb : IVerb
 {
     public string Name => "test";
     public string Summary => "score a trained net on its TEST data (as 'caffe test')";
-    public string Usage => "--model NET.prototxt --weights W.caffemodel [--iterations N] [--stage S] [--level L]";
+    public string Usage => "--model NET.prototxt --weights W.caffemodel [--iterations N] [--stage S] [--level L] [--gpu N] [--backend B]";
     public bool IsCaffeCommand => true;
     public IReadOnlyList<Flag> Flags =>
     [
@@ -30,8 +30,8 @@ public sealed class TestVerb : IVerb
         string weights = arguments.Require("weights");
         var (iterations, state) = NetVerbOptions.Read(arguments, Name, Phase.Test);
         var log = console.Log;
-        log.Info("caffe.cs", $"Use CPU ({CpuCompute.Instance.Name}).");
-        using var net = new Net(ProtoFiles.ReadNetText(model), state, new NetOptions { Log = log, Random = new CaffeRandom(1) });
+        using var choice = ComputeChoice.For(arguments, log);
+        using var net = new Net(ProtoFiles.ReadNetText(model), state, new NetOptions { Log = log, Random = new CaffeRandom(1), Compute = choice.Compute });
         foreach (var file in weights.Split(',', StringSplitOptions.RemoveEmptyEntries))
             net.CopyTrainedLayersFrom(ProtoFiles.ReadWeights(file), file);
         log.Info("caffe.cs", $"Running for {iterations} iterations.");

@@ -16,7 +16,7 @@ public sealed class TimeVerb : IVerb
 {
     public string Name => "time";
     public string Summary => "time a net's forward and backward passes, per layer (as 'caffe time')";
-    public string Usage => "--model NET.prototxt [--iterations N] [--phase TRAIN|TEST] [--stage S] [--level L] [--threads T]";
+    public string Usage => "--model NET.prototxt [--iterations N] [--phase TRAIN|TEST] [--stage S] [--level L] [--threads T] [--gpu N] [--backend B]";
     public bool IsCaffeCommand => true;
     public IReadOnlyList<Flag> Flags =>
     [
@@ -31,9 +31,10 @@ public sealed class TimeVerb : IVerb
         string modelPath = arguments.Require("model");
         var (iterations, state) = NetVerbOptions.Read(arguments, Name, ParsePhase(arguments.Get("phase") ?? "TRAIN"));
         var log = console.Log;
-        log.Info("caffe.cs", $"Use CPU ({CpuCompute.Instance.Name}).");
-        using var net = new Net(ProtoFiles.ReadNetText(modelPath), state, new NetOptions { Log = log, Random = new CaffeRandom(1) });
+        using var choice = ComputeChoice.For(arguments, log);
+        using var net = new Net(ProtoFiles.ReadNetText(modelPath), state, new NetOptions { Log = log, Random = new CaffeRandom(1), Compute = choice.Compute });
         FillInputs(net);
+        var compute = choice.Compute;
 
         log.Info("caffe.cs", "Performing Forward");
         float initialLoss = net.Forward();
@@ -56,6 +57,7 @@ public sealed class TimeVerb : IVerb
             {
                 timer.Restart();
                 net.Layers[i].Forward(net.Bottoms[i], net.Tops[i]);
+                compute.Synchronize(); // a GPU queues the work: the time is the kernels', not their launches'
                 forward[i] += timer.Elapsed.TotalMilliseconds;
             }
             forwardTotal += iterationTimer.Elapsed.TotalMilliseconds;
@@ -66,6 +68,7 @@ public sealed class TimeVerb : IVerb
                 // As Caffe's time: every layer's Backward with the net's propagate flags, so a deploy net's learnable
                 // layers still compute their weight gradients (net.Backward() would skip them: no loss needs them).
                 net.Layers[i].Backward(net.Tops[i], net.BottomNeedsBackward(i), net.Bottoms[i]);
+                compute.Synchronize();
                 backward[i] += timer.Elapsed.TotalMilliseconds;
             }
             backwardTotal += backwardTimer.Elapsed.TotalMilliseconds;

@@ -20,7 +20,7 @@ public sealed class TrainVerb : IVerb
 {
     public string Name => "train";
     public string Summary => "train a net from a solver prototxt (as 'caffe train')";
-    public string Usage => "--solver S.prototxt [--weights A.caffemodel[,B.caffemodel]] [--snapshot S.solverstate] [--stop_at N] [--threads T]";
+    public string Usage => "--solver S.prototxt [--weights A.caffemodel[,B.caffemodel]] [--snapshot S.solverstate] [--stop_at N] [--threads T] [--gpu N] [--backend cpu|gpu|emulated]";
     public bool IsCaffeCommand => true;
     public IReadOnlyList<Flag> Flags =>
     [
@@ -31,7 +31,8 @@ public sealed class TrainVerb : IVerb
         new("threads", "compute threads (default: all cores)"),
         new("sigint_effect", "stop (default), snapshot or none: what SIGINT/SIGTERM do"),
         new("sighup_effect", "snapshot (default), stop or none: what SIGHUP does"),
-        new("gpu", "GPU id; this build has no GPU backend"),
+        ComputeChoice.GpuFlag,
+        ComputeChoice.BackendFlag,
         new("stage", "comma-separated stages of the train net's state (as caffe train -stage)"),
         new("level", "the train net's level (as caffe train -level)"),
         new("check_weights", "under mpirun: every N iterations, check that all ranks hold bit-identical weights"),
@@ -42,7 +43,6 @@ public sealed class TrainVerb : IVerb
     public int Run(VerbArguments arguments, VerbConsole console)
     {
         arguments.ExpectPositional(0);
-        if (arguments.Get("gpu") != null) ComputeBackends.Get("gpu");
         string solverPath = arguments.Require("solver");
         string? weights = arguments.Get("weights"), snapshot = arguments.Get("snapshot");
         if (weights != null && snapshot != null)
@@ -54,7 +54,6 @@ public sealed class TrainVerb : IVerb
         using var communicator = Distributed.MpiCommunicator.ForThisProcess();
         using var dashboard = communicator.Rank == 0 ? DashboardSession.StartIfAsked(arguments, console, Name) : null;
         var log = communicator.Rank == 0 ? console.Log : Logging.CaffeLog.Null;
-        log.Info("caffe.cs", $"Use CPU ({CpuCompute.Instance.Name}).");
         var param = ProtoFiles.ReadSolverText(solverPath);
         // As caffe train: -level and -stage set the train net's state.
         if (arguments.Get("level") != null || arguments.Get("stage") != null)
@@ -64,11 +63,10 @@ public sealed class TrainVerb : IVerb
             param.TrainState.Stage.Clear();
             param.TrainState.Stage.AddRange((arguments.Get("stage") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries));
         }
-        if (param.HasSolverMode && param.SolverMode == SolverParameter.Types.SolverMode.Gpu)
-            log.Warning("caffe.cs", "solver_mode is GPU, but this build of Cortado has no GPU backend: training on the CPU (set solver_mode: CPU to say so)");
+        using var choice = ComputeChoice.For(arguments, log, param);
         using var solver = SolverFactory.Create(param, new SolverOptions
         {
-            SolverPath = solverPath, Log = log, Communicator = communicator, CheckWeightsEvery = arguments.GetInt("check_weights", 0),
+            SolverPath = solverPath, Log = log, Communicator = communicator, CheckWeightsEvery = arguments.GetInt("check_weights", 0), Compute = choice.Compute,
         });
         if (weights != null)
         {

@@ -57,12 +57,26 @@ public class CaffeConformanceTests
     }
 
     [Fact]
-    public void ASolverInGpuModeSaysItTrainsOnTheCpu()
+    public void ASolverInGpuModeTrainsOnTheGpuOrSaysItTrainsOnTheCpu()
     {
         using var dir = new TempDir();
         var (code, _, error) = Run("train", "--solver", Solver(dir, SolverTestNets.Linear, "solver_mode: GPU"));
         Assert.True(code == 0, error);
-        Assert.Contains("solver_mode is GPU, but this build of Cortado has no GPU backend: training on the CPU", error);
+        if (Cortado.Gpu.GpuDeviceInfo.CudaDevices().Count > 0) Assert.Contains("Use GPU with device ID 0", error);
+        else Assert.Contains("solver_mode is GPU, but the GPU backend is not available: no CUDA device was found; training on the CPU", error);
+    }
+
+    [Fact]
+    public void TheEmulatedBackendTrainsAndLogsCaffesDeviceLine()
+    {
+        using var dir = new TempDir();
+        var (code, _, error) = Run("train", "--solver", Solver(dir, SolverTestNets.Linear, "solver_mode: GPU"), "--backend", "emulated");
+        Assert.True(code == 0, error);
+        Assert.Contains("Use GPU with device ID 0 (emulated GPU (ILGPU CPU accelerator))", error);
+        Assert.Contains("Optimization Done.", error);
+        (code, _, error) = Run("train", "--solver", Solver(dir, SolverTestNets.Linear), "--backend", "tpu");
+        Assert.Equal(1, code);
+        Assert.Contains("unknown compute backend 'tpu' (from --backend); known: cpu, gpu, emulated", error);
     }
 
     [Theory]
@@ -94,14 +108,23 @@ public class CaffeConformanceTests
     }
 
     [Fact]
-    public void DeviceQueryNamesTheCpuAndRefusesAGpu()
+    public void DeviceQueryListsTheCudaDevicesOrSaysThereIsNone()
     {
+        bool cuda = Cortado.Gpu.GpuDeviceInfo.CudaDevices().Count > 0;
         var (code, output, _) = Run("device_query");
+        Assert.Contains("CPU: ", output);
+        Assert.Equal(cuda ? 0 : 1, code);
+        Assert.Contains(cuda ? "Compute capability: " : "no CUDA device", output);
+        (code, output, _) = Run("device_query", "-gpu", "0");
+        Assert.Equal(cuda ? 0 : 1, code);
+        Assert.Contains(cuda ? "Device id: 0" : "no CUDA device", output);
+
+        (code, output, _) = Run("device_query", "--backend", "emulated");
         Assert.Equal(0, code);
-        Assert.Contains("GPU backend: none in this build", output);
-        (code, _, var error) = Run("device_query", "-gpu", "0");
-        Assert.NotEqual(0, code);
-        Assert.Contains("no GPU backend", error);
+        Assert.Contains("Device id: 0", output);
+        Assert.Contains("Name: emulated GPU", output);
+        Assert.Matches(@"Total global memory: [1-9]\d*", output);
+        Assert.Contains("Driver: ILGPU CPU accelerator", output);
     }
 
     [Fact]
