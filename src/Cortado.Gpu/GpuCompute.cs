@@ -46,7 +46,7 @@ public sealed class GpuCompute : ICompute, ICopyCounter, IDisposable
     /// <summary>The CUDA device <paramref name="deviceId"/>; throws <see cref="BackendUnavailableException"/> where there is none.</summary>
     public static GpuCompute Cuda(int deviceId = 0)
     {
-        var context = Context.Create(builder => builder.Cuda().Optimize(OptimizationLevel.O1));
+        var context = CudaContext();
         var devices = context.GetCudaDevices();
         if (devices.Count == 0)
         {
@@ -59,6 +59,23 @@ public sealed class GpuCompute : ICompute, ICopyCounter, IDisposable
             throw new BackendUnavailableException("GPU", $"there is no CUDA device {deviceId}; this machine has {devices.Count} (0 to {devices.Count - 1})");
         }
         return new GpuCompute(context, context.CreateCudaAccelerator(deviceId), emulated: false);
+    }
+
+    /// <summary>
+    /// A CUDA context with LibDevice (the CUDA SDK's math library) where ILGPU finds the SDK: it needs
+    /// it for some double-precision functions (the Gaussian draw's log and cosine), whose kernels
+    /// otherwise fail to load. Without the SDK, the context has none and every other kernel works.
+    /// </summary>
+    private static Context CudaContext()
+    {
+        try
+        {
+            return Context.Create(builder => builder.Cuda().LibDevice().Optimize(OptimizationLevel.O1));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return Context.Create(builder => builder.Cuda().Optimize(OptimizationLevel.O1));
+        }
     }
 
     /// <summary>The GPU backend on ILGPU's CPU accelerator: every kernel runs, in emulation, on this machine.</summary>
