@@ -14,7 +14,7 @@ namespace Cortado.Gpu;
 /// the host and the scalars a caller asks for (a dot product, a loss) wait for it. Calls from
 /// several threads are serialised.
 /// </summary>
-public sealed class GpuCompute : ICompute, ICopyCounter, IDisposable
+public sealed class GpuCompute : ICompute, ICopyCounting, IDisposable
 {
     private readonly Context _context;
     private readonly Accelerator _accelerator;
@@ -23,7 +23,6 @@ public sealed class GpuCompute : ICompute, ICopyCounter, IDisposable
     private readonly object _gate = new();
     private readonly int _groupSize, _maxGroups;
     private readonly Dictionary<string, object> _scratch = [];
-    private long _toDevice, _toHost;
 
     private GpuCompute(Context context, Accelerator accelerator, bool emulated)
     {
@@ -95,16 +94,7 @@ public sealed class GpuCompute : ICompute, ICopyCounter, IDisposable
     /// <summary>The accelerator's properties, as device-query prints them.</summary>
     public GpuDeviceInfo Device => GpuDeviceInfo.Of(_accelerator.Device, IsEmulated);
 
-    public long CopiesToDevice => Interlocked.Read(ref _toDevice);
-    public long CopiesToHost => Interlocked.Read(ref _toHost);
-
-    public void ResetCounts()
-    {
-        Interlocked.Exchange(ref _toDevice, 0);
-        Interlocked.Exchange(ref _toHost, 0);
-    }
-
-    public event Action<bool, int>? Copied;
+    public CopyCounter Copies { get; } = new();
 
     /// <summary>Waits for every queued kernel: what a timer needs before it reads the clock.</summary>
     public void Synchronize()
@@ -136,9 +126,8 @@ public sealed class GpuCompute : ICompute, ICopyCounter, IDisposable
         if (device.Length == 0) return;
         using (Enter())
         {
-            Interlocked.Increment(ref _toDevice);
             ToDevice(host, View(device), device.Length);
-            Copied?.Invoke(true, device.Length);
+            Copies.Count(toDevice: true, device.Length);
         }
     }
 
@@ -147,9 +136,8 @@ public sealed class GpuCompute : ICompute, ICopyCounter, IDisposable
         if (device.Length == 0) return;
         using (Enter())
         {
-            Interlocked.Increment(ref _toHost);
             ToHost(View(device), host, device.Length);
-            Copied?.Invoke(false, device.Length);
+            Copies.Count(toDevice: false, device.Length);
         }
     }
 
@@ -185,20 +173,10 @@ public sealed class GpuCompute : ICompute, ICopyCounter, IDisposable
 
     public void Crop(DeviceSpan<float> big, ReadOnlySpan<int> bigShape, DeviceSpan<float> small, ReadOnlySpan<int> smallShape, ReadOnlySpan<int> offsets, bool toSmall)
     {
-        int axes = smallShape.Length, rowLength = smallShape[axes - 1];
+        int rowLength = smallShape[^1];
         if (small.Length == 0 || rowLength == 0) return;
-        int rows = small.Length / rowLength;
         // Each small row's start in the big array, worked out here: a short list, uploaded once.
-        var starts = new int[rows];
-        Span<int> index = stackalloc int[axes];
-        for (int r = 0; r < rows; r++)
-        {
-            int rest = r;
-            for (int a = axes - 2; a >= 0; a--) { index[a] = rest % smallShape[a]; rest /= smallShape[a]; }
-            int offset = 0;
-            for (int a = 0; a < axes - 1; a++) offset = offset * bigShape[a] + index[a] + offsets[a];
-            starts[r] = offset * bigShape[axes - 1] + offsets[axes - 1];
-        }
+        var starts = CropRows.Starts(bigShape, smallShape, offsets);
         using (Enter())
         {
             var rowStarts = Upload("crop rows", starts);

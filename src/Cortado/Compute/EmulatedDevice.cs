@@ -7,38 +7,24 @@ namespace Cortado.Compute;
 /// pays a counted copy, and host memory a layer hands it directly is refused. Any real backend
 /// must pass the same suite with the same counts.
 /// </summary>
-public sealed class EmulatedDevice : HostMemoryCompute, ICopyCounter
+public sealed class EmulatedDevice : HostMemoryCompute, ICopyCounting
 {
-    private long _toDevice, _toHost;
-
     public override string Name => "emulated device";
     public override bool HasOwnMemory => true;
-
-    public long CopiesToDevice => Interlocked.Read(ref _toDevice);
-    public long CopiesToHost => Interlocked.Read(ref _toHost);
-
-    public void ResetCounts()
-    {
-        Interlocked.Exchange(ref _toDevice, 0);
-        Interlocked.Exchange(ref _toHost, 0);
-    }
-
-    public event Action<bool, int>? Copied;
+    public CopyCounter Copies { get; } = new();
 
     public override DeviceBuffer<T> Allocate<T>(int length) => new EmulatedBuffer<T>(this, length);
 
     public override void CopyToDevice<T>(ReadOnlySpan<T> host, DeviceSpan<T> device)
     {
-        Interlocked.Increment(ref _toDevice);
         host[..device.Length].CopyTo(Host(device));
-        Copied?.Invoke(true, device.Length);
+        Copies.Count(toDevice: true, device.Length);
     }
 
     public override void CopyToHost<T>(DeviceSpan<T> device, Span<T> host)
     {
-        Interlocked.Increment(ref _toHost);
         Host(device).CopyTo(host);
-        Copied?.Invoke(false, device.Length);
+        Copies.Count(toDevice: false, device.Length);
     }
 
     protected override Span<T> Resolve<T>(DeviceSpan<T> span) =>

@@ -45,18 +45,12 @@ public abstract class HostMemoryCompute : ICompute
     {
         var large = Host(big);
         var part = Host(small);
-        int axes = smallShape.Length, rowLength = smallShape[axes - 1];
-        int rows = part.Length / Math.Max(rowLength, 1);
-        Span<int> index = stackalloc int[axes];
-        for (int r = 0; r < rows; r++)
+        int rowLength = smallShape[^1];
+        var starts = CropRows.Starts(bigShape, smallShape, offsets);
+        for (int r = 0; r < starts.Length; r++)
         {
-            int rest = r;
-            for (int a = axes - 2; a >= 0; a--) { index[a] = rest % smallShape[a]; rest /= smallShape[a]; }
-            int offset = 0;
-            for (int a = 0; a < axes - 1; a++) offset = offset * bigShape[a] + index[a] + offsets[a];
-            offset = offset * bigShape[axes - 1] + offsets[axes - 1];
-            if (toSmall) large.Slice(offset, rowLength).CopyTo(part.Slice(r * rowLength, rowLength));
-            else part.Slice(r * rowLength, rowLength).CopyTo(large.Slice(offset, rowLength));
+            if (toSmall) large.Slice(starts[r], rowLength).CopyTo(part.Slice(r * rowLength, rowLength));
+            else part.Slice(r * rowLength, rowLength).CopyTo(large.Slice(starts[r], rowLength));
         }
     }
 

@@ -1,6 +1,7 @@
 using Cortado.Compute;
 using Cortado.Errors;
 using Cortado.Tensors;
+using static Cortado.Tests.Devices.DeviceValues;
 
 namespace Cortado.Tests.Compute;
 
@@ -9,20 +10,6 @@ public class BackendTests
     public static TheoryData<string> Backends => ["cpu", "emulated"];
 
     private static ICompute Backend(string name) => name == "cpu" ? CpuCompute.Instance : new EmulatedDevice();
-
-    private static DeviceSpan<float> Upload(ICompute backend, params float[] values)
-    {
-        var buffer = backend.Allocate<float>(values.Length);
-        backend.CopyToDevice<float>(values, buffer.All);
-        return buffer.All;
-    }
-
-    private static float[] Download(ICompute backend, DeviceSpan<float> span)
-    {
-        var values = new float[span.Length];
-        backend.CopyToHost(span, values);
-        return values;
-    }
 
     [Theory]
     [MemberData(nameof(Backends))]
@@ -54,20 +41,20 @@ public class BackendTests
         var device = new EmulatedDevice();
         var blob = new Blob(2, 3);
         blob.Data.Fill(1f);
-        Assert.Equal(0, device.CopiesToDevice);
+        Assert.Equal(0, device.Copies.ToDevice);
         var values = blob.ReadData(device);
-        Assert.Equal(1, device.CopiesToDevice);
+        Assert.Equal(1, device.Copies.ToDevice);
         blob.ReadData(device);
-        Assert.Equal(1, device.CopiesToDevice); // synced: no second copy
+        Assert.Equal(1, device.Copies.ToDevice); // synced: no second copy
         Assert.Equal(1f, blob.HostData[0]);
-        Assert.Equal(0, device.CopiesToHost); // reading the host side of a synced blob copies nothing
+        Assert.Equal(0, device.Copies.ToHost); // reading the host side of a synced blob copies nothing
 
         device.Scal(3f, blob.WriteData(device));
-        Assert.Equal(0, device.CopiesToHost);
+        Assert.Equal(0, device.Copies.ToHost);
         Assert.Equal(3f, blob.HostData[5]);
-        Assert.Equal(1, device.CopiesToHost);
+        Assert.Equal(1, device.Copies.ToHost);
         blob.WriteData(device);
-        Assert.Equal(1, device.CopiesToDevice); // the host read left both sides valid
+        Assert.Equal(1, device.Copies.ToDevice); // the host read left both sides valid
         Assert.Equal(6, values.Length);
     }
 
@@ -77,7 +64,7 @@ public class BackendTests
         var device = new EmulatedDevice();
         var blob = new Blob(5);
         Assert.Equal(0f, device.Asum(blob.ReadDiff(device)));
-        Assert.Equal(0, device.CopiesToDevice);
+        Assert.Equal(0, device.Copies.ToDevice);
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using Cortado.Compute;
 using Cortado.Data;
 using Cortado.Gpu;
 using Cortado.Tests.Compute;
+using static Cortado.Tests.Devices.DeviceValues;
 
 namespace Cortado.Tests.Devices;
 
@@ -18,20 +19,6 @@ namespace Cortado.Tests.Devices;
 public class EmulatedGpuTests
 {
     private static GpuCompute Gpu => EmulatedGpu.Instance;
-
-    private static DeviceSpan<float> Upload(ICompute backend, float[] values)
-    {
-        var buffer = backend.Allocate<float>(values.Length);
-        backend.CopyToDevice<float>(values, buffer.All);
-        return buffer.All;
-    }
-
-    private static float[] Download(ICompute backend, DeviceSpan<float> span)
-    {
-        var values = new float[span.Length];
-        backend.CopyToHost(span, values);
-        return values;
-    }
 
     [Theory]
     [InlineData(false, false, 7, 5, 3)]

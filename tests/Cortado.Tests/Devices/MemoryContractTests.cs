@@ -40,7 +40,7 @@ public class MemoryContractTests
             .Replace("display: 40", "display: 1")
             .Replace("snapshot_prefix: \"examples/fneishnet_numbers/fneishnet_numbers\"", $"snapshot_prefix: \"{dir.File("seed")}\"") + "random_seed: 2\n");
         var device = Device(deviceName);
-        var counter = (ICopyCounter)device;
+        var counter = ((ICopyCounting)device).Copies;
         var moved = new List<(bool ToDevice, int Length)>();
         void Record(bool toDevice, int length) => moved.Add((toDevice, length));
         using var solver = SolverFactory.Create(param, new SolverOptions { Compute = device });
@@ -136,7 +136,7 @@ public class MemoryContractTests
     {
         var (prototxt, makeBottoms, topCount, propagate) = Configurations[type];
         var device = Device(deviceName);
-        var counter = (ICopyCounter)device;
+        var counter = ((ICopyCounting)device).Copies;
         var layer = Create(prototxt, device);
         var bottom = makeBottoms();
         var top = Tops(topCount);
@@ -146,11 +146,11 @@ public class MemoryContractTests
             if (layer.LossWeight(t) == 0f) Cortado.Tests.Compute.Reference.Random(top[t].Count, 7 + t).CopyTo(top[t].Diff);
         layer.Backward(top, propagate, bottom);
 
-        counter.ResetCounts();
+        counter.Reset();
         layer.Forward(bottom, top);
         layer.Backward(top, propagate, bottom);
-        Assert.True(counter.CopiesToDevice + counter.CopiesToHost == 0,
-            $"{type} on the {deviceName}: a forward and backward pass on values already on the device made {counter.CopiesToDevice} copies in and {counter.CopiesToHost} out");
+        Assert.True(counter.ToDevice + counter.ToHost == 0,
+            $"{type} on the {deviceName}: a forward and backward pass on values already on the device made {counter.ToDevice} copies in and {counter.ToHost} out");
     }
 
     // A layer or solver file that computes through the backend names none of these (a solverstate's resume.Data is a proto field, not a blob).
