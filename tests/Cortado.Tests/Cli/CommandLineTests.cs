@@ -145,8 +145,10 @@ public class CommandLineTests
         Assert.Matches(@"Verified: over \d+ iterations the corrected configuration's loss fell from [\d.]+ to [\d.]+\.", output);
     }
 
-    [Fact]
-    public void TimePrintsCaffesLines()
+    [Theory]
+    [InlineData("cpu")]
+    [InlineData("emulated")]
+    public void TimePrintsCaffesLines(string backend)
     {
         using var dir = new TempDir();
         File.WriteAllText(dir.File("net.prototxt"), """
@@ -155,8 +157,9 @@ public class CommandLineTests
             layer { name: "ip" type: "InnerProduct" bottom: "conv1" top: "ip" inner_product_param { num_output: 3 } }
             layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
             """);
-        var (code, _, log) = Run("time", "-model=" + dir.File("net.prototxt"), "-iterations=2");
+        var (code, _, log) = Run("time", "-model=" + dir.File("net.prototxt"), "-iterations=2", "--backend", backend);
         Assert.True(code == 0, log);
+        Assert.Contains(backend == "cpu" ? "] Use CPU (" : "] Use GPU with device ID 0 (emulated GPU", log);
         Assert.Contains("] Top shape: 4 2 6 6 (288)", log);
         Assert.Matches(@"\]      conv1\tforward: [0-9.]+ ms\.", log);
         Assert.Matches(@"\]      conv1\tbackward: [0-9.]+ ms\.", log);
