@@ -291,20 +291,30 @@ public sealed class GpuCompute : ICompute, ICopyCounting, IDisposable
 
     public IConvolution CreateConvolution() => new GpuConvolution(this);
 
-    /// <summary>The 2-D im2col of one image with <paramref name="channels"/> channels.</summary>
-    internal void Im2Col(DeviceSpan<float> image, int channels, in ConvolutionGeometry g, DeviceSpan<float> columns)
+    /// <summary>The 2-D im2col of <paramref name="batch"/> contiguous images with <paramref name="channels"/> channels, side by side in the columns.</summary>
+    internal void Im2Col(DeviceSpan<float> images, int channels, int batch, in ConvolutionGeometry g, DeviceSpan<float> columns)
     {
-        int n = channels * g.KernelH * g.KernelW * g.OutputHeight * g.OutputWidth;
+        int n = channels * g.KernelH * g.KernelW * batch * g.OutputHeight * g.OutputWidth;
         if (n == 0) return;
-        using (Enter()) _kernels.Get<Floats, ConvolutionGeometry, Floats, int>(ConvolutionKernels.Im2Col)(Config(n), View(image), g, View(columns), n);
+        using (Enter())
+            _kernels.Get<Floats, ConvolutionGeometry, int, int, Floats, int>(ConvolutionKernels.Im2Col)(Config(n), View(images), g, batch, channels * g.Height * g.Width, View(columns), n);
     }
 
-    /// <summary>The 2-D col2im: the image (overwritten) is the columns summed back.</summary>
-    internal void Col2Im(DeviceSpan<float> columns, int channels, in ConvolutionGeometry g, DeviceSpan<float> image)
+    /// <summary>The 2-D col2im: the images (overwritten) are the columns summed back.</summary>
+    internal void Col2Im(DeviceSpan<float> columns, int channels, int batch, in ConvolutionGeometry g, DeviceSpan<float> images)
     {
-        int n = channels * g.Height * g.Width;
+        int n = batch * channels * g.Height * g.Width;
         if (n == 0) return;
-        using (Enter()) _kernels.Get<Floats, ConvolutionGeometry, Floats, int>(ConvolutionKernels.Col2Im)(Config(n), View(columns), g, View(image), n);
+        using (Enter())
+            _kernels.Get<Floats, ConvolutionGeometry, int, int, Floats, int>(ConvolutionKernels.Col2Im)(Config(n), View(columns), g, batch, channels, View(images), n);
+    }
+
+    /// <summary>target (b, a, s) = source (a, b, s).</summary>
+    internal void SwapOuter(DeviceSpan<float> source, int a, int b, int s, DeviceSpan<float> target)
+    {
+        int n = a * b * s;
+        if (n == 0) return;
+        using (Enter()) _kernels.Get<Floats, int, int, int, Floats, int>(ConvolutionKernels.SwapOuter)(Config(n), View(source), a, b, s, View(target), n);
     }
 
     public void Im2ColNd(DeviceSpan<float> image, int channels, ConvolutionGeometryNd geometry, DeviceSpan<float> columns)

@@ -3,26 +3,35 @@ using Cortado.Compute;
 namespace Cortado.Gpu;
 
 /// <summary>
-/// Convolution and deconvolution on the device as Caffe's GPU mode computes them: per image an
-/// im2col into one column buffer and a GEMM per group (cuBLAS where present), the bias added and
-/// its gradient summed over the whole batch in one kernel each. Images go in order, so parameter
-/// gradients add up the same way on every run.
+/// Convolution and deconvolution on the device with one GEMM per group for a whole chunk of
+/// images: the chunk's im2col lies side by side in one column buffer, the product comes out as
+/// (channels, images, positions) and one kernel swaps it into the blob's (images, channels,
+/// positions). A per-image product (Caffe's GPU mode) is too narrow to fill a GPU at small image
+/// sizes. Chunks are as many images as fit <see cref="ColumnBudget"/>; the bias is added and its
+/// gradient summed over the whole batch in one kernel each. "Input side" and "output side" are the
+/// column geometry's (the top is the input side of a deconvolution).
 /// </summary>
 internal sealed class GpuConvolution(GpuCompute compute) : IConvolution
 {
-    private DeviceBuffer<float>? _columns;
+    /// <summary>Floats in each of the column and product buffers (64 MB): large enough for whole batches of small images.</summary>
+    private const int ColumnBudget = 1 << 24;
+
+    private DeviceBuffer<float>? _columns, _products;
 
     public void Forward(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> weights, DeviceSpan<float> bias, DeviceSpan<float> output)
     {
         var s = shape;
         int inDim = s.BottomChannels * s.BottomSpatial, outDim = s.TopChannels * s.TopSpatial;
-        var columns = Columns(s);
-        for (int n = 0; n < s.Num; n++)
+        var (inSide, outSide) = Sides(s);
+        int chunk = ChunkSize(s);
+        for (int first = 0; first < s.Num; first += chunk)
         {
-            var source = input.Slice(n * inDim, inDim);
-            var target = output.Slice(n * outDim, outDim);
-            if (s.Reversed) BackwardData(s, source, weights, target, s.TopChannels, s.BottomChannels, columns);
-            else ForwardImage(s, source, weights, target, s.BottomChannels, s.TopChannels, columns);
+            int count = Math.Min(chunk, s.Num - first);
+            var source = input.Slice(first * inDim, count * inDim);
+            var target = output.Slice(first * outDim, count * outDim);
+            // A deconvolution's forward pass is a convolution's backward-data product.
+            if (s.Reversed) DataGradient(s, source, weights, target, inSide, outSide, count);
+            else Product(s, source, weights, target, inSide, outSide, count);
         }
         if (!bias.IsEmpty) compute.MapChannels(new AddOp(), output, bias, new ChannelLayout(s.Num, s.TopChannels, s.TopSpatial), output);
     }
@@ -33,66 +42,95 @@ internal sealed class GpuConvolution(GpuCompute compute) : IConvolution
         var s = shape;
         int inDim = s.BottomChannels * s.BottomSpatial, outDim = s.TopChannels * s.TopSpatial;
         if (!biasDiff.IsEmpty) compute.ChannelSums(outputDiff, default, new ChannelLayout(s.Num, s.TopChannels, s.TopSpatial), biasDiff, accumulate: true);
-        var columns = Columns(s);
-        for (int n = 0; n < s.Num; n++)
+        var (inSide, outSide) = Sides(s);
+        int chunk = ChunkSize(s);
+        for (int first = 0; first < s.Num; first += chunk)
         {
-            var gradient = outputDiff.Slice(n * outDim, outDim);
-            var source = input.Slice(n * inDim, inDim);
+            int count = Math.Min(chunk, s.Num - first);
+            var gradient = outputDiff.Slice(first * outDim, count * outDim);
+            var source = input.Slice(first * inDim, count * inDim);
+            var sourceDiff = inputDiff.IsEmpty ? default : inputDiff.Slice(first * inDim, count * inDim);
             if (s.Reversed)
             {
-                // The roles of input and output swap: columns come from the output gradient.
-                if (!weightDiff.IsEmpty) WeightGemm(s, gradient, source, weightDiff, s.TopChannels, s.BottomChannels, columns);
-                if (!inputDiff.IsEmpty) ForwardImage(s, gradient, weights, inputDiff.Slice(n * inDim, inDim), s.TopChannels, s.BottomChannels, columns);
+                // The roles swap: the columns come from the top's gradient, and the bottom's is their product.
+                if (!weightDiff.IsEmpty) WeightGradient(s, gradient, source, weightDiff, inSide, outSide, count);
+                if (!inputDiff.IsEmpty) Product(s, gradient, weights, sourceDiff, inSide, outSide, count);
             }
             else
             {
-                if (!weightDiff.IsEmpty) WeightGemm(s, source, gradient, weightDiff, s.BottomChannels, s.TopChannels, columns);
-                if (!inputDiff.IsEmpty) BackwardData(s, gradient, weights, inputDiff.Slice(n * inDim, inDim), s.BottomChannels, s.TopChannels, columns);
+                if (!weightDiff.IsEmpty) WeightGradient(s, source, gradient, weightDiff, inSide, outSide, count);
+                if (!inputDiff.IsEmpty) DataGradient(s, gradient, weights, sourceDiff, inSide, outSide, count);
             }
         }
     }
 
-    private DeviceSpan<float> Columns(in ConvolutionShape s)
+    /// <summary>Channels on the column geometry's input side and output side.</summary>
+    private static (int In, int Out) Sides(in ConvolutionShape s) => s.Reversed ? (s.TopChannels, s.BottomChannels) : (s.BottomChannels, s.TopChannels);
+
+    private static int ChunkSize(in ConvolutionShape s)
     {
         var g = s.ColumnGeometry;
-        int length = (s.Reversed ? s.TopChannels : s.BottomChannels) * g.KernelH * g.KernelW * g.OutputHeight * g.OutputWidth;
-        if (_columns is null || _columns.Length < length) _columns = compute.Allocate<float>(length);
-        return _columns.All.Slice(0, length);
+        var (inSide, outSide) = Sides(s);
+        long spatial = (long)g.OutputHeight * g.OutputWidth;
+        long perImage = Math.Max(inSide * g.KernelH * g.KernelW, outSide) * spatial;
+        return (int)Math.Clamp(ColumnBudget / Math.Max(perImage, 1), 1, Math.Max(s.Num, 1));
     }
 
-    /// <summary>output(M x S) = W(M x K) columns(K x S) per group, for one image.</summary>
-    private void ForwardImage(in ConvolutionShape s, DeviceSpan<float> input, DeviceSpan<float> weights, DeviceSpan<float> output,
-        int inChannels, int outChannels, DeviceSpan<float> columns)
+    private static DeviceSpan<float> Ensure(GpuCompute compute, ref DeviceBuffer<float>? buffer, long length)
     {
-        var g = s.ColumnGeometry;
-        compute.Im2Col(input, inChannels, g, columns);
-        int k = inChannels / s.Group * g.KernelH * g.KernelW, m = outChannels / s.Group, spatial = g.OutputHeight * g.OutputWidth;
-        for (int group = 0; group < s.Group; group++)
-            compute.Gemm(Transpose.No, Transpose.No, m, spatial, k, 1f, weights.Slice(group * m * k, m * k), columns.Slice(group * k * spatial, k * spatial),
-                0f, output.Slice(group * m * spatial, m * spatial));
+        if (buffer is null || buffer.Length < length) buffer = compute.Allocate<float>(checked((int)length));
+        return buffer.All.Slice(0, (int)length);
     }
 
-    /// <summary>input gradient = col2im(W^T output gradient) for one image.</summary>
-    private void BackwardData(in ConvolutionShape s, DeviceSpan<float> outputDiff, DeviceSpan<float> weights, DeviceSpan<float> inputDiff,
-        int inChannels, int outChannels, DeviceSpan<float> columns)
+    /// <summary>output (images, M, S) = W (M x K) columns(input) (K x images S), per group.</summary>
+    private void Product(in ConvolutionShape s, DeviceSpan<float> input, DeviceSpan<float> weights, DeviceSpan<float> output, int inChannels, int outChannels, int images)
     {
         var g = s.ColumnGeometry;
-        int k = inChannels / s.Group * g.KernelH * g.KernelW, m = outChannels / s.Group, spatial = g.OutputHeight * g.OutputWidth;
+        int k = inChannels / s.Group * g.KernelH * g.KernelW, m = outChannels / s.Group, width = images * g.OutputHeight * g.OutputWidth;
+        var columns = Ensure(compute, ref _columns, (long)inChannels * g.KernelH * g.KernelW * width);
+        compute.Im2Col(input, inChannels, images, g, columns);
+        // One image needs no reordering: the product is already in the blob's order.
+        var products = images == 1 ? output : Ensure(compute, ref _products, (long)outChannels * width);
         for (int group = 0; group < s.Group; group++)
-            compute.Gemm(Transpose.Yes, Transpose.No, k, spatial, m, 1f, weights.Slice(group * m * k, m * k), outputDiff.Slice(group * m * spatial, m * spatial),
-                0f, columns.Slice(group * k * spatial, k * spatial));
-        compute.Col2Im(columns, inChannels, g, inputDiff);
+            compute.Gemm(Transpose.No, Transpose.No, m, width, k, 1f, weights.Slice(group * m * k, m * k), columns.Slice(group * k * width, k * width),
+                0f, products.Slice(group * m * width, m * width));
+        if (images > 1) compute.SwapOuter(products, outChannels, images, width / images, output);
     }
 
-    /// <summary>dW += output gradient columns(input)^T for one image.</summary>
-    private void WeightGemm(in ConvolutionShape s, DeviceSpan<float> input, DeviceSpan<float> outputDiff, DeviceSpan<float> weightDiff,
-        int inChannels, int outChannels, DeviceSpan<float> columns)
+    /// <summary>The output side's gradient (images, M, S) as the product's (M, images S), reordered in the product buffer (or itself, for one image).</summary>
+    private DeviceSpan<float> ProductOrder(DeviceSpan<float> outputDiff, int outChannels, int images, int spatial)
+    {
+        if (images == 1) return outputDiff;
+        var ordered = Ensure(compute, ref _products, (long)outChannels * images * spatial);
+        compute.SwapOuter(outputDiff, images, outChannels, spatial, ordered);
+        return ordered;
+    }
+
+    /// <summary>input gradient = col2im(W^T output gradient), per group.</summary>
+    private void DataGradient(in ConvolutionShape s, DeviceSpan<float> outputDiff, DeviceSpan<float> weights, DeviceSpan<float> inputDiff, int inChannels, int outChannels, int images)
     {
         var g = s.ColumnGeometry;
-        compute.Im2Col(input, inChannels, g, columns);
-        int k = inChannels / s.Group * g.KernelH * g.KernelW, m = outChannels / s.Group, spatial = g.OutputHeight * g.OutputWidth;
+        int spatial = g.OutputHeight * g.OutputWidth;
+        int k = inChannels / s.Group * g.KernelH * g.KernelW, m = outChannels / s.Group, width = images * spatial;
+        var gradient = ProductOrder(outputDiff, outChannels, images, spatial);
+        var columns = Ensure(compute, ref _columns, (long)inChannels * g.KernelH * g.KernelW * width);
         for (int group = 0; group < s.Group; group++)
-            compute.Gemm(Transpose.No, Transpose.Yes, m, k, spatial, 1f, outputDiff.Slice(group * m * spatial, m * spatial), columns.Slice(group * k * spatial, k * spatial),
+            compute.Gemm(Transpose.Yes, Transpose.No, k, width, m, 1f, weights.Slice(group * m * k, m * k), gradient.Slice(group * m * width, m * width),
+                0f, columns.Slice(group * k * width, k * width));
+        compute.Col2Im(columns, inChannels, images, g, inputDiff);
+    }
+
+    /// <summary>dW += output gradient (M x images S) columns(input)^T, per group.</summary>
+    private void WeightGradient(in ConvolutionShape s, DeviceSpan<float> input, DeviceSpan<float> outputDiff, DeviceSpan<float> weightDiff, int inChannels, int outChannels, int images)
+    {
+        var g = s.ColumnGeometry;
+        int spatial = g.OutputHeight * g.OutputWidth;
+        int k = inChannels / s.Group * g.KernelH * g.KernelW, m = outChannels / s.Group, width = images * spatial;
+        var gradient = ProductOrder(outputDiff, outChannels, images, spatial);
+        var columns = Ensure(compute, ref _columns, (long)inChannels * g.KernelH * g.KernelW * width);
+        compute.Im2Col(input, inChannels, images, g, columns);
+        for (int group = 0; group < s.Group; group++)
+            compute.Gemm(Transpose.No, Transpose.Yes, m, k, width, 1f, gradient.Slice(group * m * width, m * width), columns.Slice(group * k * width, k * width),
                 1f, weightDiff.Slice(group * m * k, m * k));
     }
 }

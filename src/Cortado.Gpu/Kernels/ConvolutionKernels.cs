@@ -8,27 +8,31 @@ namespace Cortado.Gpu.Kernels;
 /// </summary>
 internal static class ConvolutionKernels
 {
-    /// <summary>columns[(c kh kw), (oh ow)] = image[c, oh sh - ph + kh dh, ow sw - pw + kw dw], 0 in the padding.</summary>
-    public static void Im2Col(Floats image, ConvolutionGeometry g, Floats columns, int n)
+    /// <summary>
+    /// The im2col of <paramref name="batch"/> images side by side: columns[(c kh kw), (b, oh ow)] =
+    /// image b's [c, oh sh - ph + kh dh, ow sw - pw + kw dw], 0 in the padding. One GEMM then covers
+    /// every image of the batch. Images are imageStride apart.
+    /// </summary>
+    public static void Im2Col(Floats images, ConvolutionGeometry g, int batch, int imageStride, Floats columns, int n)
     {
-        int outH = g.OutputHeight, outW = g.OutputWidth, spatial = outH * outW;
+        int outH = g.OutputHeight, outW = g.OutputWidth, spatial = outH * outW, width = batch * spatial;
         for (int i = Lane.First; i < n; i += Lane.Step)
         {
-            int row = i / spatial, column = i - row * spatial;
+            int row = i / width, rest = i - row * width, b = rest / spatial, column = rest - b * spatial;
             int kw = row % g.KernelW, kh = row / g.KernelW % g.KernelH, c = row / (g.KernelW * g.KernelH);
             int oh = column / outW, ow = column - oh * outW;
             int h = oh * g.StrideH - g.PadH + kh * g.DilationH, w = ow * g.StrideW - g.PadW + kw * g.DilationW;
-            columns[i] = h >= 0 && h < g.Height && w >= 0 && w < g.Width ? image[(c * g.Height + h) * g.Width + w] : 0f;
+            columns[i] = h >= 0 && h < g.Height && w >= 0 && w < g.Width ? images[b * imageStride + (c * g.Height + h) * g.Width + w] : 0f;
         }
     }
 
-    /// <summary>image[c, h, w] = the sum of the column entries that im2col took from it (overwritten).</summary>
-    public static void Col2Im(Floats columns, ConvolutionGeometry g, Floats image, int n)
+    /// <summary>The images (overwritten, contiguous) as the sums of the column entries that <see cref="Im2Col"/> took from them.</summary>
+    public static void Col2Im(Floats columns, ConvolutionGeometry g, int batch, int channels, Floats images, int n)
     {
-        int outH = g.OutputHeight, outW = g.OutputWidth, spatial = outH * outW, plane = g.Height * g.Width;
+        int outH = g.OutputHeight, outW = g.OutputWidth, spatial = outH * outW, width = batch * spatial, plane = g.Height * g.Width;
         for (int i = Lane.First; i < n; i += Lane.Step)
         {
-            int c = i / plane, h = i / g.Width % g.Height, w = i % g.Width;
+            int b = i / (channels * plane), c = i / plane % channels, h = i / g.Width % g.Height, w = i % g.Width;
             float sum = 0f;
             for (int kh = 0; kh < g.KernelH; kh++)
             {
@@ -39,10 +43,20 @@ internal static class ConvolutionKernels
                 {
                     int tw = w + g.PadW - kw * g.DilationW;
                     if (tw < 0 || tw % g.StrideW != 0 || tw / g.StrideW >= outW) continue;
-                    sum += columns[((c * g.KernelH + kh) * g.KernelW + kw) * spatial + oh * outW + tw / g.StrideW];
+                    sum += columns[((c * g.KernelH + kh) * g.KernelW + kw) * width + b * spatial + oh * outW + tw / g.StrideW];
                 }
             }
-            image[i] = sum;
+            images[i] = sum;
+        }
+    }
+
+    /// <summary>target (b, a, s) = source (a, b, s): a batch of GEMM outputs (channels, images, positions) into blob order (images, channels, positions), or back.</summary>
+    public static void SwapOuter(Floats source, int a, int b, int s, Floats target, int n)
+    {
+        for (int i = Lane.First; i < n; i += Lane.Step)
+        {
+            int bi = i / (a * s), ai = i / s % a, si = i % s;
+            target[i] = source[(ai * b + bi) * s + si];
         }
     }
 
