@@ -118,7 +118,7 @@ public sealed class GpuCompute : ICompute, ICopyCounting, IDisposable
 
     public DeviceBuffer<T> Allocate<T>(int length) where T : unmanaged
     {
-        using (Enter()) return new GpuBuffer<T>(this, _accelerator.Allocate1D<T>(Math.Max(length, 1)));
+        using (Enter()) return new GpuBuffer<T>(this, _accelerator.Allocate1D<T>(Math.Max(length, 1)), length);
     }
 
     public void CopyToDevice<T>(ReadOnlySpan<T> host, DeviceSpan<T> device) where T : unmanaged

@@ -44,6 +44,24 @@ public class EmulatedGpuTests
         Assert.All(Download(Gpu, garbage), v => Assert.True(float.IsFinite(v)));
     }
 
+    /// <summary>Grid-stride loops and the group sums have remainders of every kind: every length up to 300 against the CPU.</summary>
+    [Fact]
+    public void MapsAndSumsAgreeWithTheCpuAtEveryLength()
+    {
+        for (int n = 0; n <= 300; n++)
+        {
+            var a = Reference.Random(n, n + 1);
+            var b = Reference.Random(n, n + 2);
+            var y = Upload(Gpu, new float[n]);
+            Gpu.Map(new SigmoidOp(), Upload(Gpu, a), y);
+            var actual = Download(Gpu, y);
+            for (int i = 0; i < n; i++) Assert.Equal(1f / (1f + MathF.Exp(-a[i])), actual[i], 6);
+            double dot = a.Zip(b, (p, q) => (double)p * q).Sum();
+            Assert.True(Math.Abs(dot - Gpu.Dot(Upload(Gpu, a), Upload(Gpu, b))) <= 1e-5 * Math.Max(1, Math.Abs(dot)), $"dot at length {n}");
+            Assert.Equal(a.Sum(v => (double)v * v), Gpu.MapSum(new MulOp(), Upload(Gpu, a), Upload(Gpu, a)), 1e-4);
+        }
+    }
+
     [Fact]
     public void DrawsAreTheCpuBackendsValuesExactly()
     {
