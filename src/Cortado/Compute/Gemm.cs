@@ -42,7 +42,7 @@ public static unsafe class Gemm
                 return;
             }
             if (kernel is null && TryAsGemv(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)) return;
-            var problem = new Problem(kernel ?? GemmKernel.Best, ta, tb, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+            var problem = new Problem(kernel ?? GemmKernel.For(m, n), ta, tb, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
             int parts = (long)m * n * k < ParallelThreshold ? 1 : Math.Max(1, threads ?? ParallelWork.AvailableThreads);
             if (parts == 1) problem.Run(0, m, 0, n);
             else problem.RunParallel(parts);

@@ -35,8 +35,38 @@ public abstract unsafe class GemmKernel
     {
         Avx512F.IsSupported ? new GemmKernelAvx512() : null,
         Fma.IsSupported && Avx2.IsSupported ? new GemmKernelAvx2() : null,
+        Fma.IsSupported && Avx2.IsSupported ? new GemmKernelAvx2Wide() : null,
         new GemmKernelPortable(),
     }.OfType<GemmKernel>().ToArray();
+
+    /// <summary>
+    /// The kernels of <see cref="Best"/>'s instruction set, tiled differently: on AVX2 the
+    /// 6 x 16 kernel and the 4 x 24 one, which fits products of 32 or 64 rows.
+    /// </summary>
+    private static readonly GemmKernel[] Shapes =
+        Best is GemmKernelAvx2 ? [Best, Available.OfType<GemmKernelAvx2Wide>().Single()] : [Best];
+
+    /// <summary>
+    /// The kernel for an m x n product: the one whose tiles cover C with the least padding,
+    /// where a padded row or column is multiply-adds thrown away. Another shape must save
+    /// more than 3% to be chosen over the first, whose larger MR streams B less often.
+    /// The choice depends on the product alone, never on the thread count, so results stay
+    /// identical on any number of threads.
+    /// </summary>
+    public static GemmKernel For(int m, int n)
+    {
+        var chosen = Shapes[0];
+        double chosenArea = PaddedArea(chosen, m, n) * 0.97;
+        for (int i = 1; i < Shapes.Length; i++)
+        {
+            double area = PaddedArea(Shapes[i], m, n);
+            if (area < chosenArea) { chosen = Shapes[i]; chosenArea = area; }
+        }
+        return chosen;
+    }
+
+    private static double PaddedArea(GemmKernel kernel, int m, int n) =>
+        (double)((m + kernel.MR - 1) / kernel.MR * kernel.MR) * ((n + kernel.NR - 1) / kernel.NR * kernel.NR);
 
     /// <summary>Writes a full tile computed into <paramref name="tile"/> (MR x NR, row-major) to the m x n part of C.</summary>
     protected void StorePartial(float* tile, float* c, int ldc, int m, int n, float beta)

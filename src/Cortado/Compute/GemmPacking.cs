@@ -21,12 +21,25 @@ internal static unsafe class GemmPacking
             {
                 // Rows of A run along k; the panel wants MR rows side by side per k step.
                 int done = 0;
+                float* block = a + (long)(row0 + i0) * lda + k0;
                 if (Transpose8x8.IsSupported && mr % 8 == 0 && rows == mr)
                 {
                     done = kc & ~7;
                     for (int r0 = 0; r0 < mr; r0 += 8)
                         for (int p0 = 0; p0 < done; p0 += 8)
-                            Transpose8x8.Run(a + (long)(row0 + i0 + r0) * lda + k0 + p0, lda, panel + p0 * mr + r0, mr);
+                            Transpose8x8.Run(block + (long)r0 * lda + p0, lda, panel + p0 * mr + r0, mr);
+                }
+                else if (Transpose4x4.IsSupported && mr % 2 == 0 && rows == mr)
+                {
+                    // 4 x 4 blocks for panels of 4 or 6 rows, and a 2 x 4 block for the last two of 6.
+                    done = kc & ~3;
+                    int quads = mr & ~3;
+                    for (int p0 = 0; p0 < done; p0 += 4)
+                    {
+                        for (int r0 = 0; r0 < quads; r0 += 4)
+                            Transpose4x4.Run(block + (long)r0 * lda + p0, lda, panel + p0 * mr + r0, mr);
+                        if (quads < mr) Transpose4x4.RunTwoRows(block + (long)quads * lda + p0, lda, panel + p0 * mr + quads, mr);
+                    }
                 }
                 for (int r = 0; r < rows; r++)
                 {

@@ -86,6 +86,25 @@ public class GemmTests
     }
 
     [Fact]
+    public void EachProductGetsTheKernelThatPadsItLeast()
+    {
+        if (GemmKernel.Best is GemmKernelAvx2)
+        {
+            var wide = GemmKernel.Available.OfType<GemmKernelAvx2Wide>().Single();
+            Assert.Same(wide, GemmKernel.For(32, 28160)); // 32 rows: 8 tiles of 4, or 6 of 6 with 4 rows wasted
+            Assert.Same(wide, GemmKernel.For(64, 576));
+            Assert.Same(GemmKernel.Best, GemmKernel.For(2048, 2048));
+            Assert.Same(GemmKernel.Best, GemmKernel.For(128, 128)); // 128 columns: 8 tiles of 16, or 6 of 24 with 16 wasted
+            Assert.Same(GemmKernel.Best, GemmKernel.For(288, 28160));
+        }
+        else Assert.Same(GemmKernel.Best, GemmKernel.For(32, 28160));
+        // The chosen kernels give the product, with ragged edges and several k blocks.
+        foreach (var (m, n, k) in new[] { (32, 600, 300), (64, 48, 520), (36, 50, 7), (4, 1030, 33) })
+            foreach (bool ta in new[] { false, true })
+                Check(null, ta, !ta, m, n, k, alpha: 0.5f, beta: 0.25f, threads: 2);
+    }
+
+    [Fact]
     public void BetaZeroIgnoresWhatCHeld()
     {
         var c = Enumerable.Repeat(float.NaN, 6).ToArray();
