@@ -29,10 +29,10 @@ internal static class GemmBenchmark
     {
         bool openBlas = OpenBlas.IsAvailable();
         Console.WriteLine($"CPU: {MachineInfo.Describe()}");
-        Console.WriteLine($"Cortado kernel: {GemmKernel.Best.Name}; OpenBLAS: {(openBlas ? OpenBlas.Core + " core" : "not installed (apt-get install libopenblas0-pthread)")}");
+        Console.WriteLine($"Cortado kernels: {string.Join(", ", GemmKernel.Available.Select(k => k.Name))}; OpenBLAS: {(openBlas ? OpenBlas.Core + " core" : "not installed (apt-get install libopenblas0-pthread)")}");
         Console.WriteLine($"OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(unset)"}");
         Console.WriteLine();
-        Console.WriteLine($"{"shape",-34} {"M",5} {"N",6} {"K",6} {"thr",3} {"Cortado",9} {"OpenBLAS",9} {"ratio",6}");
+        Console.WriteLine($"{"shape",-34} {"M",5} {"N",6} {"K",6} {"thr",3} {"Cortado",9} {"OpenBLAS",9} {"ratio",6}  kernel");
         foreach (int threads in new[] { 1, 2 })
         {
             foreach (var shape in Shapes)
@@ -40,7 +40,7 @@ internal static class GemmBenchmark
                 var (cortado, reference) = Measure(shape, threads, openBlas);
                 string refText = openBlas ? $"{reference,9:F1}" : $"{"-",9}";
                 string ratio = openBlas ? $"{cortado / reference,6:F2}" : $"{"-",6}";
-                Console.WriteLine($"{shape.Name,-34} {shape.M,5} {shape.N,6} {shape.K,6} {threads,3} {cortado,9:F1} {refText} {ratio}");
+                Console.WriteLine($"{shape.Name,-34} {shape.M,5} {shape.N,6} {shape.K,6} {threads,3} {cortado,9:F1} {refText} {ratio}  {GemmKernel.For(shape.M, shape.N).Name}");
             }
         }
         Console.WriteLine();
