@@ -15,6 +15,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
     private const int MaxChunks = 8;
     private float[][] _columns = [];
     private float[][] _weightPartials = [], _biasPartials = [];
+    private ImplicitColumns.Offsets? _offsets;
 
     private delegate void ImageForward(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output, Span<float> columns);
 
@@ -30,28 +31,30 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
             nint x = (nint)x0, y = (nint)y0, w = (nint)w0, b = (nint)b0;
             int weightCount = weights.Length, biasCount = biasValues.Length;
             // Convolution's product can be cut by output rows; deconvolution's (a col2im) cannot.
+            var offsets = s.Reversed ? null : OffsetsFor(s, s.BottomChannels);
+            int scratch = s.Reversed ? ColumnLength(s) : ForwardScratch(s, s.BottomChannels, offsets);
             if (!s.Reversed && num < ParallelWork.AvailableThreads && g.OutputHeight > 1)
             {
                 for (int n = 0; n < num; n++)
                 {
                     int image = n;
-                    ForEachRowBlock(s, (columns, firstRow, rowCount) =>
+                    ForEachRowBlock(s, scratch, (columns, firstRow, rowCount) =>
                     {
                         var target = new Span<float>((float*)y + (long)image * outDim, outDim);
                         ForwardRows(s, new ReadOnlySpan<float>((float*)x + (long)image * inDim, inDim), new ReadOnlySpan<float>((float*)w, weightCount), target,
-                            s.BottomChannels, s.TopChannels, columns, firstRow, rowCount);
+                            s.BottomChannels, s.TopChannels, columns, firstRow, rowCount, offsets);
                         if (hasBias) AddBias(target, new ReadOnlySpan<float>((float*)b, biasCount), spatial, firstRow * g.OutputWidth, rowCount * g.OutputWidth);
                     });
                 }
                 return;
             }
-            ForEachImage(s, num, (columns, n) =>
+            ForEachImage(s, num, scratch, (columns, n) =>
             {
                 var image = new Span<float>((float*)y + (long)n * outDim, outDim);
                 var source = new ReadOnlySpan<float>((float*)x + (long)n * inDim, inDim);
                 var weightValues = new ReadOnlySpan<float>((float*)w, weightCount);
                 if (s.Reversed) BackwardData(s, source, weightValues, image, s.TopChannels, s.BottomChannels, columns);
-                else ForwardRows(s, source, weightValues, image, s.BottomChannels, s.TopChannels, columns, 0, g.OutputHeight);
+                else ForwardRows(s, source, weightValues, image, s.BottomChannels, s.TopChannels, columns, 0, g.OutputHeight, offsets);
                 if (hasBias) AddBias(image, new ReadOnlySpan<float>((float*)b, biasCount), spatial);
             });
         }
@@ -69,7 +72,10 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
         {
             nint x = (nint)x0, dx = (nint)dx0, dy = (nint)dy0, w = (nint)w0;
             int weightCount = weights.Length;
-            ForEachImageAccumulating(s, num, weightCount, biasDiff.Length, (columns, wd, bd, n) =>
+            // Deconvolution's data gradient is a convolution of the output gradient.
+            var offsets = s.Reversed && dataGradient ? OffsetsFor(s, s.TopChannels) : null;
+            int scratch = Math.Max(ColumnLength(s), offsets is null ? 0 : ImplicitColumns.PaddedLength(s.TopChannels, s.ColumnGeometry));
+            ForEachImageAccumulating(s, num, scratch, weightCount, biasDiff.Length, (columns, wd, bd, n) =>
             {
                 var gradient = new ReadOnlySpan<float>((float*)dy + (long)n * outDim, outDim);
                 var source = new ReadOnlySpan<float>((float*)x + (long)n * inDim, inDim);
@@ -79,7 +85,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
                 {
                     // The roles of input and output swap: columns come from the output gradient.
                     if (weightGradient) WeightGemm(s, gradient, source, wd, s.TopChannels, s.BottomChannels, columns);
-                    if (dataGradient) ForwardRows(s, gradient, weightValues, new Span<float>((float*)dx + (long)n * inDim, inDim), s.TopChannels, s.BottomChannels, columns, 0, s.ColumnGeometry.OutputHeight);
+                    if (dataGradient) ForwardRows(s, gradient, weightValues, new Span<float>((float*)dx + (long)n * inDim, inDim), s.TopChannels, s.BottomChannels, columns, 0, s.ColumnGeometry.OutputHeight, offsets);
                 }
                 else
                 {
@@ -101,10 +107,10 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
     }
 
     /// <summary>Runs <paramref name="body"/>(columns, n) for each image n, images split among threads.</summary>
-    private void ForEachImage(ConvolutionShape s, int num, Action<float[], int> body)
+    private void ForEachImage(ConvolutionShape s, int num, int scratch, Action<float[], int> body)
     {
         long work = WorkPerImage(s);
-        EnsureColumns(ParallelWork.PartsFor(num, work), ColumnLength(s));
+        EnsureColumns(ParallelWork.PartsFor(num, work), scratch);
         ParallelWork.For(num, work, (part, first, last) =>
         {
             for (int n = first; n < last; n++) body(_columns[part], n);
@@ -115,7 +121,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
     /// Runs <paramref name="body"/>(columns, weightDiff, biasDiff, n) for each image n, where the two
     /// diffs are zeroed per-chunk partial sums; then adds the chunks, in order, to the parameter diffs.
     /// </summary>
-    private void ForEachImageAccumulating(ConvolutionShape s, int num, int weightCount, int biasCount, Action<float[], float[], float[], int> body,
+    private void ForEachImageAccumulating(ConvolutionShape s, int num, int scratch, int weightCount, int biasCount, Action<float[], float[], float[], int> body,
         Span<float> weightDiff, Span<float> biasDiff)
     {
         int chunks = (int)Math.Clamp(PartialBudget / Math.Max(1, weightCount), 1, Math.Max(1, Math.Min(num, MaxChunks)));
@@ -125,7 +131,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
             _biasPartials = Enumerable.Range(0, chunks).Select(_ => new float[biasCount]).ToArray();
         }
         long workPerChunk = WorkPerImage(s) * num / chunks;
-        EnsureColumns(ParallelWork.PartsFor(chunks, workPerChunk), ColumnLength(s));
+        EnsureColumns(ParallelWork.PartsFor(chunks, workPerChunk), scratch);
         ParallelWork.For(chunks, workPerChunk, (part, first, last) =>
         {
             for (int chunk = first; chunk < last; chunk++)
@@ -154,27 +160,60 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
     /// Runs <paramref name="body"/>(columns, firstRow, rowCount) over the output rows of one image,
     /// split among threads. Each thread builds and multiplies its own columns, so no data crosses cores.
     /// </summary>
-    private void ForEachRowBlock(ConvolutionShape s, Action<float[], int, int> body)
+    private void ForEachRowBlock(ConvolutionShape s, int scratch, Action<float[], int, int> body)
     {
         int rows = s.ColumnGeometry.OutputHeight;
         long workPerRow = WorkPerImage(s) / Math.Max(1, rows);
-        EnsureColumns(ParallelWork.PartsFor(rows, workPerRow), ColumnLength(s));
+        EnsureColumns(ParallelWork.PartsFor(rows, workPerRow), scratch);
         ParallelWork.For(rows, workPerRow, (part, first, last) => body(_columns[part], first, last - first));
     }
 
-    /// <summary>output(M x S) = W(M x K) * columns(K x S) per group, for output rows [firstRow, firstRow + rowCount) of one image.</summary>
-    private static void ForwardRows(in ConvolutionShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output,
-        int inChannels, int outChannels, Span<float> columns, int firstRow, int rowCount)
+    /// <summary>
+    /// output(M x S) = W(M x K) * columns(K x S) per group, for output rows [firstRow, firstRow + rowCount)
+    /// of one image. With <paramref name="offsets"/> the columns are read from the (padded) image as
+    /// GEMM packs them; otherwise they are written out by im2col first.
+    /// </summary>
+    private static unsafe void ForwardRows(in ConvolutionShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output,
+        int inChannels, int outChannels, Span<float> scratch, int firstRow, int rowCount, ImplicitColumns.Offsets? offsets)
     {
         var g = s.ColumnGeometry;
-        Im2Col.Forward(input, inChannels, g, columns, firstRow, rowCount);
         int k = inChannels / s.Group * g.KernelH * g.KernelW;
         int m = outChannels / s.Group, spatial = g.OutputHeight * g.OutputWidth;
         int first = firstRow * g.OutputWidth, width = rowCount * g.OutputWidth;
+        if (offsets is not null)
+        {
+            int groupChannels = inChannels / s.Group, paddedPlane = (g.Height + 2 * g.PadH) * (g.Width + 2 * g.PadW);
+            fixed (float* x = input, buffer = scratch, w = weights, y = output)
+            {
+                float* image = ImplicitColumns.Pad(x, inChannels, g, buffer);
+                for (int group = 0; group < s.Group; group++)
+                    Gemm.ComputeOnImage(m, width, k, w + (long)group * m * k, offsets.Over(image + (long)group * groupChannels * paddedPlane).FromColumn(first),
+                        0f, y + (long)group * m * spatial + first, spatial);
+            }
+            return;
+        }
+        Im2Col.Forward(input, inChannels, g, scratch, firstRow, rowCount);
         for (int group = 0; group < s.Group; group++)
-            Gemm.Compute(Transpose.No, Transpose.No, m, width, k, 1f, weights.Slice(group * m * k, m * k), k, columns.Slice(group * k * width, k * width), width,
+            Gemm.Compute(Transpose.No, Transpose.No, m, width, k, 1f, weights.Slice(group * m * k, m * k), k, scratch.Slice(group * k * width, k * width), width,
                 0f, output.Slice(group * m * spatial + first, (m - 1) * spatial + width), spatial);
     }
+
+    /// <summary>
+    /// The offset tables that let GEMM read this shape's columns from the image, or null where
+    /// im2col suits the geometry better. Built before the threads start, and kept while the shape stays.
+    /// </summary>
+    private ImplicitColumns.Offsets? OffsetsFor(in ConvolutionShape s, int inChannels)
+    {
+        var g = s.ColumnGeometry;
+        if (!ImplicitColumns.Suits(g)) return null;
+        int groupChannels = inChannels / s.Group;
+        if (_offsets is null || _offsets.Channels != groupChannels || _offsets.Geometry != g) _offsets = new ImplicitColumns.Offsets(groupChannels, g);
+        return _offsets;
+    }
+
+    /// <summary>Floats of scratch a thread needs for <see cref="ForwardRows"/>: the padded image, or the columns.</summary>
+    private static int ForwardScratch(in ConvolutionShape s, int inChannels, ImplicitColumns.Offsets? offsets) =>
+        offsets is not null ? ImplicitColumns.PaddedLength(inChannels, s.ColumnGeometry) : ColumnLength(s);
 
     /// <summary>input gradient = col2im(W^T * output gradient) for one image: the convolution backward-data product.</summary>
     private static void BackwardData(in ConvolutionShape s, ReadOnlySpan<float> outputDiff, ReadOnlySpan<float> weights, Span<float> inputDiff,

@@ -50,6 +50,23 @@ public static unsafe class Gemm
     }
 
     /// <summary>
+    /// C (m x n, leading dimension ldc) = A (m x k, row-major) * B + beta * C on this thread, where B
+    /// is a convolution's column matrix read from the image through <paramref name="b"/>'s offsets.
+    /// The kernel and blocking are those of the same product with B written out, so the result is
+    /// identical to im2col followed by <see cref="Compute(Transpose, Transpose, int, int, int, float, ReadOnlySpan{float}, ReadOnlySpan{float}, float, Span{float})"/>.
+    /// </summary>
+    internal static void ComputeOnImage(int m, int n, int k, float* a, in ImplicitColumns b, float beta, float* c, int ldc)
+    {
+        if (m <= 0 || n <= 0) return;
+        if (k == 0)
+        {
+            ScaleC(c, m, n, ldc, beta);
+            return;
+        }
+        new Problem(GemmKernel.For(m, n), false, false, m, n, k, 1f, a, k, null, n, beta, c, ldc, b).Run(0, m, 0, n);
+    }
+
+    /// <summary>
     /// A product with one row or one column of C is a matrix-vector product: packing a whole
     /// operand for it (an inner product layer at batch 1) costs more than the product.
     /// </summary>
@@ -88,7 +105,7 @@ public static unsafe class Gemm
 
     /// <summary>One product, with raw pointers so that worker threads can share it.</summary>
     private readonly struct Problem(GemmKernel kernel, bool transA, bool transB, int m, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, ImplicitColumns implicitB = default)
     {
         private readonly float* _a = a, _b = b, _c = c;
         private int Rows => m;
@@ -127,7 +144,8 @@ public static unsafe class Gemm
                 {
                     int kc = Math.Min(kcStep, k - pc);
                     float blockBeta = pc == 0 ? beta : 1f;
-                    GemmPacking.PackB(transB, _b, ldb, pc, jc, kc, nc, nr, workspace.B);
+                    if (implicitB.Image != null) GemmPacking.PackImplicitB(implicitB, pc, jc, kc, nc, nr, workspace.B);
+                    else GemmPacking.PackB(transB, _b, ldb, pc, jc, kc, nc, nr, workspace.B);
                     for (int ic = rowStart; ic < rowEnd; ic += kernel.MC)
                     {
                         int mc = Math.Min(kernel.MC, rowEnd - ic);

@@ -105,6 +105,37 @@ internal static unsafe class GemmPacking
         }
     }
 
+    /// <summary>
+    /// Packs depth [k0, k0+kc) and columns [col0, col0+nc) of a convolution's implicit column
+    /// matrix, read from the image. A panel's columns split into the same contiguous runs at every
+    /// depth, so the runs are found once per panel and each is copied down the whole depth.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackImplicitB(in ImplicitColumns b, int k0, int col0, int kc, int nc, int nr, float* dst)
+    {
+        float* image = b.Image;
+        int* rowOffsets = b.RowOffsets + k0;
+        for (int j0 = 0; j0 < nc; j0 += nr)
+        {
+            int cols = Math.Min(nr, nc - j0);
+            float* panel = dst + (long)j0 * kc;
+            for (int c = 0; c < cols;)
+            {
+                int s = col0 + j0 + c;
+                int run = Math.Min(b.Runs[s], cols - c);
+                float* src = image + b.ColumnOffsets[s];
+                float* d = panel + c;
+                if (run == 8)
+                    for (int p = 0; p < kc; p++) CopyFloats(src + rowOffsets[p], d + p * nr, 8);
+                else
+                    for (int p = 0; p < kc; p++) ImplicitColumns.CopyRun(src + rowOffsets[p], d + p * nr, run);
+                c += run;
+            }
+            for (int p = 0; p < kc && cols < nr; p++)
+                new Span<float>(panel + p * nr + cols, nr - cols).Clear();
+        }
+    }
+
     // Copies a multiple of 8 floats with 256-bit vectors (every kernel's NR is a multiple of 8).
     private static void CopyFloats(float* src, float* dst, int count)
     {

@@ -62,6 +62,10 @@ public abstract class LayerGradientTests<TDevice> where TDevice : ITestDevice
     [InlineData("num_output: 4 kernel_size: 3 group: 2", 2, 4, 5, 5)]
     [InlineData("num_output: 2 kernel_size: 3 dilation: 2 pad: 2", 1, 2, 6, 6)]
     [InlineData("num_output: 3 kernel_size: 1 bias_term: false", 2, 3, 3, 3)]
+    // Output rows of 8 or more: the columns are read from the image as GEMM packs them.
+    [InlineData("num_output: 3 kernel_size: 3 pad: 1", 2, 2, 4, 9)]
+    [InlineData("num_output: 4 kernel_size: 3 group: 2 pad: 1 stride_h: 2 stride_w: 1", 1, 4, 5, 10)]
+    [InlineData("num_output: 2 kernel_size: 3 dilation: 2 pad: 2", 1, 2, 4, 10)]
     public void Convolution(string settings, int n, int c, int h, int w)
     {
         Check($"type: 'Convolution' convolution_param {{ {settings} weight_filler {{ type: 'gaussian' std: 0.5 }} bias_filler {{ type: 'gaussian' }} }}",
@@ -71,6 +75,7 @@ public abstract class LayerGradientTests<TDevice> where TDevice : ITestDevice
     [Theory]
     [InlineData("num_output: 3 kernel_size: 3 stride: 2", 2, 2, 3, 4)]
     [InlineData("num_output: 4 kernel_size: 2 stride: 2 pad: 1 group: 2", 1, 2, 3, 3)]
+    [InlineData("num_output: 2 kernel_size: 3 pad: 1", 2, 3, 3, 8)]
     public void Deconvolution(string settings, int n, int c, int h, int w)
     {
         Check($"type: 'Deconvolution' convolution_param {{ {settings} weight_filler {{ type: 'gaussian' std: 0.5 }} bias_filler {{ type: 'gaussian' }} }}",
