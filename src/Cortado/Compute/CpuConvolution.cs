@@ -15,7 +15,8 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
     private const int MaxChunks = 8;
     private float[][] _columns = [];
     private float[][] _weightPartials = [], _biasPartials = [];
-    private ImplicitColumns.Offsets? _offsets;
+    private ImplicitColumns.Offsets? _offsets, _dataGradientOffsets;
+    private float[] _flippedWeights = [];
 
     private delegate void ImageForward(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output, Span<float> columns);
 
@@ -72,9 +73,24 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
         {
             nint x = (nint)x0, dx = (nint)dx0, dy = (nint)dy0, w = (nint)w0;
             int weightCount = weights.Length;
-            // Deconvolution's data gradient is a convolution of the output gradient.
-            var offsets = s.Reversed && dataGradient ? OffsetsFor(s, s.TopChannels) : null;
-            int scratch = Math.Max(ColumnLength(s), offsets is null ? 0 : ImplicitColumns.PaddedLength(s.TopChannels, s.ColumnGeometry));
+            // The weight gradient reads the columns of the input (of the output gradient in deconvolution,
+            // whose data gradient is then a convolution of it too); col2im still needs the columns written.
+            int columnChannels = s.Reversed ? s.TopChannels : s.BottomChannels;
+            var offsets = weightGradient || (s.Reversed && dataGradient) ? OffsetsFor(s, columnChannels) : null;
+            var gradientGeometry = dataGradient ? DataGradientAsConvolution.Geometry(s) : null;
+            ImplicitColumns.Offsets? gradientOffsets = null;
+            var gradientShape = s;
+            if (gradientGeometry is { } gg)
+            {
+                gradientOffsets = OffsetsFor(ref _dataGradientOffsets, s.TopChannels / s.Group, gg);
+                gradientShape = new ConvolutionShape(num, s.TopChannels, s.BottomChannels, s.Group, gg, Reversed: false);
+                if (_flippedWeights.Length != weightCount) _flippedWeights = new float[weightCount];
+                DataGradientAsConvolution.FlipKernels(new ReadOnlySpan<float>((float*)w, weightCount), s, _flippedWeights);
+            }
+            bool writesColumns = offsets is null || (!s.Reversed && dataGradient && gradientOffsets is null);
+            int scratch = Math.Max(writesColumns ? ColumnLength(s) : 0, offsets is null ? 0 : ImplicitColumns.PaddedLength(columnChannels, s.ColumnGeometry));
+            if (gradientGeometry is { } padded) scratch = Math.Max(scratch, ImplicitColumns.PaddedLength(s.TopChannels, padded));
+            var flippedWeights = _flippedWeights;
             ForEachImageAccumulating(s, num, scratch, weightCount, biasDiff.Length, (columns, wd, bd, n) =>
             {
                 var gradient = new ReadOnlySpan<float>((float*)dy + (long)n * outDim, outDim);
@@ -84,13 +100,16 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
                 if (s.Reversed)
                 {
                     // The roles of input and output swap: columns come from the output gradient.
-                    if (weightGradient) WeightGemm(s, gradient, source, wd, s.TopChannels, s.BottomChannels, columns);
+                    if (weightGradient) WeightGemm(s, gradient, source, wd, s.TopChannels, s.BottomChannels, columns, offsets);
                     if (dataGradient) ForwardRows(s, gradient, weightValues, new Span<float>((float*)dx + (long)n * inDim, inDim), s.TopChannels, s.BottomChannels, columns, 0, s.ColumnGeometry.OutputHeight, offsets);
                 }
                 else
                 {
-                    if (weightGradient) WeightGemm(s, source, gradient, wd, s.BottomChannels, s.TopChannels, columns);
-                    if (dataGradient) BackwardData(s, gradient, weightValues, new Span<float>((float*)dx + (long)n * inDim, inDim), s.BottomChannels, s.TopChannels, columns);
+                    if (weightGradient) WeightGemm(s, source, gradient, wd, s.BottomChannels, s.TopChannels, columns, offsets);
+                    var target = new Span<float>((float*)dx + (long)n * inDim, inDim);
+                    if (dataGradient && gradientOffsets is not null)
+                        ForwardRows(gradientShape, gradient, flippedWeights, target, s.TopChannels, s.BottomChannels, columns, 0, gradientShape.ColumnGeometry.OutputHeight, gradientOffsets);
+                    else if (dataGradient) BackwardData(s, gradient, weightValues, target, s.BottomChannels, s.TopChannels, columns);
                 }
             }, weightGradient ? weightTarget : default, biasGradient ? biasTarget : default);
         }
@@ -187,7 +206,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
             {
                 float* image = ImplicitColumns.Pad(x, inChannels, g, buffer);
                 for (int group = 0; group < s.Group; group++)
-                    Gemm.ComputeOnImage(m, width, k, w + (long)group * m * k, offsets.Over(image + (long)group * groupChannels * paddedPlane).FromColumn(first),
+                    Gemm.ComputeOnImage(Transpose.No, m, width, k, w + (long)group * m * k, k, offsets.Over(image + (long)group * groupChannels * paddedPlane).FromColumn(first),
                         0f, y + (long)group * m * spatial + first, spatial);
             }
             return;
@@ -202,13 +221,13 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
     /// The offset tables that let GEMM read this shape's columns from the image, or null where
     /// im2col suits the geometry better. Built before the threads start, and kept while the shape stays.
     /// </summary>
-    private ImplicitColumns.Offsets? OffsetsFor(in ConvolutionShape s, int inChannels)
+    private ImplicitColumns.Offsets? OffsetsFor(in ConvolutionShape s, int inChannels) =>
+        ImplicitColumns.Suits(s.ColumnGeometry) ? OffsetsFor(ref _offsets, inChannels / s.Group, s.ColumnGeometry) : null;
+
+    private static ImplicitColumns.Offsets OffsetsFor(ref ImplicitColumns.Offsets? cached, int groupChannels, in ConvolutionGeometry g)
     {
-        var g = s.ColumnGeometry;
-        if (!ImplicitColumns.Suits(g)) return null;
-        int groupChannels = inChannels / s.Group;
-        if (_offsets is null || _offsets.Channels != groupChannels || _offsets.Geometry != g) _offsets = new ImplicitColumns.Offsets(groupChannels, g);
-        return _offsets;
+        if (cached is null || cached.Channels != groupChannels || cached.Geometry != g) cached = new ImplicitColumns.Offsets(groupChannels, g);
+        return cached;
     }
 
     /// <summary>Floats of scratch a thread needs for <see cref="ForwardRows"/>: the padded image, or the columns.</summary>
@@ -228,16 +247,28 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
         Im2Col.Backward(columns, inChannels, g, inputDiff);
     }
 
-    /// <summary>dW += output gradient * columns(input)^T for one image.</summary>
-    private static void WeightGemm(in ConvolutionShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> outputDiff, Span<float> weightDiff,
-        int inChannels, int outChannels, Span<float> columns)
+    /// <summary>dW += output gradient * columns(input)^T for one image, the columns read from the image where <paramref name="offsets"/> allows.</summary>
+    private static unsafe void WeightGemm(in ConvolutionShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> outputDiff, Span<float> weightDiff,
+        int inChannels, int outChannels, Span<float> scratch, ImplicitColumns.Offsets? offsets)
     {
         var g = s.ColumnGeometry;
-        Im2Col.Forward(input, inChannels, g, columns);
         int k = inChannels / s.Group * g.KernelH * g.KernelW;
         int m = outChannels / s.Group, spatial = g.OutputHeight * g.OutputWidth;
+        if (offsets is not null)
+        {
+            int groupChannels = inChannels / s.Group, paddedPlane = (g.Height + 2 * g.PadH) * (g.Width + 2 * g.PadW);
+            fixed (float* x = input, buffer = scratch, dy = outputDiff, dw = weightDiff)
+            {
+                float* image = ImplicitColumns.Pad(x, inChannels, g, buffer);
+                for (int group = 0; group < s.Group; group++)
+                    Gemm.ComputeOnImage(Transpose.Yes, m, k, spatial, dy + (long)group * m * spatial, spatial,
+                        offsets.Over(image + (long)group * groupChannels * paddedPlane), 1f, dw + (long)group * m * k, k);
+            }
+            return;
+        }
+        Im2Col.Forward(input, inChannels, g, scratch);
         for (int group = 0; group < s.Group; group++)
-            Gemm.Compute(Transpose.No, Transpose.Yes, m, k, spatial, 1f, outputDiff.Slice(group * m * spatial, m * spatial), columns.Slice(group * k * spatial, k * spatial),
+            Gemm.Compute(Transpose.No, Transpose.Yes, m, k, spatial, 1f, outputDiff.Slice(group * m * spatial, m * spatial), scratch.Slice(group * k * spatial, k * spatial),
                 1f, weightDiff.Slice(group * m * k, m * k));
     }
 

@@ -50,12 +50,13 @@ public static unsafe class Gemm
     }
 
     /// <summary>
-    /// C (m x n, leading dimension ldc) = A (m x k, row-major) * B + beta * C on this thread, where B
-    /// is a convolution's column matrix read from the image through <paramref name="b"/>'s offsets.
-    /// The kernel and blocking are those of the same product with B written out, so the result is
-    /// identical to im2col followed by <see cref="Compute(Transpose, Transpose, int, int, int, float, ReadOnlySpan{float}, ReadOnlySpan{float}, float, Span{float})"/>.
+    /// C (m x n, leading dimension ldc) = A (m x k, row-major, leading dimension lda) * op(B) + beta * C,
+    /// where B is a convolution's column matrix read from the image through <paramref name="b"/>'s
+    /// offsets: K x N as it stands (the forward product), or N x K transposed (the weight gradient's).
+    /// The kernel, blocking and threading are those of the same product with B written out, so the
+    /// result is identical to im2col followed by <see cref="Compute(Transpose, Transpose, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int, GemmKernel?, int?)"/>.
     /// </summary>
-    internal static void ComputeOnImage(int m, int n, int k, float* a, in ImplicitColumns b, float beta, float* c, int ldc)
+    internal static void ComputeOnImage(Transpose transB, int m, int n, int k, float* a, int lda, in ImplicitColumns b, float beta, float* c, int ldc)
     {
         if (m <= 0 || n <= 0) return;
         if (k == 0)
@@ -63,7 +64,11 @@ public static unsafe class Gemm
             ScaleC(c, m, n, ldc, beta);
             return;
         }
-        new Problem(GemmKernel.For(m, n), false, false, m, n, k, 1f, a, k, null, n, beta, c, ldc, b).Run(0, m, 0, n);
+        bool tb = transB == Transpose.Yes;
+        var problem = new Problem(GemmKernel.For(m, n), false, tb, m, n, k, 1f, a, lda, null, 0, beta, c, ldc, b);
+        int parts = (long)m * n * k < ParallelThreshold ? 1 : Math.Max(1, ParallelWork.AvailableThreads);
+        if (parts == 1) problem.Run(0, m, 0, n);
+        else problem.RunParallel(parts);
     }
 
     /// <summary>
@@ -144,7 +149,8 @@ public static unsafe class Gemm
                 {
                     int kc = Math.Min(kcStep, k - pc);
                     float blockBeta = pc == 0 ? beta : 1f;
-                    if (implicitB.Image != null) GemmPacking.PackImplicitB(implicitB, pc, jc, kc, nc, nr, workspace.B);
+                    if (implicitB.Image != null && transB) GemmPacking.PackImplicitBTransposed(implicitB, pc, jc, kc, nc, nr, workspace.B);
+                    else if (implicitB.Image != null) GemmPacking.PackImplicitB(implicitB, pc, jc, kc, nc, nr, workspace.B);
                     else GemmPacking.PackB(transB, _b, ldb, pc, jc, kc, nc, nr, workspace.B);
                     for (int ic = rowStart; ic < rowEnd; ic += kernel.MC)
                     {

@@ -136,6 +136,44 @@ internal static unsafe class GemmPacking
         }
     }
 
+    /// <summary>
+    /// Packs depth [k0, k0+kc) and columns [col0, col0+nc) of the transpose of a convolution's
+    /// implicit column matrix (the weight gradient's B): depth runs along output positions, columns
+    /// along (channel, kernel row, kernel column). Eight positions of one contiguous run are read
+    /// from eight rows at once and transposed in registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackImplicitBTransposed(in ImplicitColumns b, int k0, int col0, int kc, int nc, int nr, float* dst)
+    {
+        for (int j0 = 0; j0 < nc; j0 += nr)
+        {
+            int cols = Math.Min(nr, nc - j0);
+            float* panel = dst + (long)j0 * kc;
+            int* rows = b.RowOffsets + col0 + j0;
+            int fullCols = Transpose8x8.IsSupported ? cols & ~7 : 0;
+            for (int p = 0; p < kc;)
+            {
+                int s = k0 + p;
+                float* src = b.Image + b.ColumnOffsets[s];
+                float* d = panel + p * nr;
+                if (fullCols > 0 && p + 8 <= kc && b.Runs[s] >= 8)
+                {
+                    for (int c0 = 0; c0 < fullCols; c0 += 8) Transpose8x8.Run(src, rows + c0, d + c0, nr);
+                    for (int c = fullCols; c < cols; c++)
+                        for (int q = 0; q < 8; q++) d[q * nr + c] = src[rows[c] + q];
+                    p += 8;
+                }
+                else
+                {
+                    for (int c = 0; c < cols; c++) d[c] = src[rows[c]];
+                    p++;
+                }
+            }
+            for (int p = 0; p < kc && cols < nr; p++)
+                new Span<float>(panel + p * nr + cols, nr - cols).Clear();
+        }
+    }
+
     // Copies a multiple of 8 floats with 256-bit vectors (every kernel's NR is a multiple of 8).
     private static void CopyFloats(float* src, float* dst, int count)
     {

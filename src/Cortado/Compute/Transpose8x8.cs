@@ -13,17 +13,22 @@ internal static unsafe class Transpose8x8
     public static bool IsSupported => Avx.IsSupported;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Run(float* src, long srcStride, float* dst, long dstStride)
-    {
-        var r0 = Avx.LoadVector256(src);
-        var r1 = Avx.LoadVector256(src + srcStride);
-        var r2 = Avx.LoadVector256(src + 2 * srcStride);
-        var r3 = Avx.LoadVector256(src + 3 * srcStride);
-        var r4 = Avx.LoadVector256(src + 4 * srcStride);
-        var r5 = Avx.LoadVector256(src + 5 * srcStride);
-        var r6 = Avx.LoadVector256(src + 6 * srcStride);
-        var r7 = Avx.LoadVector256(src + 7 * srcStride);
+    public static void Run(float* src, long srcStride, float* dst, long dstStride) =>
+        Store(Avx.LoadVector256(src), Avx.LoadVector256(src + srcStride), Avx.LoadVector256(src + 2 * srcStride), Avx.LoadVector256(src + 3 * srcStride),
+            Avx.LoadVector256(src + 4 * srcStride), Avx.LoadVector256(src + 5 * srcStride), Avx.LoadVector256(src + 6 * srcStride),
+            Avx.LoadVector256(src + 7 * srcStride), dst, dstStride);
 
+    /// <summary>The same with row i of the block at <c>src + rowOffsets[i]</c> (rows of an implicit column matrix).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Run(float* src, int* rowOffsets, float* dst, long dstStride) =>
+        Store(Avx.LoadVector256(src + rowOffsets[0]), Avx.LoadVector256(src + rowOffsets[1]), Avx.LoadVector256(src + rowOffsets[2]),
+            Avx.LoadVector256(src + rowOffsets[3]), Avx.LoadVector256(src + rowOffsets[4]), Avx.LoadVector256(src + rowOffsets[5]),
+            Avx.LoadVector256(src + rowOffsets[6]), Avx.LoadVector256(src + rowOffsets[7]), dst, dstStride);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
+        Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7, float* dst, long dstStride)
+    {
         var t0 = Avx.UnpackLow(r0, r1);
         var t1 = Avx.UnpackHigh(r0, r1);
         var t2 = Avx.UnpackLow(r2, r3);
