@@ -46,13 +46,15 @@ public static class Pooling
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void MaxPlane(float* input, float* output, int* mask, in PoolingGeometry g)
     {
-        int pooledW = g.PooledWidth, planeSize = g.Height * g.Width;
+        // Geometry in locals: PooledHeight is a computed property, and the stores could alias g as far as the JIT knows.
+        int pooledH = g.PooledHeight, pooledW = g.PooledWidth, planeSize = g.Height * g.Width;
+        int width = g.Width, kernelW = g.KernelW, strideW = g.StrideW, padW = g.PadW;
         // Output columns whose windows lie wholly inside the row: eight at a time with SIMD.
         int fullFirst = (g.PadW + g.StrideW - 1) / g.StrideW;
         int fullEnd = Math.Min(pooledW, (g.Width + g.PadW - g.KernelW) / g.StrideW + 1);
         bool simd = Avx2.IsSupported && fullEnd - fullFirst >= 8;
-        var strideLanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * g.StrideW;
-        for (int ph = 0; ph < g.PooledHeight; ph++)
+        var strideLanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * strideW;
+        for (int ph = 0; ph < pooledH; ph++)
         {
             int hStart = Math.Max(ph * g.StrideH - g.PadH, 0), hEnd = Math.Min(ph * g.StrideH - g.PadH + g.KernelH, g.Height);
             float* outRow = output + ph * pooledW;
@@ -69,11 +71,11 @@ public static class Pooling
                     Vector256<int> bestIndex = default;
                     for (int h = hStart; h < hEnd; h++)
                     {
-                        for (int kw = 0; kw < g.KernelW; kw++)
+                        for (int kw = 0; kw < kernelW; kw++)
                         {
-                            int offset = h * g.Width + pw * g.StrideW - g.PadW + kw;
-                            var value = g.StrideW == 1 ? Avx.LoadVector256(input + offset)
-                                : g.StrideW == 2 && offset + 16 <= planeSize ? EvenLanes(input + offset)
+                            int offset = h * width + pw * strideW - padW + kw;
+                            var value = strideW == 1 ? Avx.LoadVector256(input + offset)
+                                : strideW == 2 && offset + 16 <= planeSize ? EvenLanes(input + offset)
                                 : Avx2.GatherVector256(input + offset, strideLanes, 4);
                             var index = Vector256.Create(offset) + strideLanes;
                             if (h == hStart && kw == 0) { best = value; bestIndex = index; continue; }
@@ -144,48 +146,76 @@ public static class Pooling
             if (winner[i] >= 0) diff[winner[i]] += topDiff[i];
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void AverageForward(ReadOnlySpan<float> bottom, int planes, in PoolingGeometry g, Span<float> top)
+    /// <summary>The mean over each window (Caffe's divisor, see <see cref="PoolingGeometry.AverageWindow"/>); planes are split across threads.</summary>
+    public static unsafe void AverageForward(ReadOnlySpan<float> bottom, int planes, in PoolingGeometry g, Span<float> top)
     {
         g.Check(bottom.Length, top.Length, planes);
+        var geometry = g;
         int inPlane = g.Height * g.Width, outPlane = g.PooledHeight * g.PooledWidth;
-        for (int plane = 0; plane < planes; plane++)
+        fixed (float* input = bottom, output = top)
         {
-            var input = bottom.Slice(plane * inPlane, inPlane);
-            var output = top.Slice(plane * outPlane, outPlane);
-            for (int ph = 0; ph < g.PooledHeight; ph++)
+            nint source = (nint)input, target = (nint)output;
+            ParallelWork.For(planes, (long)outPlane * g.KernelH * g.KernelW, (_, first, last) =>
             {
-                for (int pw = 0; pw < g.PooledWidth; pw++)
+                for (int plane = first; plane < last; plane++)
+                    AveragePlane((float*)source + (long)plane * inPlane, (float*)target + (long)plane * outPlane, geometry);
+            });
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void AveragePlane(float* input, float* output, in PoolingGeometry g)
+    {
+        // The sizes in locals: PooledHeight and PooledWidth are computed properties.
+        int pooledH = g.PooledHeight, pooledW = g.PooledWidth, width = g.Width;
+        for (int ph = 0; ph < pooledH; ph++)
+        {
+            for (int pw = 0; pw < pooledW; pw++)
+            {
+                var (hStart, hEnd, wStart, wEnd, size) = g.AverageWindow(ph, pw);
+                float sum = 0f;
+                for (int h = hStart; h < hEnd; h++)
                 {
-                    var (hStart, hEnd, wStart, wEnd, size) = g.AverageWindow(ph, pw);
-                    float sum = 0f;
-                    for (int h = hStart; h < hEnd; h++)
-                        for (int w = wStart; w < wEnd; w++) sum += input[h * g.Width + w];
-                    output[ph * g.PooledWidth + pw] = sum / size;
+                    float* row = input + h * width;
+                    for (int w = wStart; w < wEnd; w++) sum += row[w];
                 }
+                output[ph * pooledW + pw] = sum / size;
             }
         }
     }
 
-    /// <summary>Spreads each top gradient evenly over its window; the bottom diff is overwritten.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void AverageBackward(ReadOnlySpan<float> topDiff, int planes, in PoolingGeometry g, Span<float> bottomDiff)
+    /// <summary>Spreads each top gradient evenly over its window; the bottom diff is overwritten. Planes are split across threads.</summary>
+    public static unsafe void AverageBackward(ReadOnlySpan<float> topDiff, int planes, in PoolingGeometry g, Span<float> bottomDiff)
     {
         g.Check(bottomDiff.Length, topDiff.Length, planes);
+        var geometry = g;
         int inPlane = g.Height * g.Width, outPlane = g.PooledHeight * g.PooledWidth;
-        bottomDiff[..(planes * inPlane)].Clear();
-        for (int plane = 0; plane < planes; plane++)
+        fixed (float* gradient = topDiff, diff = bottomDiff)
         {
-            var diff = bottomDiff.Slice(plane * inPlane, inPlane);
-            var gradient = topDiff.Slice(plane * outPlane, outPlane);
-            for (int ph = 0; ph < g.PooledHeight; ph++)
+            nint source = (nint)gradient, target = (nint)diff;
+            ParallelWork.For(planes, (long)outPlane * g.KernelH * g.KernelW, (_, first, last) =>
             {
-                for (int pw = 0; pw < g.PooledWidth; pw++)
+                for (int plane = first; plane < last; plane++)
+                    AveragePlaneBackward((float*)source + (long)plane * outPlane, (float*)target + (long)plane * inPlane, inPlane, geometry);
+            });
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void AveragePlaneBackward(float* gradient, float* diff, int inPlane, in PoolingGeometry g)
+    {
+        new Span<float>(diff, inPlane).Clear();
+        int pooledH = g.PooledHeight, pooledW = g.PooledWidth, width = g.Width;
+        for (int ph = 0; ph < pooledH; ph++)
+        {
+            for (int pw = 0; pw < pooledW; pw++)
+            {
+                var (hStart, hEnd, wStart, wEnd, size) = g.AverageWindow(ph, pw);
+                float share = gradient[ph * pooledW + pw] / size;
+                for (int h = hStart; h < hEnd; h++)
                 {
-                    var (hStart, hEnd, wStart, wEnd, size) = g.AverageWindow(ph, pw);
-                    float share = gradient[ph * g.PooledWidth + pw] / size;
-                    for (int h = hStart; h < hEnd; h++)
-                        for (int w = wStart; w < wEnd; w++) diff[h * g.Width + w] += share;
+                    float* row = diff + h * width;
+                    for (int w = wStart; w < wEnd; w++) row[w] += share;
                 }
             }
         }
