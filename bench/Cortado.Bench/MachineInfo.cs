@@ -18,5 +18,11 @@ internal static class MachineInfo
     }
 
     public static string VectorWidth =>
-        Avx512F.IsSupported ? "AVX-512" : Avx2.IsSupported && Fma.IsSupported ? "AVX2 + FMA (no AVX-512)" : Avx2.IsSupported ? "AVX2" : "no AVX2";
+        Avx512F.IsSupported ? "AVX-512" :
+        Avx2.IsSupported && Fma.IsSupported ? (HasAvx512Flag ? "AVX2 + FMA (AVX-512 turned off, DOTNET_EnableAVX512=0)" : "AVX2 + FMA (no AVX-512)") :
+        Avx2.IsSupported ? "AVX2" : "no AVX2";
+
+    /// <summary>Whether the processor has AVX-512 even where .NET was told not to use it.</summary>
+    private static bool HasAvx512Flag =>
+        File.Exists("/proc/cpuinfo") && File.ReadLines("/proc/cpuinfo").Any(l => l.StartsWith("flags", StringComparison.Ordinal) && l.Contains(" avx512f", StringComparison.Ordinal));
 }
