@@ -20,6 +20,8 @@ public class FastKernelTests
         { 9, 40, 3, 3, 1, false },
         { 5, 8, 2, 1, 0, true },     // exactly one SIMD group
         { 6, 7, 2, 1, 0, true },     // too narrow for SIMD
+        { 16, 16, 3, 2, 0, true },   // CIFAR-10 quick's second and third poolings
+        { 12, 30, 3, 1, 1, false },  // stride 1 with padding
     };
 
     [Theory]
@@ -47,6 +49,45 @@ public class FastKernelTests
             var expectedDiff = new float[input.Length];
             int inPlane = height * width, outPlane = g.PooledHeight * g.PooledWidth;
             for (int i = 0; i < outputs; i++) expectedDiff[i / outPlane * inPlane + mask[i]] += gradient[i];
+            Assert.Equal(expectedDiff, bottomDiff);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(PoolingCases))]
+    public void AveragePoolingMatchesTheScalarLoop(int height, int width, int kernel, int stride, int pad, bool ceil)
+    {
+        var g = new PoolingGeometry(height, width, kernel, kernel, pad, pad, stride, stride, ceil);
+        int planes = 5, outPlane = g.PooledHeight * g.PooledWidth, inPlane = height * width;
+        var input = Reference.Random(planes * inPlane, 9);
+        var gradient = Reference.Random(planes * outPlane, 10);
+        // Caffe's rule written out: the divisor counts the window clipped to the padded input, the sum only real inputs.
+        var expected = new float[planes * outPlane];
+        var expectedDiff = new float[planes * inPlane];
+        for (int plane = 0; plane < planes; plane++)
+            for (int ph = 0; ph < g.PooledHeight; ph++)
+                for (int pw = 0; pw < g.PooledWidth; pw++)
+                {
+                    int hs = ph * stride - pad, ws = pw * stride - pad;
+                    int he = Math.Min(hs + kernel, height + pad), we = Math.Min(ws + kernel, width + pad);
+                    int size = (he - hs) * (we - ws);
+                    float sum = 0f, share = gradient[plane * outPlane + ph * g.PooledWidth + pw] / size;
+                    for (int h = Math.Max(hs, 0); h < Math.Min(he, height); h++)
+                        for (int w = Math.Max(ws, 0); w < Math.Min(we, width); w++)
+                        {
+                            sum += input[plane * inPlane + h * width + w];
+                            expectedDiff[plane * inPlane + h * width + w] += share;
+                        }
+                    expected[plane * outPlane + ph * g.PooledWidth + pw] = sum / size;
+                }
+        foreach (int threads in new[] { 1, 2 })
+        {
+            using var _ = new ThreadCount(threads);
+            var top = new float[expected.Length];
+            Pooling.AverageForward(input, planes, g, top);
+            Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), top.Select(BitConverter.SingleToInt32Bits));
+            var bottomDiff = Enumerable.Repeat(42f, input.Length).ToArray();
+            Pooling.AverageBackward(gradient, planes, g, bottomDiff);
             Assert.Equal(expectedDiff, bottomDiff);
         }
     }
