@@ -18,8 +18,6 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
     private ImplicitColumns.Offsets? _offsets, _dataGradientOffsets;
     private float[] _flippedWeights = [];
 
-    private delegate void ImageForward(ReadOnlySpan<float> input, ReadOnlySpan<float> weights, Span<float> output, Span<float> columns);
-
     public unsafe void Forward(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> weights, DeviceSpan<float> bias, DeviceSpan<float> output)
     {
         var s = shape;
@@ -31,9 +29,9 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
         {
             nint x = (nint)x0, y = (nint)y0, w = (nint)w0, b = (nint)b0;
             int weightCount = weights.Length, biasCount = biasValues.Length;
-            // Convolution's product can be cut by output rows; deconvolution's (a col2im) cannot.
             var offsets = s.Reversed ? null : OffsetsFor(s, s.BottomChannels);
             int scratch = s.Reversed ? ColumnLength(s) : ForwardScratch(s, s.BottomChannels, offsets);
+            // Convolution's product can be cut by output rows; deconvolution's (a col2im) cannot.
             if (!s.Reversed && num < ParallelWork.AvailableThreads && g.OutputHeight > 1)
             {
                 for (int n = 0; n < num; n++)
@@ -89,7 +87,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
             }
             bool writesColumns = offsets is null || (!s.Reversed && dataGradient && gradientOffsets is null);
             int scratch = Math.Max(writesColumns ? ColumnLength(s) : 0, offsets is null ? 0 : ImplicitColumns.PaddedLength(columnChannels, s.ColumnGeometry));
-            if (gradientGeometry is { } padded) scratch = Math.Max(scratch, ImplicitColumns.PaddedLength(s.TopChannels, padded));
+            if (gradientOffsets is not null) scratch = Math.Max(scratch, ImplicitColumns.PaddedLength(s.TopChannels, gradientShape.ColumnGeometry));
             var flippedWeights = _flippedWeights;
             ForEachImageAccumulating(s, num, scratch, weightCount, biasDiff.Length, (columns, wd, bd, n) =>
             {
@@ -201,7 +199,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
         int first = firstRow * g.OutputWidth, width = rowCount * g.OutputWidth;
         if (offsets is not null)
         {
-            int groupChannels = inChannels / s.Group, paddedPlane = (g.Height + 2 * g.PadH) * (g.Width + 2 * g.PadW);
+            int groupChannels = inChannels / s.Group, paddedPlane = ImplicitColumns.PaddedPlane(g);
             fixed (float* x = input, buffer = scratch, w = weights, y = output)
             {
                 float* image = ImplicitColumns.Pad(x, inChannels, g, buffer);
@@ -256,7 +254,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
         int m = outChannels / s.Group, spatial = g.OutputHeight * g.OutputWidth;
         if (offsets is not null)
         {
-            int groupChannels = inChannels / s.Group, paddedPlane = (g.Height + 2 * g.PadH) * (g.Width + 2 * g.PadW);
+            int groupChannels = inChannels / s.Group, paddedPlane = ImplicitColumns.PaddedPlane(g);
             fixed (float* x = input, buffer = scratch, dy = outputDiff, dw = weightDiff)
             {
                 float* image = ImplicitColumns.Pad(x, inChannels, g, buffer);

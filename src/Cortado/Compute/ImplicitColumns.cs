@@ -31,7 +31,10 @@ internal readonly unsafe struct ImplicitColumns(float* image, int* rowOffsets, i
 
     /// <summary>Floats of the padded image for <paramref name="channels"/> channels (0 when there is no padding: the image is read in place).</summary>
     public static int PaddedLength(int channels, in ConvolutionGeometry g) =>
-        g.PadH == 0 && g.PadW == 0 ? 0 : channels * (g.Height + 2 * g.PadH) * (g.Width + 2 * g.PadW);
+        g.PadH == 0 && g.PadW == 0 ? 0 : channels * PaddedPlane(g);
+
+    /// <summary>Floats per channel of the padded image (of the image itself where there is no padding).</summary>
+    public static int PaddedPlane(in ConvolutionGeometry g) => (g.Height + 2 * g.PadH) * (g.Width + 2 * g.PadW);
 
     /// <summary>
     /// Copies one image into <paramref name="padded"/> with the convolution's zero border, or
@@ -42,7 +45,7 @@ internal readonly unsafe struct ImplicitColumns(float* image, int* rowOffsets, i
     {
         if (g.PadH == 0 && g.PadW == 0) return image;
         int height = g.Height, width = g.Width, padH = g.PadH, padW = g.PadW;
-        int paddedWidth = width + 2 * padW, paddedPlane = (height + 2 * padH) * paddedWidth;
+        int paddedWidth = width + 2 * padW, paddedPlane = PaddedPlane(g);
         new Span<float>(padded, channels * paddedPlane).Clear();
         for (int c = 0; c < channels; c++)
         {
@@ -63,7 +66,7 @@ internal readonly unsafe struct ImplicitColumns(float* image, int* rowOffsets, i
         {
             Channels = channels;
             Geometry = g;
-            int paddedWidth = g.Width + 2 * g.PadW, paddedPlane = (g.Height + 2 * g.PadH) * paddedWidth;
+            int paddedWidth = g.Width + 2 * g.PadW, paddedPlane = PaddedPlane(g);
             _rows = GC.AllocateUninitializedArray<int>(channels * g.KernelH * g.KernelW, pinned: true);
             int row = 0;
             for (int c = 0; c < channels; c++)

@@ -35,7 +35,7 @@ public unsafe class DataGradientAsConvolutionTests
         var actual = new float[expected.Length];
         var padded = new float[ImplicitColumns.PaddedLength(outputs, gg)];
         var offsets = new ImplicitColumns.Offsets(m, gg);
-        int paddedPlane = (gg.Height + 2 * gg.PadH) * (gg.Width + 2 * gg.PadW), inputsPerGroup = channels / group;
+        int paddedPlane = ImplicitColumns.PaddedPlane(gg), inputsPerGroup = channels / group;
         fixed (float* dy = outputDiff, p = padded, w = flipped, dx = actual)
         {
             float* image = ImplicitColumns.Pad(dy, outputs, gg, p);
