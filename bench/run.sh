@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs one of Cortado's benchmarks, installing its reference peers first.
 #   bench/run.sh gemm     sgemm GFLOP/s, Cortado against Debian's OpenBLAS, 1 and 2 threads
+#   bench/run.sh conv     the seed net's and CIFAR-10 quick's convolution products per image on 1 thread,
+#                         im2col/col2im against the columns read from the image (implicit im2col)
 #   bench/run.sh data     Data-layer images/s against the seed net's training step (Fashion-MNIST LMDB)
 #   bench/run.sh perf     the seed net (and CIFAR-10 quick) against PyTorch and OpenCV DNN: training, inference, time to
 #                         accuracy, FLOP/s and peak memory, one table (about 10 minutes)
@@ -30,6 +32,7 @@ case "$name" in
       if [[ $(id -u) -eq 0 ]]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas0-pthread >/dev/null
       else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas0-pthread >/dev/null; fi
     fi ;;
+  conv) ;;
   data)
     missing=()
     [[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]] || missing+=(dataset-fashion-mnist)
@@ -81,6 +84,6 @@ case "$name" in
       $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
     "$root/cortado" --help >/dev/null 2>&1 || true ;;
-  *) echo "unknown benchmark '$name'; known: gemm, data, perf, mpi, dashboard" >&2; exit 1 ;;
+  *) echo "unknown benchmark '$name'; known: gemm, conv, data, perf, mpi, dashboard" >&2; exit 1 ;;
 esac
 exec dotnet run -c Release --project "$root/bench/Cortado.Bench" -- "$@"

@@ -4,6 +4,7 @@ using Cortado.Bench;
 var benchmarks = new Dictionary<string, Func<string[], int>>
 {
     ["gemm"] = GemmBenchmark.Run,
+    ["conv"] = ConvolutionBenchmark.Run,
     ["data"] = DataBenchmark.Run,
     ["perf"] = PerfBenchmark.Run,
     ["mpi"] = MpiBenchmark.Run,

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using Cortado.Compute;
+
+namespace Cortado.Bench;
+
+/// <summary>
+/// The convolution products of the seed net and CIFAR-10 quick, one image at a time on one thread
+/// as the convolution layer runs them: the columns written out by im2col (and summed back by
+/// col2im) against the columns read from the image as GEMM packs them. Interleaved rounds, best of each.
+/// </summary>
+internal static unsafe class ConvolutionBenchmark
+{
+    private sealed record Layer(string Name, int Channels, int Size, int Kernel, int Pad, int Outputs, int Images);
+
+    private static readonly Layer[] Layers =
+    [
+        new("seed conv1", 1, 28, 3, 0, 32, 128),
+        new("seed conv2", 32, 26, 3, 0, 32, 128),
+        new("CIFAR-10 quick conv1", 3, 32, 5, 2, 32, 100),
+        new("CIFAR-10 quick conv2", 32, 16, 5, 2, 32, 100),
+        new("CIFAR-10 quick conv3", 32, 8, 5, 2, 64, 100),
+    ];
+
+    public static int Run(string[] args)
+    {
+        Console.WriteLine($"CPU: {MachineInfo.Describe()}; Cortado's GEMM kernel: {GemmKernel.Best.Name}; 1 thread");
+        Console.WriteLine();
+        Console.WriteLine($"{"ms per batch",-22} {"batch",5} {"forward: im2col",15} {"implicit",9} {"wgrad: im2col",14} {"implicit",9} {"dgrad: col2im",14} {"flipped",8}");
+        ComputeSettings.Threads = 1;
+        foreach (var layer in Layers) Measure(layer);
+        Console.WriteLine();
+        Console.WriteLine("im2col: columns written, then GEMM; implicit: GEMM packs the columns from the image;");
+        Console.WriteLine("col2im: W^T*dY, then col2im; flipped: the flipped-kernel convolution of dY (only where the layer uses it).");
+        return 0;
+    }
+
+    private static void Measure(Layer l)
+    {
+        var g = new ConvolutionGeometry(l.Size, l.Size, l.Kernel, l.Kernel, l.Pad, l.Pad);
+        int k = l.Channels * l.Kernel * l.Kernel, spatial = g.OutputHeight * g.OutputWidth, m = l.Outputs;
+        var random = new Random(1);
+        float[] Random(int n) => Enumerable.Range(0, n).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        var image = Random(l.Channels * l.Size * l.Size);
+        var weights = Random(m * k);
+        var outputDiff = Random(m * spatial);
+        var columns = new float[k * spatial];
+        var output = new float[m * spatial];
+        var weightDiff = new float[m * k];
+        var imageDiff = new float[image.Length];
+        var padded = new float[Math.Max(1, ImplicitColumns.PaddedLength(l.Channels, g))];
+        var offsets = new ImplicitColumns.Offsets(l.Channels, g);
+
+        var shape = new ConvolutionShape(1, l.Channels, m, 1, g, Reversed: false);
+        var gradientGeometry = DataGradientAsConvolution.Geometry(shape);
+        var flipped = new float[weights.Length];
+        DataGradientAsConvolution.FlipKernels(weights, shape, flipped);
+        var gg = gradientGeometry ?? g;
+        var gradientPadded = new float[Math.Max(1, ImplicitColumns.PaddedLength(m, gg))];
+        var gradientOffsets = gradientGeometry is null ? null : new ImplicitColumns.Offsets(m, gg);
+
+        var times = new double[6];
+        Array.Fill(times, double.MaxValue);
+        for (int round = 0; round < 5; round++)
+        {
+            times[0] = Math.Min(times[0], Time(l.Images, () =>
+            {
+                Im2Col.Forward(image, l.Channels, g, columns);
+                Gemm.Compute(Transpose.No, Transpose.No, m, spatial, k, 1f, weights, columns, 0f, output);
+            }));
+            times[1] = Math.Min(times[1], Time(l.Images, () =>
+            {
+                fixed (float* x = image, p = padded, w = weights, y = output)
+                    Gemm.ComputeOnImage(Transpose.No, m, spatial, k, w, k, offsets.Over(ImplicitColumns.Pad(x, l.Channels, g, p)), 0f, y, spatial);
+            }));
+            times[2] = Math.Min(times[2], Time(l.Images, () =>
+            {
+                Im2Col.Forward(image, l.Channels, g, columns);
+                Gemm.Compute(Transpose.No, Transpose.Yes, m, k, spatial, 1f, outputDiff, columns, 1f, weightDiff);
+            }));
+            times[3] = Math.Min(times[3], Time(l.Images, () =>
+            {
+                fixed (float* x = image, p = padded, dy = outputDiff, dw = weightDiff)
+                    Gemm.ComputeOnImage(Transpose.Yes, m, k, spatial, dy, spatial, offsets.Over(ImplicitColumns.Pad(x, l.Channels, g, p)), 1f, dw, k);
+            }));
+            times[4] = Math.Min(times[4], Time(l.Images, () =>
+            {
+                Gemm.Compute(Transpose.Yes, Transpose.No, k, spatial, m, 1f, weights, outputDiff, 0f, columns);
+                Im2Col.Backward(columns, l.Channels, g, imageDiff);
+            }));
+            if (gradientOffsets is null) continue;
+            times[5] = Math.Min(times[5], Time(l.Images, () =>
+            {
+                int depth = m * l.Kernel * l.Kernel;
+                fixed (float* dy = outputDiff, p = gradientPadded, w = flipped, dx = imageDiff)
+                    Gemm.ComputeOnImage(Transpose.No, l.Channels, l.Size * l.Size, depth, w, depth, gradientOffsets.Over(ImplicitColumns.Pad(dy, m, gg, p)), 0f, dx, l.Size * l.Size);
+            }));
+        }
+        string flippedText = gradientOffsets is null ? "-" : $"{times[5]:F2}";
+        Console.WriteLine($"{l.Name,-22} {l.Images,5} {times[0],15:F2} {times[1],9:F2} {times[2],14:F2} {times[3],9:F2} {times[4],14:F2} {flippedText,8}");
+    }
+
+    private static double Time(int images, Action perImage)
+    {
+        var watch = Stopwatch.StartNew();
+        for (int n = 0; n < images; n++) perImage();
+        return watch.Elapsed.TotalMilliseconds;
+    }
+}
