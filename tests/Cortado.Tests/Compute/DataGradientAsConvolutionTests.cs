@@ -12,7 +12,7 @@ public unsafe class DataGradientAsConvolutionTests
     public void TheFlippedConvolutionOfTheOutputGradientEqualsCol2ImOfWTransposedTimesIt(int height, int width, int kernel, int pad, int dilation, int group)
     {
         var g = new ConvolutionGeometry(height, width, kernel, kernel, pad, pad, 1, 1, dilation, dilation);
-        int channels = 3 * group, outputs = 2 * group;
+        int channels = DataGradientAsConvolution.MinChannels * group, outputs = 2 * group;
         var shape = new ConvolutionShape(1, channels, outputs, group, g, Reversed: false);
         var gradientGeometry = DataGradientAsConvolution.Geometry(shape);
         Assert.NotNull(gradientGeometry);
@@ -48,14 +48,17 @@ public unsafe class DataGradientAsConvolutionTests
     }
 
     [Fact]
-    public void ValidConvolutionsStridesAndNarrowRowsKeepCol2Im()
+    public void ValidConvolutionsStridesNarrowRowsAndFewChannelsKeepCol2Im()
     {
-        ConvolutionShape Shape(ConvolutionGeometry g) => new(1, 4, 4, 1, g, Reversed: false);
+        ConvolutionShape Shape(ConvolutionGeometry g) => new(1, 16, 4, 1, g, Reversed: false);
         Assert.Null(DataGradientAsConvolution.Geometry(Shape(new(26, 26, 3, 3))));                      // 676 inputs for 576 outputs
         Assert.NotNull(DataGradientAsConvolution.Geometry(Shape(new(26, 26, 3, 3, PadH: 1, PadW: 1))));
         Assert.Null(DataGradientAsConvolution.Geometry(Shape(new(16, 16, 3, 3, 1, 1, StrideH: 2, StrideW: 2))));
         Assert.Null(DataGradientAsConvolution.Geometry(Shape(new(16, 16, 3, 3, PadH: 3, PadW: 3))));   // padding past the kernel
         Assert.Null(DataGradientAsConvolution.Geometry(Shape(new(6, 6, 3, 3, 1, 1))));                  // rows shorter than a vector
-        Assert.Null(DataGradientAsConvolution.Geometry(new ConvolutionShape(1, 4, 4, 1, new(16, 16, 3, 3, 1, 1), Reversed: true)));
+        Assert.Null(DataGradientAsConvolution.Geometry(new ConvolutionShape(1, 16, 4, 1, new(16, 16, 3, 3, 1, 1), Reversed: true)));
+        // Too few input channels per group to feed the product's rows.
+        Assert.Null(DataGradientAsConvolution.Geometry(new ConvolutionShape(1, 8, 4, 1, new(16, 16, 3, 3, 1, 1), Reversed: false)));
+        Assert.Null(DataGradientAsConvolution.Geometry(new ConvolutionShape(1, 16, 4, 2, new(16, 16, 3, 3, 1, 1), Reversed: false)));
     }
 }

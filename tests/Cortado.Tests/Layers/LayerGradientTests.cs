@@ -67,6 +67,10 @@ public abstract class LayerGradientTests<TDevice> where TDevice : ITestDevice
     [InlineData("num_output: 4 kernel_size: 3 group: 2 pad: 1 stride_h: 2 stride_w: 1", 1, 4, 5, 10)]
     [InlineData("num_output: 2 kernel_size: 3 dilation: 2 pad: 2", 1, 2, 4, 10)]
     [InlineData("num_output: 4 kernel_size: 3 group: 2 pad: 1", 2, 4, 3, 8)]
+    // 16 input channels per group: the data gradient runs as the flipped-kernel convolution.
+    [InlineData("num_output: 2 kernel_size: 3 pad: 1", 1, 16, 2, 8)]
+    [InlineData("num_output: 4 kernel_size: 3 group: 2 pad: 1", 1, 32, 2, 8)]
+    [InlineData("num_output: 2 kernel_size: 3 dilation: 2 pad: 2", 1, 16, 2, 9)]
     public void Convolution(string settings, int n, int c, int h, int w)
     {
         Check($"type: 'Convolution' convolution_param {{ {settings} weight_filler {{ type: 'gaussian' std: 0.5 }} bias_filler {{ type: 'gaussian' }} }}",
