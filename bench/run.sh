@@ -12,13 +12,14 @@
 #                         page in headless Chromium); --screenshot saves the demo's page instead
 # --avx2 (with any of them) measures an AVX-512 processor as an AVX2-only one: .NET's AVX-512 is
 # turned off for Cortado, and the peers are held to AVX2 too (OpenBLAS's Haswell kernels, oneDNN
-# and ATen at AVX2), so the comparison stays like for like.
+# and ATen at AVX2, OpenCV's AVX-512 dispatch off), so the comparison stays like for like.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 args=()
 for arg in "$@"; do
   if [[ "$arg" == --avx2 ]]; then
-    export DOTNET_EnableAVX512=0 DOTNET_EnableAVX512F=0 OPENBLAS_CORETYPE=Haswell DNNL_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2
+    export DOTNET_EnableAVX512=0 DOTNET_EnableAVX512F=0 OPENBLAS_CORETYPE=Haswell DNNL_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2 \
+      OPENCV_CPU_DISABLE=AVX512-SKX
   else
     args+=("$arg")
   fi
