@@ -103,6 +103,7 @@ public class VectorKernelTests
     [InlineData(7, 33)]
     [InlineData(128, 300)]
     [InlineData(300, 5)]
+    [InlineData(130, 1001)]   // four rows at a time, two left over, and a tail of one
     public void GemvBothWays(int m, int n)
     {
         var a = Reference.Random(m * n, 1);
