@@ -125,10 +125,12 @@ internal static unsafe class GemmPacking
                 int run = Math.Min(b.Runs[s], cols - c);
                 float* src = image + b.ColumnOffsets[s];
                 float* d = panel + c;
+                // Runs of exactly one vector (8-wide output rows, CIFAR-10 quick's conv3) skip the general
+                // copy's length tests: 6.6 against 7.1 ms per batch for that layer's forward product.
                 if (run == 8)
                     for (int p = 0; p < kc; p++) CopyFloats(src + rowOffsets[p], d + p * nr, 8);
                 else
-                    for (int p = 0; p < kc; p++) ImplicitColumns.CopyRun(src + rowOffsets[p], d + p * nr, run);
+                    for (int p = 0; p < kc; p++) Im2Col.CopyRun(src + rowOffsets[p], d + p * nr, run);
                 c += run;
             }
             for (int p = 0; p < kc && cols < nr; p++)

@@ -93,9 +93,10 @@ public static class Im2Col
         return (first, Math.Clamp((width - colOffset + stride - 1) / stride, first, outW));
     }
 
-    // Short runs (one output row) are moved with inline vector code: a library call per row costs more than the copy.
+    // Short runs (one output row, or one run of an implicit column panel) are moved with inline vector
+    // code, the last vector overlapping the one before: a library call per row costs more than the copy.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void CopyRun(float* src, float* dst, int n)
+    internal static unsafe void CopyRun(float* src, float* dst, int n)
     {
         int i = 0;
         if (Vector256.IsHardwareAccelerated && n >= 8)

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 
 namespace Cortado.Compute;
 
@@ -91,22 +90,5 @@ internal readonly unsafe struct ImplicitColumns(float* image, int* rowOffsets, i
         public ImplicitColumns Over(float* paddedImage) =>
             new(paddedImage,
                 (int*)Unsafe.AsPointer(ref _rows[0]), (int*)Unsafe.AsPointer(ref _columns[0]), (int*)Unsafe.AsPointer(ref _runs[0]));
-    }
-
-    /// <summary>
-    /// Copies <paramref name="count"/> floats (a run of one panel row). Runs of 8 or more are moved
-    /// in vectors, the last one overlapping the one before rather than falling back to scalars.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void CopyRun(float* src, float* dst, int count)
-    {
-        if (count >= 8)
-        {
-            int i = 0;
-            for (; i <= count - 8; i += 8) Vector256.Store(Vector256.Load(src + i), dst + i);
-            if (i < count) Vector256.Store(Vector256.Load(src + count - 8), dst + count - 8);
-            return;
-        }
-        for (int i = 0; i < count; i++) dst[i] = src[i];
     }
 }
