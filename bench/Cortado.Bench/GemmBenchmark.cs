@@ -27,6 +27,15 @@ internal static class GemmBenchmark
 
     public static int Run(string[] args)
     {
+        // --only <text> measures the shapes whose name contains it (e.g. --only "conv2 forward").
+        int only = Array.IndexOf(args, "--only");
+        string filter = only >= 0 && only + 1 < args.Length ? args[only + 1] : "";
+        var shapes = Shapes.Where(s => s.Name.Contains(filter, StringComparison.OrdinalIgnoreCase)).ToArray();
+        if (shapes.Length == 0)
+        {
+            Console.Error.WriteLine($"gemm: no shape's name contains \"{filter}\"; the shapes are: {string.Join(", ", Shapes.Select(s => s.Name))}");
+            return 1;
+        }
         bool openBlas = OpenBlas.IsAvailable();
         Console.WriteLine($"CPU: {MachineInfo.Describe()}");
         Console.WriteLine($"Cortado kernels: {string.Join(", ", GemmKernel.Available.Select(k => k.Name))}; OpenBLAS: {(openBlas ? OpenBlas.Core + " core" : "not installed (apt-get install libopenblas0-pthread)")}");
@@ -35,7 +44,7 @@ internal static class GemmBenchmark
         Console.WriteLine($"{"shape",-34} {"M",5} {"N",6} {"K",6} {"thr",3} {"Cortado",9} {"OpenBLAS",9} {"ratio",6}  kernel");
         foreach (int threads in new[] { 1, 2 })
         {
-            foreach (var shape in Shapes)
+            foreach (var shape in shapes)
             {
                 var (cortado, reference) = Measure(shape, threads, openBlas);
                 string refText = openBlas ? $"{reference,9:F1}" : $"{"-",9}";

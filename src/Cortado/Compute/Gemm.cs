@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics.X86;
+
 namespace Cortado.Compute;
 
 /// <summary>
@@ -17,6 +19,12 @@ public static unsafe class Gemm
     /// instead of 61, and the seed net's training (parallel over images, not inside these) was unchanged.
     /// </summary>
     private const long ParallelThreshold = 1 << 21;
+
+    /// <summary>
+    /// From this many elements of op(B) on, the block of B packed next is prefetched while the
+    /// kernels run on the current one: below it B stays in cache and the prefetches cost time.
+    /// </summary>
+    private const long PrefetchedB = 1 << 20;
 
     /// <summary>With tight leading dimensions, as Caffe's layers call it.</summary>
     public static void Compute(Transpose transA, Transpose transB, int m, int n, int k, float alpha,
@@ -134,7 +142,12 @@ public static unsafe class Gemm
             });
         }
 
-        /// <summary>C[rows, columns] for the given ranges, blocked for the caches.</summary>
+        /// <summary>
+        /// C[rows, columns] for the given ranges, blocked for the caches. A large B is read from
+        /// memory once, a block at a time, with rows of the block far apart; packing it waited on
+        /// memory for 40% of a 32 x 28160 x 288 product (6 GB/s on a Zen 4). So the next block's
+        /// lines are prefetched while the kernels run on this one, and packing reads from cache.
+        /// </summary>
         public void Run(int rowStart, int rowEnd, int colStart, int colEnd)
         {
             var workspace = GemmWorkspace.ForThisThread(kernel);
@@ -149,24 +162,51 @@ public static unsafe class Gemm
                 {
                     int kc = Math.Min(kcStep, k - pc);
                     float blockBeta = pc == 0 ? beta : 1f;
-                    if (implicitB.Image != null && transB) GemmPacking.PackImplicitBTransposed(implicitB, pc, jc, kc, nc, nr, workspace.B);
-                    else if (implicitB.Image != null) GemmPacking.PackImplicitB(implicitB, pc, jc, kc, nc, nr, workspace.B);
-                    else GemmPacking.PackB(transB, _b, ldb, pc, jc, kc, nc, nr, workspace.B);
+                    PackB(pc, jc, kc, nc, workspace.B);
+                    var ahead = NextBlockOfB(jc, pc, kcStep, colEnd);
                     for (int ic = rowStart; ic < rowEnd; ic += kernel.MC)
                     {
                         int mc = Math.Min(kernel.MC, rowEnd - ic);
                         GemmPacking.PackA(transA, _a, lda, ic, pc, mc, kc, mr, workspace.A);
+                        int calls = (mc + mr - 1) / mr * ((nc + nr - 1) / nr);
+                        ahead.Pace(calls);
                         for (int ir = 0; ir < mc; ir += mr)
                         {
                             float* panelA = workspace.A + (long)ir * kc;
                             float* rowC = _c + (long)(ic + ir) * ldc + jc;
                             int rows = Math.Min(mr, mc - ir);
                             for (int jr = 0; jr < nc; jr += nr)
+                            {
                                 kernel.Run(kc, panelA, workspace.B + (long)jr * kc, rowC + jr, ldc, rows, Math.Min(nr, nc - jr), alpha, blockBeta);
+                                ahead.Step();
+                            }
                         }
                     }
                 }
             }
+        }
+
+        /// <summary>
+        /// The rows of B packed after block (jc, pc), when B is a large matrix stored as op(B).
+        /// A transposed B is left to the hardware: its blocks continue the rows just read, and
+        /// prefetching them measured 2-7% slower.
+        /// </summary>
+        private PrefetchCursor NextBlockOfB(int jc, int pc, int kcStep, int colEnd)
+        {
+            if (_b == null || transB || (long)k * n < PrefetchedB || !Sse.IsSupported) return default;
+            int nextJc = jc, nextPc = pc + kcStep;
+            if (nextPc >= k) { nextPc = 0; nextJc = jc + kernel.NC; }
+            if (nextJc >= colEnd) return default;
+            int nc = Math.Min(kernel.NC, colEnd - nextJc), kc = Math.Min(kcStep, k - nextPc);
+            return new PrefetchCursor(_b + (long)nextPc * ldb + nextJc, kc, nc * sizeof(float), (long)ldb * sizeof(float));
+        }
+
+        private void PackB(int k0, int col0, int kc, int nc, float* dst)
+        {
+            int nr = kernel.NR;
+            if (implicitB.Image != null && transB) GemmPacking.PackImplicitBTransposed(implicitB, k0, col0, kc, nc, nr, dst);
+            else if (implicitB.Image != null) GemmPacking.PackImplicitB(implicitB, k0, col0, kc, nc, nr, dst);
+            else GemmPacking.PackB(transB, _b, ldb, k0, col0, kc, nc, nr, dst);
         }
     }
 }

@@ -2,7 +2,7 @@ using Cortado.Compute;
 
 namespace Cortado.Tests.Compute;
 
-public class GemmTests
+public unsafe class GemmTests
 {
     public static TheoryData<string> Kernels() => new(GemmKernel.Available.Select(k => k.Name));
 
@@ -72,6 +72,38 @@ public class GemmTests
         Check(kernel, true, true, 250, 530, 520, alpha: 0.5f, beta: 2f, threads: 2);
         Check(kernel, false, true, 33, 1030, 257);
         Check(kernel, true, false, 257, 257, 257);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void ALargeBPrefetchedBlockByBlockGivesTheProduct(string kernelName)
+    {
+        // op(B) of more than 2^20 elements has its next block prefetched during the kernels; uneven
+        // k and column blocks and a padded ldb put the prefetched rows anywhere in B.
+        var kernel = Kernel(kernelName);
+        Check(kernel, false, false, 13, 2100, 520, padB: 5);
+        Check(kernel, true, false, 9, 1100, 1000, beta: 0.5f, padB: 3, threads: 2);
+    }
+
+    [Theory]
+    [InlineData(288, 4032, 336)]
+    [InlineData(144, 100, 7)]
+    [InlineData(3, 64, 1000)]
+    public void APrefetchCursorCoversItsBlockInTheStepsItWasPacedFor(int rows, int rowBytes, int steps)
+    {
+        var block = new float[rows * 1024];
+        fixed (float* start = block)
+        {
+            var cursor = new PrefetchCursor(start, rows, rowBytes, 4096);
+            cursor.Pace(steps);
+            for (int i = 0; i < steps - 1; i++) cursor.Step();
+            long lines = (long)rows * ((rowBytes + 63) / 64);
+            // Lines are spread evenly: one step short is unfinished unless every step takes a single line.
+            if (lines > steps) Assert.False(cursor.Finished);
+            cursor.Step();
+            Assert.True(cursor.Finished);
+        }
+        Assert.True(default(PrefetchCursor).Finished);
     }
 
     [Theory]
