@@ -17,6 +17,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
     private float[][] _weightPartials = [], _biasPartials = [];
     private ImplicitColumns.Offsets? _offsets, _dataGradientOffsets;
     private float[] _flippedWeights = [];
+    private readonly WinogradFilters _winogradFilters = new(), _gradientWinogradFilters = new();
 
     public unsafe void Forward(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> weights, DeviceSpan<float> bias, DeviceSpan<float> output)
     {
@@ -29,8 +30,10 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
         {
             nint x = (nint)x0, y = (nint)y0, w = (nint)w0, b = (nint)b0;
             int weightCount = weights.Length, biasCount = biasValues.Length;
-            var offsets = s.Reversed ? null : OffsetsFor(s, s.BottomChannels);
-            int scratch = s.Reversed ? ColumnLength(s) : ForwardScratch(s, s.BottomChannels, offsets);
+            bool winograd = WinogradF2x3.Suits(s);
+            var offsets = s.Reversed || winograd ? null : OffsetsFor(s, s.BottomChannels);
+            int scratch = s.Reversed ? ColumnLength(s) : winograd ? WinogradF2x3.ScratchLength(s) : ForwardScratch(s, s.BottomChannels, offsets);
+            var filters = winograd ? _winogradFilters.For(s, new ReadOnlySpan<float>((float*)w, weightCount)) : [];
             // Convolution's product can be cut by output rows; deconvolution's (a col2im) cannot.
             if (!s.Reversed && num < ParallelWork.AvailableThreads && g.OutputHeight > 1)
             {
@@ -40,7 +43,8 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
                     ForEachRowBlock(s, scratch, (columns, firstRow, rowCount) =>
                     {
                         var target = new Span<float>((float*)y + (long)image * outDim, outDim);
-                        ForwardRows(s, new ReadOnlySpan<float>((float*)x + (long)image * inDim, inDim), new ReadOnlySpan<float>((float*)w, weightCount), target,
+                        if (winograd) WinogradRows(s, (float*)x + (long)image * inDim, filters, target, columns, firstRow, rowCount);
+                        else ForwardRows(s, new ReadOnlySpan<float>((float*)x + (long)image * inDim, inDim), new ReadOnlySpan<float>((float*)w, weightCount), target,
                             s.BottomChannels, s.TopChannels, columns, firstRow, rowCount, offsets);
                         if (hasBias) AddBias(target, new ReadOnlySpan<float>((float*)b, biasCount), spatial, firstRow * g.OutputWidth, rowCount * g.OutputWidth);
                     });
@@ -53,6 +57,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
                 var source = new ReadOnlySpan<float>((float*)x + (long)n * inDim, inDim);
                 var weightValues = new ReadOnlySpan<float>((float*)w, weightCount);
                 if (s.Reversed) BackwardData(s, source, weightValues, image, s.TopChannels, s.BottomChannels, columns);
+                else if (winograd) WinogradRows(s, (float*)x + (long)n * inDim, filters, image, columns, 0, g.OutputHeight);
                 else ForwardRows(s, source, weightValues, image, s.BottomChannels, s.TopChannels, columns, 0, g.OutputHeight, offsets);
                 if (hasBias) AddBias(image, new ReadOnlySpan<float>((float*)b, biasCount), spatial);
             });
@@ -78,16 +83,21 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
             var gradientGeometry = dataGradient ? DataGradientAsConvolution.Geometry(s) : null;
             ImplicitColumns.Offsets? gradientOffsets = null;
             var gradientShape = s;
+            float[] gradientFilters = [];
+            bool gradientByWinograd = false;
             if (gradientGeometry is { } gg)
             {
-                gradientOffsets = OffsetsFor(ref _dataGradientOffsets, s.TopChannels / s.Group, gg);
                 gradientShape = new ConvolutionShape(num, s.TopChannels, s.BottomChannels, s.Group, gg, Reversed: false);
+                gradientByWinograd = WinogradF2x3.Suits(gradientShape);
+                if (!gradientByWinograd) gradientOffsets = OffsetsFor(ref _dataGradientOffsets, s.TopChannels / s.Group, gg);
                 if (_flippedWeights.Length != weightCount) _flippedWeights = new float[weightCount];
                 DataGradientAsConvolution.FlipKernels(new ReadOnlySpan<float>((float*)w, weightCount), s, _flippedWeights);
+                if (gradientByWinograd) gradientFilters = _gradientWinogradFilters.For(gradientShape, _flippedWeights);
             }
-            bool writesColumns = offsets is null || (!s.Reversed && dataGradient && gradientOffsets is null);
+            bool writesColumns = offsets is null || (!s.Reversed && dataGradient && gradientGeometry is null);
             int scratch = Math.Max(writesColumns ? ColumnLength(s) : 0, offsets is null ? 0 : ImplicitColumns.PaddedLength(columnChannels, s.ColumnGeometry));
             if (gradientOffsets is not null) scratch = Math.Max(scratch, ImplicitColumns.PaddedLength(s.TopChannels, gradientShape.ColumnGeometry));
+            if (gradientByWinograd) scratch = Math.Max(scratch, WinogradF2x3.ScratchLength(gradientShape));
             var flippedWeights = _flippedWeights;
             ForEachImageAccumulating(s, num, scratch, weightCount, biasDiff.Length, (columns, wd, bd, n) =>
             {
@@ -105,7 +115,9 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
                 {
                     if (weightGradient) WeightGemm(s, source, gradient, wd, s.BottomChannels, s.TopChannels, columns, offsets);
                     var target = new Span<float>((float*)dx + (long)n * inDim, inDim);
-                    if (dataGradient && gradientOffsets is not null)
+                    if (dataGradient && gradientByWinograd)
+                        WinogradRows(gradientShape, (float*)dy + (long)n * outDim, gradientFilters, target, columns, 0, gradientShape.ColumnGeometry.OutputHeight);
+                    else if (dataGradient && gradientOffsets is not null)
                         ForwardRows(gradientShape, gradient, flippedWeights, target, s.TopChannels, s.BottomChannels, columns, 0, gradientShape.ColumnGeometry.OutputHeight, gradientOffsets);
                     else if (dataGradient) BackwardData(s, gradient, weightValues, target, s.BottomChannels, s.TopChannels, columns);
                 }
@@ -213,6 +225,12 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
         for (int group = 0; group < s.Group; group++)
             Gemm.Compute(Transpose.No, Transpose.No, m, width, k, 1f, weights.Slice(group * m * k, m * k), k, scratch.Slice(group * k * width, k * width), width,
                 0f, output.Slice(group * m * spatial + first, (m - 1) * spatial + width), spatial);
+    }
+
+    private static unsafe void WinogradRows(in ConvolutionShape s, float* input, float[] filters, Span<float> output, float[] scratch, int firstRow, int rowCount)
+    {
+        fixed (float* u = filters, y = output, buffer = scratch)
+            WinogradF2x3.Forward(s, input, u, y, buffer, firstRow, rowCount);
     }
 
     /// <summary>

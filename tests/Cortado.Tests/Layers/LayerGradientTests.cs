@@ -71,6 +71,9 @@ public abstract class LayerGradientTests<TDevice> where TDevice : ITestDevice
     [InlineData("num_output: 2 kernel_size: 3 pad: 1", 1, 16, 2, 8)]
     [InlineData("num_output: 4 kernel_size: 3 group: 2 pad: 1", 1, 32, 2, 8)]
     [InlineData("num_output: 2 kernel_size: 3 dilation: 2 pad: 2", 1, 16, 2, 9)]
+    // 16 channels in and out, rows of 16: the forward product runs by Winograd's F(2x2, 3x3).
+    [InlineData("num_output: 16 kernel_size: 3 pad: 1", 2, 16, 3, 16)]
+    [InlineData("num_output: 16 kernel_size: 3", 1, 16, 4, 17)]
     public void Convolution(string settings, int n, int c, int h, int w)
     {
         Check($"type: 'Convolution' convolution_param {{ {settings} weight_filler {{ type: 'gaussian' std: 0.5 }} bias_filler {{ type: 'gaussian' }} }}",

@@ -7,7 +7,7 @@ namespace Cortado.Tests.Nets;
 
 /// <summary>
 /// The batch is split among threads (convolution per image, elementwise layers and pooling by
-/// range, dropout by a keyed hash), and parameter gradients are summed per fixed chunk: so a
+/// range, dropout by a keyed hash; conv1b's forward by Winograd tiles, by rows at batch 1), and parameter gradients are summed per fixed chunk: so a
 /// training step gives the same bits on 1 thread and on 2.
 /// </summary>
 [Collection(ThreadCountCollection.Name)]
@@ -16,9 +16,10 @@ public class ThreadInvarianceTests
     private const string Prototxt = """
         layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 13 dim: 2 dim: 40 dim: 36 } } }
         layer { name: "label" type: "Input" top: "label" input_param { shape { dim: 13 } } }
-        layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1" convolution_param { num_output: 8 kernel_size: 3 pad: 1 weight_filler { type: "xavier" } bias_filler { type: "constant" value: 0.1 } } }
+        layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1" convolution_param { num_output: 16 kernel_size: 3 pad: 1 weight_filler { type: "xavier" } bias_filler { type: "constant" value: 0.1 } } }
         layer { name: "relu1" type: "ReLU" bottom: "conv1" top: "conv1" }
-        layer { name: "conv2" type: "Convolution" bottom: "conv1" top: "conv2" convolution_param { num_output: 16 kernel_size: 3 stride: 2 weight_filler { type: "xavier" } } }
+        layer { name: "conv1b" type: "Convolution" bottom: "conv1" top: "conv1b" convolution_param { num_output: 16 kernel_size: 3 pad: 1 weight_filler { type: "xavier" } } }
+        layer { name: "conv2" type: "Convolution" bottom: "conv1b" top: "conv2" convolution_param { num_output: 16 kernel_size: 3 stride: 2 weight_filler { type: "xavier" } } }
         layer { name: "relu2" type: "ReLU" bottom: "conv2" top: "conv2" }
         layer { name: "pool1" type: "Pooling" bottom: "conv2" top: "pool1" pooling_param { pool: MAX kernel_size: 2 stride: 1 } }
         layer { name: "drop1" type: "Dropout" bottom: "pool1" top: "pool1" dropout_param { dropout_ratio: 0.25 } }
