@@ -18,7 +18,7 @@ internal sealed class GpuConvolution(GpuCompute compute) : IConvolution
 
     private DeviceBuffer<float>? _columns, _products;
 
-    public void Forward(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> weights, DeviceSpan<float> bias, DeviceSpan<float> output)
+    public void Forward(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> weights, DeviceSpan<float> bias, DeviceSpan<float> output, bool rectify = false)
     {
         var s = shape;
         int inDim = s.BottomChannels * s.BottomSpatial, outDim = s.TopChannels * s.TopSpatial;
@@ -34,6 +34,7 @@ internal sealed class GpuConvolution(GpuCompute compute) : IConvolution
             else Product(s, source, weights, target, inSide, outSide, count);
         }
         if (!bias.IsEmpty) compute.MapChannels(new AddOp(), output, bias, new ChannelLayout(s.Num, s.TopChannels, s.TopSpatial), output);
+        if (rectify) compute.ReluForward(output, 0f, output);
     }
 
     public void Backward(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> outputDiff, DeviceSpan<float> weights,

@@ -19,7 +19,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
     private float[] _flippedWeights = [];
     private readonly WinogradFilters _winogradFilters = new(), _gradientWinogradFilters = new();
 
-    public unsafe void Forward(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> weights, DeviceSpan<float> bias, DeviceSpan<float> output)
+    public unsafe void Forward(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> weights, DeviceSpan<float> bias, DeviceSpan<float> output, bool rectify = false)
     {
         var s = shape;
         var g = s.ColumnGeometry;
@@ -47,6 +47,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
                         else ForwardRows(s, new ReadOnlySpan<float>((float*)x + (long)image * inDim, inDim), new ReadOnlySpan<float>((float*)w, weightCount), target,
                             s.BottomChannels, s.TopChannels, columns, firstRow, rowCount, offsets);
                         if (hasBias) AddBias(target, new ReadOnlySpan<float>((float*)b, biasCount), spatial, firstRow * g.OutputWidth, rowCount * g.OutputWidth);
+                        if (rectify) Rectify(target, s.TopChannels, spatial, firstRow * g.OutputWidth, rowCount * g.OutputWidth);
                     });
                 }
                 return;
@@ -60,6 +61,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
                 else if (winograd) WinogradRows(s, (float*)x + (long)n * inDim, filters, image, columns, 0, g.OutputHeight);
                 else ForwardRows(s, source, weightValues, image, s.BottomChannels, s.TopChannels, columns, 0, g.OutputHeight, offsets);
                 if (hasBias) AddBias(image, new ReadOnlySpan<float>((float*)b, biasCount), spatial);
+                if (rectify) Rectify(image, s.TopChannels, spatial);
             });
         }
     }
@@ -297,6 +299,22 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
             var run = output.Slice(o * spatial + first, count);
             Elementwise.AddScalar(run, bias[o], run);
         }
+    }
+
+    /// <summary>
+    /// output(o, s) = max(0, output(o, s)) for one image, for s in [first, first + count), on the
+    /// thread that just wrote those values: a ReLU layer afterwards reads them from memory again,
+    /// and at batch 1 on two threads half of them from the other core's cache.
+    /// </summary>
+    private static unsafe void Rectify(Span<float> output, int channels, int spatial, int first = 0, int count = -1)
+    {
+        if (count < 0) count = spatial - first;
+        fixed (float* y = output)
+            for (int o = 0; o < channels; o++)
+            {
+                float* run = y + (long)o * spatial + first;
+                Rectifier.ForwardRange(run, run, count, 0f);
+            }
     }
 
     /// <summary>db(o) += sum_s dy(o, s) for one image.</summary>

@@ -137,7 +137,11 @@ public readonly record struct LrnShape(int Num, int Channels, int Height, int Wi
 /// </summary>
 public interface IConvolution
 {
-    void Forward(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> weights, DeviceSpan<float> bias, DeviceSpan<float> output);
+    /// <summary>
+    /// With <paramref name="rectify"/>, the output is max(0, x) as an in-place ReLU after the layer
+    /// would leave it: the net fuses such a ReLU into the convolution before it.
+    /// </summary>
+    void Forward(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> weights, DeviceSpan<float> bias, DeviceSpan<float> output, bool rectify = false);
     /// <summary>Overwrites inputDiff; adds into weightDiff and biasDiff.</summary>
     void Backward(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> outputDiff, DeviceSpan<float> weights,
         DeviceSpan<float> inputDiff, DeviceSpan<float> weightDiff, DeviceSpan<float> biasDiff);

@@ -109,12 +109,24 @@ public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext co
 
     private ConvolutionShape ShapeOf(Blob bottom) => new(bottom.Shape[0], Channels, NumOutput, Group, ColumnGeometry, Reversed);
 
+    /// <summary>
+    /// Set by the net for one forward pass when the next layer is an in-place ReLU it then skips:
+    /// the output is rectified here, on the threads that computed it, while it is still in cache.
+    /// </summary>
+    internal bool RectifyOutput { get; set; }
+
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         var bias = BiasTerm ? ReadData(Blobs[1]) : default;
         for (int i = 0; i < bottom.Count; i++)
-            if (_nd != null) _nd.Forward(_images, ReadData(bottom[i]), ReadData(Blobs[0]), bias, WriteData(top[i]));
-            else Convolution.Forward(ShapeOf(bottom[i]), ReadData(bottom[i]), ReadData(Blobs[0]), bias, WriteData(top[i]));
+        {
+            if (_nd != null)
+            {
+                _nd.Forward(_images, ReadData(bottom[i]), ReadData(Blobs[0]), bias, WriteData(top[i]));
+                if (RectifyOutput) Backend.ReluForward(ReadData(top[i]), 0f, WriteData(top[i]));
+            }
+            else Convolution.Forward(ShapeOf(bottom[i]), ReadData(bottom[i]), ReadData(Blobs[0]), bias, WriteData(top[i]), RectifyOutput);
+        }
     }
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)

@@ -58,6 +58,7 @@ public sealed partial class Net : IDisposable
             Dispose();
             throw;
         }
+        _fusesNextRectifier = FindFusedRectifiers();
     }
 
     /// <summary>
@@ -162,8 +163,14 @@ public sealed partial class Net : IDisposable
         float loss = 0f;
         for (int i = start; i <= end; i++)
         {
-            loss += _layers[i].Forward(_bottoms[i], _tops[i]);
+            // A fused ReLU runs inside the convolution only when both are in this pass, and never
+            // under debug_info, whose log shows the convolution's output before the ReLU as Caffe's does.
+            bool fused = _fusesNextRectifier[i] && i < end && !DebugInfo;
+            if (fused) ((BaseConvolutionLayer)_layers[i]).RectifyOutput = true;
+            try { loss += _layers[i].Forward(_bottoms[i], _tops[i]); }
+            finally { if (fused) ((BaseConvolutionLayer)_layers[i]).RectifyOutput = false; }
             if (DebugInfo) ForwardDebugInfo(i);
+            if (fused) i++;
         }
         return loss;
     }
