@@ -6,7 +6,8 @@ namespace Cortado.Bench;
 /// <summary>
 /// The convolution products of the seed net and CIFAR-10 quick, one image at a time on one thread
 /// as the convolution layer runs them: the columns written out by im2col (and summed back by
-/// col2im) against the columns read from the image as GEMM packs them. Interleaved rounds, best of each.
+/// col2im) against the columns read from the image as GEMM packs them, and Winograd's F(2x2, 3x3)
+/// where the layer uses it. Interleaved rounds, best of each.
 /// </summary>
 internal static unsafe class ConvolutionBenchmark
 {
@@ -25,12 +26,13 @@ internal static unsafe class ConvolutionBenchmark
     {
         Console.WriteLine($"CPU: {MachineInfo.Describe()}; Cortado's GEMM kernel: {GemmKernel.Best.Name}; 1 thread");
         Console.WriteLine();
-        Console.WriteLine($"{"ms per batch",-22} {"batch",5} {"forward: im2col",15} {"implicit",9} {"wgrad: im2col",14} {"implicit",9} {"dgrad: col2im",14} {"flipped",8}");
+        Console.WriteLine($"{"ms per batch",-22} {"batch",5} {"forward: im2col",15} {"implicit",9} {"winograd",9} {"wgrad: im2col",14} {"implicit",9} {"dgrad: col2im",14} {"flipped",8} {"winograd",9}");
         ComputeSettings.Threads = 1;
         foreach (var layer in Layers) Measure(layer);
         Console.WriteLine();
         Console.WriteLine("im2col: columns written, then GEMM; implicit: GEMM packs the columns from the image;");
-        Console.WriteLine("col2im: W^T*dY, then col2im; flipped: the flipped-kernel convolution of dY (only where the layer uses it).");
+        Console.WriteLine("col2im: W^T*dY, then col2im; flipped: the flipped-kernel convolution of dY; winograd: F(2x2, 3x3) tiles and 16 GEMMs");
+        Console.WriteLine("(flipped and winograd only where the layer uses them).");
         return 0;
     }
 
@@ -56,9 +58,16 @@ internal static unsafe class ConvolutionBenchmark
         DataGradientAsConvolution.FlipKernels(weights, shape, flipped);
         var gg = gradientGeometry ?? g;
         var gradientPadded = new float[Math.Max(1, ImplicitColumns.PaddedLength(m, gg))];
-        var gradientOffsets = gradientGeometry is null ? null : new ImplicitColumns.Offsets(m, gg);
+        var gradientShape = new ConvolutionShape(1, m, l.Channels, 1, gg, Reversed: false);
+        bool forwardWinograd = WinogradF2x3.Suits(shape), gradientWinograd = gradientGeometry is not null && WinogradF2x3.Suits(gradientShape);
+        var gradientOffsets = gradientGeometry is null || gradientWinograd ? null : new ImplicitColumns.Offsets(m, gg);
+        var filters = new float[WinogradF2x3.FilterLength(shape)];
+        var gradientFilters = new float[WinogradF2x3.FilterLength(gradientShape)];
+        if (forwardWinograd) WinogradF2x3.TransformFilters(shape, weights, filters);
+        if (gradientWinograd) WinogradF2x3.TransformFilters(gradientShape, flipped, gradientFilters);
+        var scratch = new float[Math.Max(WinogradF2x3.ScratchLength(shape), WinogradF2x3.ScratchLength(gradientShape))];
 
-        var times = new double[6];
+        var times = new double[8];
         Array.Fill(times, double.MaxValue);
         for (int round = 0; round < 5; round++)
         {
@@ -87,6 +96,18 @@ internal static unsafe class ConvolutionBenchmark
                 Gemm.Compute(Transpose.Yes, Transpose.No, k, spatial, m, 1f, weights, outputDiff, 0f, columns);
                 Im2Col.Backward(columns, l.Channels, g, imageDiff);
             }));
+            if (forwardWinograd)
+                times[6] = Math.Min(times[6], Time(l.Images, () =>
+                {
+                    fixed (float* x = image, u = filters, y = output, buffer = scratch)
+                        WinogradF2x3.Forward(shape, x, u, y, buffer, 0, g.OutputHeight);
+                }));
+            if (gradientWinograd)
+                times[7] = Math.Min(times[7], Time(l.Images, () =>
+                {
+                    fixed (float* dy = outputDiff, u = gradientFilters, dx = imageDiff, buffer = scratch)
+                        WinogradF2x3.Forward(gradientShape, dy, u, dx, buffer, 0, gg.OutputHeight);
+                }));
             if (gradientOffsets is null) continue;
             times[5] = Math.Min(times[5], Time(l.Images, () =>
             {
@@ -95,8 +116,9 @@ internal static unsafe class ConvolutionBenchmark
                     Gemm.ComputeOnImage(Transpose.No, l.Channels, l.Size * l.Size, depth, w, depth, gradientOffsets.Over(ImplicitColumns.Pad(dy, m, gg, p)), 0f, dx, l.Size * l.Size);
             }));
         }
-        string flippedText = gradientOffsets is null ? "-" : $"{times[5]:F2}";
-        Console.WriteLine($"{l.Name,-22} {l.Images,5} {times[0],15:F2} {times[1],9:F2} {times[2],14:F2} {times[3],9:F2} {times[4],14:F2} {flippedText,8}");
+        string Optional(bool used, double time) => used ? $"{time:F2}" : "-";
+        Console.WriteLine($"{l.Name,-22} {l.Images,5} {times[0],15:F2} {times[1],9:F2} {Optional(forwardWinograd, times[6]),9} {times[2],14:F2} {times[3],9:F2} " +
+            $"{times[4],14:F2} {Optional(gradientOffsets is not null, times[5]),8} {Optional(gradientWinograd, times[7]),9}");
     }
 
     private static double Time(int images, Action perImage)
