@@ -75,7 +75,7 @@ public static class Pooling
                         {
                             int offset = h * width + pw * strideW - padW + kw;
                             var value = strideW == 1 ? Avx.LoadVector256(input + offset)
-                                : strideW == 2 && offset + 16 <= planeSize ? EvenLanes(input + offset)
+                                : strideW == 2 && offset + 16 <= planeSize ? Interleaving.EvenLanes(input + offset)
                                 : Avx2.GatherVector256(input + offset, strideLanes, 4);
                             var index = Vector256.Create(offset) + strideLanes;
                             if (h == hStart && kw == 0) { best = value; bestIndex = index; continue; }
@@ -91,15 +91,6 @@ public static class Pooling
             }
             for (; pw < pooledW; pw++) MaxWindow(input, outRow, maskRow, g, pw, hStart, hEnd);
         }
-    }
-
-    /// <summary>Elements 0, 2, ..., 14 of the 16 floats at <paramref name="p"/>: stride-2 windows without a gather.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector256<float> EvenLanes(float* p)
-    {
-        // [a0 a2 b0 b2 | a4 a6 b4 b6], then the 64-bit pairs reordered to [a0 a2 a4 a6 b0 b2 b4 b6].
-        var mixed = Avx.Shuffle(Avx.LoadVector256(p), Avx.LoadVector256(p + 8), 0b10_00_10_00);
-        return Avx2.Permute4x64(mixed.AsDouble(), 0b11_01_10_00).AsSingle();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

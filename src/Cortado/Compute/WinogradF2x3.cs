@@ -222,19 +222,9 @@ internal static unsafe class WinogradF2x3
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) Columns(float* row)
     {
-        var (e0, o0) = Deinterleave(Avx.LoadVector256(row), Avx.LoadVector256(row + 8));
-        var (e1, o1) = Deinterleave(Avx.LoadVector256(row + 2), Avx.LoadVector256(row + 10));
+        var (e0, o0) = Interleaving.Deinterleave(Avx.LoadVector256(row), Avx.LoadVector256(row + 8));
+        var (e1, o1) = Interleaving.Deinterleave(Avx.LoadVector256(row + 2), Avx.LoadVector256(row + 10));
         return (e0, o0, e1, o1);
-    }
-
-    /// <summary>The even-indexed and odd-indexed floats of 16 consecutive ones.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector256<float> Even, Vector256<float> Odd) Deinterleave(Vector256<float> low, Vector256<float> high)
-    {
-        // Within each 128-bit lane: (l0 l2 h0 h2 | l4 l6 h4 h6); the 64-bit permute puts the lanes in order.
-        var even = Avx.Shuffle(low, high, 0b10_00_10_00);
-        var odd = Avx.Shuffle(low, high, 0b11_01_11_01);
-        return (Avx2.Permute4x64(even.AsDouble(), 0b11_01_10_00).AsSingle(), Avx2.Permute4x64(odd.AsDouble(), 0b11_01_10_00).AsSingle());
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
