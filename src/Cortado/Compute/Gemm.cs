@@ -1,5 +1,3 @@
-using System.Runtime.Intrinsics.X86;
-
 namespace Cortado.Compute;
 
 /// <summary>
@@ -193,7 +191,7 @@ public static unsafe class Gemm
         /// </summary>
         private PrefetchCursor NextBlockOfB(int jc, int pc, int kcStep, int colEnd)
         {
-            if (_b == null || transB || (long)k * n < PrefetchedB || !Sse.IsSupported) return default;
+            if (_b == null || transB || (long)k * n < PrefetchedB) return default;
             int nextJc = jc, nextPc = pc + kcStep;
             if (nextPc >= k) { nextPc = 0; nextJc = jc + kernel.NC; }
             if (nextJc >= colEnd) return default;

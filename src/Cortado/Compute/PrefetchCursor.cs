@@ -5,7 +5,8 @@ namespace Cortado.Compute;
 /// <summary>
 /// Walks the cache lines of a strided block of memory (rows of equal length) a few at a time,
 /// prefetching them while the kernels compute on the block before it, so that packing
-/// the block reads from cache instead of waiting on memory row by row.
+/// the block reads from cache instead of waiting on memory row by row. Without x86's prefetch
+/// instruction it does nothing.
 /// </summary>
 internal unsafe struct PrefetchCursor(float* start, int rows, int rowBytes, long strideBytes)
 {
@@ -21,12 +22,12 @@ internal unsafe struct PrefetchCursor(float* start, int rows, int rowBytes, long
         _perStep = (int)Math.Max(1, (lines + steps - 1) / steps);
     }
 
-    /// <summary>True once every line of the block has been prefetched (or there was no block).</summary>
-    public readonly bool Finished => _start == null || _row >= rows;
+    /// <summary>True once every line of the block has been prefetched (or there was no block, or no prefetch instruction).</summary>
+    public readonly bool Finished => _start == null || _row >= rows || !Sse.IsSupported;
 
     public void Step()
     {
-        if (_start == null || _row >= rows) return;
+        if (_start == null || _row >= rows || !Sse.IsSupported) return;
         for (int i = 0; i < _perStep; i++)
         {
             byte* line = _start + _row * strideBytes + _offset;
