@@ -30,9 +30,9 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
         {
             nint x = (nint)x0, y = (nint)y0, w = (nint)w0, b = (nint)b0;
             int weightCount = weights.Length, biasCount = biasValues.Length;
-            bool winograd = WinogradF2x3.Suits(s);
+            bool winograd = Winograd.Suits(s);
             var offsets = s.Reversed || winograd ? null : OffsetsFor(s, s.BottomChannels);
-            int scratch = s.Reversed ? ColumnLength(s) : winograd ? WinogradF2x3.ScratchLength(s) : ForwardScratch(s, s.BottomChannels, offsets);
+            int scratch = s.Reversed ? ColumnLength(s) : winograd ? Winograd.ScratchLength(s) : ForwardScratch(s, s.BottomChannels, offsets);
             var filters = winograd ? _winogradFilters.For(s, new ReadOnlySpan<float>((float*)w, weightCount)) : [];
             // Convolution's product can be cut by output rows; deconvolution's (a col2im) cannot.
             if (!s.Reversed && num < ParallelWork.AvailableThreads && g.OutputHeight > 1)
@@ -90,7 +90,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
             if (gradientGeometry is { } gg)
             {
                 gradientShape = new ConvolutionShape(num, s.TopChannels, s.BottomChannels, s.Group, gg, Reversed: false);
-                gradientByWinograd = WinogradF2x3.Suits(gradientShape);
+                gradientByWinograd = Winograd.Suits(gradientShape);
                 if (!gradientByWinograd) gradientOffsets = OffsetsFor(ref _dataGradientOffsets, s.TopChannels / s.Group, gg);
                 if (_flippedWeights.Length != weightCount) _flippedWeights = new float[weightCount];
                 DataGradientAsConvolution.FlipKernels(new ReadOnlySpan<float>((float*)w, weightCount), s, _flippedWeights);
@@ -99,7 +99,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
             bool writesColumns = offsets is null || (!s.Reversed && dataGradient && gradientGeometry is null);
             int scratch = Math.Max(writesColumns ? ColumnLength(s) : 0, offsets is null ? 0 : ImplicitColumns.PaddedLength(columnChannels, s.ColumnGeometry));
             if (gradientOffsets is not null) scratch = Math.Max(scratch, ImplicitColumns.PaddedLength(s.TopChannels, gradientShape.ColumnGeometry));
-            if (gradientByWinograd) scratch = Math.Max(scratch, WinogradF2x3.ScratchLength(gradientShape));
+            if (gradientByWinograd) scratch = Math.Max(scratch, Winograd.ScratchLength(gradientShape));
             var flippedWeights = _flippedWeights;
             ForEachImageAccumulating(s, num, scratch, weightCount, biasDiff.Length, (columns, wd, bd, n) =>
             {
@@ -232,7 +232,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
     private static unsafe void WinogradRows(in ConvolutionShape s, float* input, float[] filters, Span<float> output, float[] scratch, int firstRow, int rowCount)
     {
         fixed (float* u = filters, y = output, buffer = scratch)
-            WinogradF2x3.Forward(s, input, u, y, buffer, firstRow, rowCount);
+            Winograd.Forward(s, input, u, y, buffer, firstRow, rowCount);
     }
 
     /// <summary>

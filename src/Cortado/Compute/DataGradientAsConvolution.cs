@@ -16,7 +16,7 @@ internal static class DataGradientAsConvolution
     /// The geometry of that convolution over the output gradient, or null where col2im is the
     /// better way: a stride above 1, padding beyond the kernel's reach, an output smaller than the
     /// input by more than 10% (a "valid" convolution, where the full one would multiply more)
-    /// unless the full one runs by Winograd's F(2x2, 3x3) with 2.25 times fewer products, or
+    /// unless the full one runs by Winograd (2.25 or 2.78 times fewer products), or
     /// fewer than 16 input channels per group. Those become the product's rows, and each packed
     /// column of the output gradient then serves too few of them: with 8 input channels the flipped
     /// convolution took 5.3 ms per 100 16x16 images against col2im's 4.6, with 16 it took 8.4
@@ -29,7 +29,7 @@ internal static class DataGradientAsConvolution
         int padH = (g.KernelH - 1) * g.DilationH - g.PadH, padW = (g.KernelW - 1) * g.DilationW - g.PadW;
         if (padH < 0 || padW < 0) return null;
         var gradient = new ConvolutionGeometry(g.OutputHeight, g.OutputWidth, g.KernelH, g.KernelW, padH, padW, 1, 1, g.DilationH, g.DilationW);
-        if (WinogradF2x3.Suits(new ConvolutionShape(s.Num, s.TopChannels, s.BottomChannels, s.Group, gradient, Reversed: false))) return gradient;
+        if (Winograd.Suits(new ConvolutionShape(s.Num, s.TopChannels, s.BottomChannels, s.Group, gradient, Reversed: false))) return gradient;
         if ((long)g.Height * g.Width * 10 > (long)g.OutputHeight * g.OutputWidth * 11) return null;
         return ImplicitColumns.Suits(gradient) ? gradient : null;
     }

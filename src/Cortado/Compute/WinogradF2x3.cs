@@ -5,98 +5,49 @@ using System.Runtime.Intrinsics.X86;
 namespace Cortado.Compute;
 
 /// <summary>
-/// A 3x3, stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin and Gray, 2015):
-/// each 2x2 block of output comes from a 4x4 tile of input through 16 products instead of 36.
-/// Per image: the tiles are transformed (V = B^T d B), multiplied by the transformed filters
-/// (U = G g G^T) as 16 GEMMs of K x C by C x tiles, and transformed back (Y = A^T M A). The
-/// multiply-adds fall 2.25 times; the transforms are adds, eight tiles at a time in AVX2 registers.
-/// Results differ from the direct sum by rounding only (the transforms' coefficients are 0, 1/2, 1).
+/// The transforms of Winograd's F(2x2, 3x3) (<see cref="Winograd"/>): 4x4 tiles, 16 products per
+/// 2x2 block of output instead of 36, a 2.25 times cut in multiply-adds. The coefficients are
+/// 0, 1/2 and 1, so results differ from the direct sum by rounding only.
 /// </summary>
 internal static unsafe class WinogradF2x3
 {
-    /// <summary>Tiles per vector group: eight tiles of one tile row are transformed at once.</summary>
-    private const int Lanes = 8;
-
-    /// <summary>Floats between consecutive planes of transformed tiles (one cache line).</summary>
-    private const int PlaneSlack = 16;
+    private const int Lanes = Winograd.Lanes;
 
     /// <summary>
-    /// True where this pays and is implemented: a 3x3 kernel, stride and dilation 1, at least 16
-    /// channels in and out per group (with fewer the transforms cost more than the products they
-    /// save), and at least eight tiles per row (15 output columns) for the vector transforms.
+    /// U = G g G^T for one group's <paramref name="pairs"/> (output, input) kernels of nine weights,
+    /// stored as 16 row-major K x C matrices (element xi = 4i + j of each 4x4 U).
     /// </summary>
-    public static bool Suits(in ConvolutionShape s)
+    public static void TransformFilters(float* w, float* u, long pairs)
     {
-        var g = s.ColumnGeometry;
-        return Avx2.IsSupported && !s.Reversed && g.KernelH == 3 && g.KernelW == 3 && g.StrideH == 1 && g.StrideW == 1
-            && g.DilationH == 1 && g.DilationW == 1 && s.BottomChannels / s.Group >= 16 && s.TopChannels / s.Group >= 16
-            && (g.OutputWidth + 1) / 2 >= Lanes && g.OutputHeight >= 2;
-    }
-
-    private static (int TileRows, int TileColumns, int PaddedHeight, int PaddedWidth) Tiling(in ConvolutionGeometry g)
-    {
-        int tileRows = (g.OutputHeight + 1) / 2, tileColumns = (g.OutputWidth + 1) / 2;
-        return (tileRows, tileColumns, 2 * tileRows + 2, 2 * tileColumns + 2);
-    }
-
-    /// <summary>Floats of scratch one thread needs: the zero-bordered image, the transformed tiles and their products.</summary>
-    public static int ScratchLength(in ConvolutionShape s)
-    {
-        var (tileRows, tileColumns, paddedHeight, paddedWidth) = Tiling(s.ColumnGeometry);
-        int tiles = tileRows * tileColumns;
-        return s.BottomChannels * paddedHeight * paddedWidth + 16 * (tiles * (s.BottomChannels / s.Group + s.TopChannels / s.Group) + 2 * PlaneSlack);
-    }
-
-    /// <summary>Floats of the transformed filters: 16 matrices of K x C per group.</summary>
-    public static int FilterLength(in ConvolutionShape s) => 16 * s.TopChannels * (s.BottomChannels / s.Group);
-
-    /// <summary>
-    /// U = G g G^T for every (output, input) channel pair, stored per group as 16 row-major K x C
-    /// matrices (element xi = 4i + j of each 4x4 U), the A operands of the 16 products.
-    /// </summary>
-    public static void TransformFilters(in ConvolutionShape s, ReadOnlySpan<float> weights, Span<float> filters)
-    {
-        int inPerGroup = s.BottomChannels / s.Group, outPerGroup = s.TopChannels / s.Group;
-        long pairs = (long)outPerGroup * inPerGroup;
-        if (weights.Length < s.TopChannels * inPerGroup * 9 || filters.Length < FilterLength(s))
-            throw new ArgumentException($"Winograd filters: {s.TopChannels} x {inPerGroup} 3x3 kernels need {s.TopChannels * inPerGroup * 9} weights and {FilterLength(s)} floats of filters");
-        fixed (float* w0 = weights, u0 = filters)
+        long pair = 0;
+        // Eight pairs at a time, their kernels gathered nine floats apart: stored one pair at a time,
+        // the 16 planes (4 KB apart for 32 x 32 channels) fell in one L1 set, and this took 40 us.
+        var lanes = Vector256.Create(0, 9, 18, 27, 36, 45, 54, 63);
+        for (; pair + Lanes <= pairs; pair += Lanes, w += 9 * Lanes)
         {
-            for (int group = 0; group < s.Group; group++)
-            {
-                float* u = u0 + 16 * pairs * group;
-                float* w = w0 + 9 * pairs * group;
-                long pair = 0;
-                // Eight pairs at a time, their kernels gathered nine floats apart: stored one pair at a time,
-                // the 16 planes (4 KB apart for 32 x 32 channels) fell in one L1 set, and this took 40 us.
-                var lanes = Vector256.Create(0, 9, 18, 27, 36, 45, 54, 63);
-                for (; pair + Lanes <= pairs; pair += Lanes, w += 9 * Lanes)
-                {
-                    var g0 = Avx2.GatherVector256(w, lanes, 4); var g1 = Avx2.GatherVector256(w + 1, lanes, 4); var g2 = Avx2.GatherVector256(w + 2, lanes, 4);
-                    var g3 = Avx2.GatherVector256(w + 3, lanes, 4); var g4 = Avx2.GatherVector256(w + 4, lanes, 4); var g5 = Avx2.GatherVector256(w + 5, lanes, 4);
-                    var g6 = Avx2.GatherVector256(w + 6, lanes, 4); var g7 = Avx2.GatherVector256(w + 7, lanes, 4); var g8 = Avx2.GatherVector256(w + 8, lanes, 4);
-                    var half = Vector256.Create(0.5f);
-                    float* at = u + pair;
-                    RowVector(at, pairs, 0, g0, g1, g2);
-                    RowVector(at, pairs, 1, half * (g0 + g3 + g6), half * (g1 + g4 + g7), half * (g2 + g5 + g8));
-                    RowVector(at, pairs, 2, half * (g0 - g3 + g6), half * (g1 - g4 + g7), half * (g2 - g5 + g8));
-                    RowVector(at, pairs, 3, g6, g7, g8);
-                }
-                for (; pair < pairs; pair++, w += 9)
-                {
-                    // G g (4 x 3) combines the kernel's rows: g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2.
-                    float a0 = w[0], a1 = w[1], a2 = w[2];
-                    float b0 = 0.5f * (w[0] + w[3] + w[6]), b1 = 0.5f * (w[1] + w[4] + w[7]), b2 = 0.5f * (w[2] + w[5] + w[8]);
-                    float c0 = 0.5f * (w[0] - w[3] + w[6]), c1 = 0.5f * (w[1] - w[4] + w[7]), c2 = 0.5f * (w[2] - w[5] + w[8]);
-                    float d0 = w[6], d1 = w[7], d2 = w[8];
-                    // (G g) G^T combines each of those rows' three values alike.
-                    float* at = u + pair;
-                    Row(at, pairs, 0, a0, a1, a2);
-                    Row(at, pairs, 1, b0, b1, b2);
-                    Row(at, pairs, 2, c0, c1, c2);
-                    Row(at, pairs, 3, d0, d1, d2);
-                }
-            }
+            var g0 = Avx2.GatherVector256(w, lanes, 4); var g1 = Avx2.GatherVector256(w + 1, lanes, 4); var g2 = Avx2.GatherVector256(w + 2, lanes, 4);
+            var g3 = Avx2.GatherVector256(w + 3, lanes, 4); var g4 = Avx2.GatherVector256(w + 4, lanes, 4); var g5 = Avx2.GatherVector256(w + 5, lanes, 4);
+            var g6 = Avx2.GatherVector256(w + 6, lanes, 4); var g7 = Avx2.GatherVector256(w + 7, lanes, 4); var g8 = Avx2.GatherVector256(w + 8, lanes, 4);
+            var half = Vector256.Create(0.5f);
+            float* at = u + pair;
+            RowVector(at, pairs, 0, g0, g1, g2);
+            RowVector(at, pairs, 1, half * (g0 + g3 + g6), half * (g1 + g4 + g7), half * (g2 + g5 + g8));
+            RowVector(at, pairs, 2, half * (g0 - g3 + g6), half * (g1 - g4 + g7), half * (g2 - g5 + g8));
+            RowVector(at, pairs, 3, g6, g7, g8);
+        }
+        for (; pair < pairs; pair++, w += 9)
+        {
+            // G g (4 x 3) combines the kernel's rows: g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2.
+            float a0 = w[0], a1 = w[1], a2 = w[2];
+            float b0 = 0.5f * (w[0] + w[3] + w[6]), b1 = 0.5f * (w[1] + w[4] + w[7]), b2 = 0.5f * (w[2] + w[5] + w[8]);
+            float c0 = 0.5f * (w[0] - w[3] + w[6]), c1 = 0.5f * (w[1] - w[4] + w[7]), c2 = 0.5f * (w[2] - w[5] + w[8]);
+            float d0 = w[6], d1 = w[7], d2 = w[8];
+            // (G g) G^T combines each of those rows' three values alike.
+            float* at = u + pair;
+            Row(at, pairs, 0, a0, a1, a2);
+            Row(at, pairs, 1, b0, b1, b2);
+            Row(at, pairs, 2, c0, c1, c2);
+            Row(at, pairs, 3, d0, d1, d2);
         }
     }
 
@@ -122,77 +73,12 @@ internal static unsafe class WinogradF2x3
     }
 
     /// <summary>
-    /// Output rows [firstRow, firstRow + rowCount) of one image (all channels, no bias), from the
-    /// filters transformed by <see cref="TransformFilters"/>. The tile rows that cover the range are
-    /// computed whole and only the rows in range are written, so a split by rows gives the same values.
-    /// </summary>
-    public static void Forward(in ConvolutionShape s, float* input, float* filters, float* output, float* scratch, int firstRow, int rowCount)
-    {
-        var g = s.ColumnGeometry;
-        var (_, tileColumns, paddedHeight, paddedWidth) = Tiling(g);
-        int inPerGroup = s.BottomChannels / s.Group, outPerGroup = s.TopChannels / s.Group;
-        int firstTileRow = firstRow / 2, endTileRow = (firstRow + rowCount + 1) / 2;
-        int tiles = (endTileRow - firstTileRow) * tileColumns;
-        int paddedPlane = paddedHeight * paddedWidth;
-        // The 16 planes of transformed tiles and of products are written and read together; a line of
-        // slack between planes keeps them out of one L1 set when a plane is a multiple of 2 KB.
-        long inputStride = (long)inPerGroup * tiles + PlaneSlack, outputStride = (long)outPerGroup * tiles + PlaneSlack;
-        float* padded = scratch;
-        float* transformed = scratch + (long)s.BottomChannels * paddedPlane;
-        float* products = transformed + 16 * inputStride;
-        // With no padding and an even output the image is its own zero-bordered copy.
-        if (g.PadH == 0 && g.PadW == 0 && paddedHeight == g.Height && paddedWidth == g.Width) padded = input;
-        else PadImage(input, s.BottomChannels, g, padded, paddedHeight, paddedWidth, 2 * firstTileRow, 2 * endTileRow + 2);
-        int outPlane = g.OutputHeight * g.OutputWidth;
-        for (int group = 0; group < s.Group; group++)
-        {
-            for (int c = 0; c < inPerGroup; c++)
-                TransformInput(padded + (long)(group * inPerGroup + c) * paddedPlane, paddedWidth, firstTileRow, endTileRow, tileColumns,
-                    transformed + (long)c * tiles, inputStride);
-            float* groupFilters = filters + 16L * group * outPerGroup * inPerGroup;
-            for (int xi = 0; xi < 16; xi++)
-                Gemm.Compute(Transpose.No, Transpose.No, outPerGroup, tiles, inPerGroup, 1f,
-                    new ReadOnlySpan<float>(groupFilters + (long)xi * outPerGroup * inPerGroup, outPerGroup * inPerGroup), inPerGroup,
-                    new ReadOnlySpan<float>(transformed + xi * inputStride, inPerGroup * tiles), tiles,
-                    0f, new Span<float>(products + xi * outputStride, outPerGroup * tiles), tiles);
-            for (int k = 0; k < outPerGroup; k++)
-                TransformOutput(products + (long)k * tiles, outputStride, firstTileRow, endTileRow, tileColumns,
-                    output + (long)(group * outPerGroup + k) * outPlane, g.OutputWidth, firstRow, firstRow + rowCount);
-        }
-    }
-
-    /// <summary>
-    /// Rows [rowStart, rowEnd) of each channel's zero-bordered copy, paddedHeight x paddedWidth:
-    /// the image at (PadH, PadW), zeros around it and in the extra row and column that complete
-    /// the last tiles when the output size is odd.
-    /// </summary>
-    private static void PadImage(float* image, int channels, in ConvolutionGeometry g, float* padded, int paddedHeight, int paddedWidth, int rowStart, int rowEnd)
-    {
-        int height = g.Height, width = g.Width, padH = g.PadH, padW = g.PadW;
-        rowEnd = Math.Min(rowEnd, paddedHeight);
-        for (int c = 0; c < channels; c++)
-        {
-            float* plane = padded + (long)c * paddedHeight * paddedWidth;
-            float* source = image + (long)c * height * width;
-            for (int r = rowStart; r < rowEnd; r++)
-            {
-                float* row = plane + (long)r * paddedWidth;
-                int y = r - padH;
-                if (y < 0 || y >= height) { new Span<float>(row, paddedWidth).Clear(); continue; }
-                for (int x = 0; x < padW; x++) row[x] = 0f;
-                Buffer.MemoryCopy(source + (long)y * width, row + padW, (long)width * sizeof(float), (long)width * sizeof(float));
-                for (int x = padW + width; x < paddedWidth; x++) row[x] = 0f;
-            }
-        }
-    }
-
-    /// <summary>
     /// V = B^T d B for the tiles of one channel in tile rows [firstTileRow, endTileRow): element xi of
     /// tile t goes to <c>target[xi * stride + t]</c>. A partial last group of eight tiles is done as
     /// the last eight tiles of the row, rewriting some with the same values.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformInput(float* plane, int paddedWidth, int firstTileRow, int endTileRow, int tileColumns, float* target, long stride)
+    public static void TransformInput(float* plane, int paddedWidth, int firstTileRow, int endTileRow, int tileColumns, float* target, long stride)
     {
         int t = 0;
         for (int tileRow = firstTileRow; tileRow < endTileRow; tileRow++, t += tileColumns)
@@ -242,13 +128,12 @@ internal static unsafe class WinogradF2x3
     /// written to the output rows in [rowStart, rowEnd) and columns below the output width.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformOutput(float* products, long stride, int firstTileRow, int endTileRow, int tileColumns,
+    public static void TransformOutput(float* products, long stride, int firstTileRow, int endTileRow, int tileColumns,
         float* output, int outputWidth, int rowStart, int rowEnd)
     {
         // With an odd width the last tile's second column lies outside the row: mask it off there
         // (only there: a masked store costs several plain ones on AMD processors).
         bool oddWidth = (outputWidth & 1) != 0;
-        var lastMask = Vector256.Create(-1, -1, -1, -1, -1, -1, -1, 0).AsSingle();
         int t = 0;
         for (int tileRow = firstTileRow; tileRow < endTileRow; tileRow++, t += tileColumns)
         {
@@ -282,21 +167,10 @@ internal static unsafe class WinogradF2x3
                 }
                 bool last = column + Lanes >= tileColumns, masked = last && oddWidth;
                 // (A^T M) A along the rows; each output row interleaves the tiles' two columns.
-                if (write0) StoreInterleaved(output + (long)row0 * outputWidth + 2 * column, s00 + s01 + s02, s01 - s02 - s03, masked, lastMask);
-                if (write1) StoreInterleaved(output + (long)row1 * outputWidth + 2 * column, s10 + s11 + s12, s11 - s12 - s13, masked, lastMask);
+                if (write0) Winograd.StoreInterleaved(output + (long)row0 * outputWidth + 2 * column, s00 + s01 + s02, s01 - s02 - s03, masked);
+                if (write1) Winograd.StoreInterleaved(output + (long)row1 * outputWidth + 2 * column, s10 + s11 + s12, s11 - s12 - s13, masked);
                 if (last) break;
             }
         }
-    }
-
-    /// <summary>Writes (a0 b0 a1 b1 ... a7 b7) at <paramref name="target"/>, the last float left alone when <paramref name="masked"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreInterleaved(float* target, Vector256<float> a, Vector256<float> b, bool masked, Vector256<float> mask)
-    {
-        var low = Avx.UnpackLow(a, b);   // a0 b0 a1 b1 | a4 b4 a5 b5
-        var high = Avx.UnpackHigh(a, b); // a2 b2 a3 b3 | a6 b6 a7 b7
-        Avx.Store(target, Avx.Permute2x128(low, high, 0x20));
-        if (masked) Avx.MaskStore(target + 8, mask, Avx.Permute2x128(low, high, 0x31));
-        else Avx.Store(target + 8, Avx.Permute2x128(low, high, 0x31));
     }
 }

@@ -12,7 +12,7 @@ public abstract class LayerGradientTests<TDevice> where TDevice : ITestDevice
 
     private static readonly GradientChecker Checker = new();
 
-    private static void Check(string prototxt, Blob[] bottom, int tops = 1, int[]? checkBottoms = null, GradientChecker? checker = null, Phase phase = Phase.Train)
+    private protected static void Check(string prototxt, Blob[] bottom, int tops = 1, int[]? checkBottoms = null, GradientChecker? checker = null, Phase phase = Phase.Train)
     {
         var layer = Create(prototxt, phase);
         (checker ?? Checker).Check(layer, bottom, Tops(tops), checkBottoms);
@@ -235,6 +235,23 @@ public abstract class LayerGradientTests<TDevice> where TDevice : ITestDevice
     }
 }
 
-public sealed class LayerGradientTestsOnCpu : LayerGradientTests<OnCpu>;
+public sealed class LayerGradientTestsOnCpu : LayerGradientTests<OnCpu>
+{
+    /// <summary>
+    /// 5x5 convolutions by the CPU's F(2x2, 5x5) (the GPU backend has no Winograd path): "same",
+    /// whose data gradient is a Winograd convolution too, and "valid". Its rounding, about 4e-6 of
+    /// the output's range, divided by a step of 0.01 would swamp the difference quotient; a
+    /// convolution is linear, so a step of 1 gives the same exact quotient.
+    /// </summary>
+    [Theory]
+    [InlineData("num_output: 16 kernel_size: 5 pad: 2", 1, 16, 3, 16)]
+    [InlineData("num_output: 16 kernel_size: 5", 1, 16, 6, 19)]
+    public void ConvolutionByWinogradFiveByFive(string settings, int n, int c, int h, int w)
+    {
+        Check($"type: 'Convolution' convolution_param {{ {settings} weight_filler {{ type: 'gaussian' std: 0.5 }} bias_filler {{ type: 'gaussian' }} }}",
+            [Filled(6, 1f, n, c, h, w)], checker: new GradientChecker(stepsize: 1, threshold: 2e-3));
+    }
+}
+
 public sealed class LayerGradientTestsOnEmulatedDevice : LayerGradientTests<OnEmulatedDevice>;
 public sealed class LayerGradientTestsOnEmulatedGpu : LayerGradientTests<OnEmulatedGpu>;

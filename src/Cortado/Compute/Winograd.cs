@@ -1,0 +1,165 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Cortado.Compute;
+
+/// <summary>
+/// Stride-1 convolutions by Winograd's minimal filtering (Lavin and Gray, 2015) with 2x2 blocks of
+/// output: F(2x2, 3x3) for 3x3 kernels (<see cref="WinogradF2x3"/>, 4x4 tiles, 16 products instead
+/// of 36) and F(2x2, 5x5) for 5x5 ones (<see cref="WinogradF2x5"/>, 6x6 tiles, 36 instead of 100).
+/// Per image: the tiles are transformed (V = B^T d B), multiplied by the transformed filters
+/// (U = G g G^T) as one GEMM of K x C by C x tiles per tile element, and transformed back
+/// (Y = A^T M A). The transforms run eight tiles of a tile row at a time in AVX2 registers.
+/// </summary>
+internal static unsafe class Winograd
+{
+    /// <summary>Tiles per vector group: eight tiles of one tile row are transformed at once.</summary>
+    public const int Lanes = 8;
+
+    /// <summary>Floats between consecutive planes of transformed tiles (one cache line).</summary>
+    private const int PlaneSlack = 16;
+
+    /// <summary>
+    /// True where this pays and is implemented: a 3x3 or 5x5 kernel, stride and dilation 1, at
+    /// least 16 channels in and out per group (with fewer the transforms cost more than the
+    /// products they save), and at least eight tiles per row (15 output columns) for the vector transforms.
+    /// </summary>
+    public static bool Suits(in ConvolutionShape s)
+    {
+        var g = s.ColumnGeometry;
+        return Avx2.IsSupported && Fma.IsSupported && !s.Reversed && (g.KernelH == 3 || g.KernelH == 5) && g.KernelW == g.KernelH
+            && g.StrideH == 1 && g.StrideW == 1 && g.DilationH == 1 && g.DilationW == 1
+            && s.BottomChannels / s.Group >= 16 && s.TopChannels / s.Group >= 16
+            && (g.OutputWidth + 1) / 2 >= Lanes && g.OutputHeight >= 2;
+    }
+
+    /// <summary>Elements of one tile (and of one transformed filter): (kernel + 1) squared.</summary>
+    private static int TileElements(in ConvolutionGeometry g) => (g.KernelH + 1) * (g.KernelH + 1);
+
+    private static (int TileRows, int TileColumns, int PaddedHeight, int PaddedWidth) Tiling(in ConvolutionGeometry g)
+    {
+        int tileRows = (g.OutputHeight + 1) / 2, tileColumns = (g.OutputWidth + 1) / 2;
+        return (tileRows, tileColumns, 2 * tileRows + g.KernelH - 1, 2 * tileColumns + g.KernelW - 1);
+    }
+
+    /// <summary>Floats of scratch one thread needs: the zero-bordered image, the transformed tiles and their products.</summary>
+    public static int ScratchLength(in ConvolutionShape s)
+    {
+        var g = s.ColumnGeometry;
+        var (tileRows, tileColumns, paddedHeight, paddedWidth) = Tiling(g);
+        int tiles = tileRows * tileColumns, elements = TileElements(g);
+        return s.BottomChannels * paddedHeight * paddedWidth + elements * (tiles * (s.BottomChannels / s.Group + s.TopChannels / s.Group) + 2 * PlaneSlack);
+    }
+
+    /// <summary>Floats of the transformed filters: one K x C matrix per tile element and group.</summary>
+    public static int FilterLength(in ConvolutionShape s) => TileElements(s.ColumnGeometry) * s.TopChannels * (s.BottomChannels / s.Group);
+
+    /// <summary>
+    /// U = G g G^T for every (output, input) channel pair, stored per group as one row-major K x C
+    /// matrix per tile element (element xi = (kernel + 1) i + j of each U), the A operands of the products.
+    /// </summary>
+    public static void TransformFilters(in ConvolutionShape s, ReadOnlySpan<float> weights, Span<float> filters)
+    {
+        var g = s.ColumnGeometry;
+        int inPerGroup = s.BottomChannels / s.Group, outPerGroup = s.TopChannels / s.Group, area = g.KernelH * g.KernelW;
+        long pairs = (long)outPerGroup * inPerGroup;
+        if (weights.Length < s.TopChannels * inPerGroup * area || filters.Length < FilterLength(s))
+            throw new ArgumentException($"Winograd filters: {s.TopChannels} x {inPerGroup} {g.KernelH}x{g.KernelW} kernels need {s.TopChannels * inPerGroup * area} weights and {FilterLength(s)} floats of filters");
+        fixed (float* w = weights, u = filters)
+        {
+            for (int group = 0; group < s.Group; group++)
+            {
+                float* groupWeights = w + area * pairs * group, groupFilters = u + TileElements(g) * pairs * group;
+                if (g.KernelH == 3) WinogradF2x3.TransformFilters(groupWeights, groupFilters, pairs);
+                else WinogradF2x5.TransformFilters(groupWeights, groupFilters, pairs);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Output rows [firstRow, firstRow + rowCount) of one image (all channels, no bias), from the
+    /// filters transformed by <see cref="TransformFilters"/>. The tile rows that cover the range are
+    /// computed whole and only the rows in range are written, so a split by rows gives the same values.
+    /// </summary>
+    public static void Forward(in ConvolutionShape s, float* input, float* filters, float* output, float* scratch, int firstRow, int rowCount)
+    {
+        var g = s.ColumnGeometry;
+        var (_, tileColumns, paddedHeight, paddedWidth) = Tiling(g);
+        int inPerGroup = s.BottomChannels / s.Group, outPerGroup = s.TopChannels / s.Group, elements = TileElements(g);
+        int firstTileRow = firstRow / 2, endTileRow = (firstRow + rowCount + 1) / 2;
+        int tiles = (endTileRow - firstTileRow) * tileColumns;
+        int paddedPlane = paddedHeight * paddedWidth;
+        // The planes of transformed tiles and of products are written and read together; a line of
+        // slack between planes keeps them out of one L1 set when a plane is a multiple of 2 KB.
+        long inputStride = (long)inPerGroup * tiles + PlaneSlack, outputStride = (long)outPerGroup * tiles + PlaneSlack;
+        float* padded = scratch;
+        float* transformed = scratch + (long)s.BottomChannels * paddedPlane;
+        float* products = transformed + elements * inputStride;
+        // With no padding and an even output the image is its own zero-bordered copy.
+        if (g.PadH == 0 && g.PadW == 0 && paddedHeight == g.Height && paddedWidth == g.Width) padded = input;
+        else PadImage(input, s.BottomChannels, g, padded, paddedHeight, paddedWidth, 2 * firstTileRow, 2 * endTileRow + g.KernelH - 1);
+        int outPlane = g.OutputHeight * g.OutputWidth;
+        bool five = g.KernelH == 5;
+        for (int group = 0; group < s.Group; group++)
+        {
+            for (int c = 0; c < inPerGroup; c++)
+            {
+                float* plane = padded + (long)(group * inPerGroup + c) * paddedPlane;
+                if (five) WinogradF2x5.TransformInput(plane, paddedWidth, firstTileRow, endTileRow, tileColumns, transformed + (long)c * tiles, inputStride);
+                else WinogradF2x3.TransformInput(plane, paddedWidth, firstTileRow, endTileRow, tileColumns, transformed + (long)c * tiles, inputStride);
+            }
+            float* groupFilters = filters + (long)elements * group * outPerGroup * inPerGroup;
+            for (int xi = 0; xi < elements; xi++)
+                Gemm.Compute(Transpose.No, Transpose.No, outPerGroup, tiles, inPerGroup, 1f,
+                    new ReadOnlySpan<float>(groupFilters + (long)xi * outPerGroup * inPerGroup, outPerGroup * inPerGroup), inPerGroup,
+                    new ReadOnlySpan<float>(transformed + xi * inputStride, inPerGroup * tiles), tiles,
+                    0f, new Span<float>(products + xi * outputStride, outPerGroup * tiles), tiles);
+            for (int k = 0; k < outPerGroup; k++)
+            {
+                float* target = output + (long)(group * outPerGroup + k) * outPlane;
+                if (five) WinogradF2x5.TransformOutput(products + (long)k * tiles, outputStride, firstTileRow, endTileRow, tileColumns, target, g.OutputWidth, firstRow, firstRow + rowCount);
+                else WinogradF2x3.TransformOutput(products + (long)k * tiles, outputStride, firstTileRow, endTileRow, tileColumns, target, g.OutputWidth, firstRow, firstRow + rowCount);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Rows [rowStart, rowEnd) of each channel's zero-bordered copy, paddedHeight x paddedWidth:
+    /// the image at (PadH, PadW), zeros around it and in the extra row and column that complete
+    /// the last tiles when the output size is odd.
+    /// </summary>
+    private static void PadImage(float* image, int channels, in ConvolutionGeometry g, float* padded, int paddedHeight, int paddedWidth, int rowStart, int rowEnd)
+    {
+        int height = g.Height, width = g.Width, padH = g.PadH, padW = g.PadW;
+        rowEnd = Math.Min(rowEnd, paddedHeight);
+        for (int c = 0; c < channels; c++)
+        {
+            float* plane = padded + (long)c * paddedHeight * paddedWidth;
+            float* source = image + (long)c * height * width;
+            for (int r = rowStart; r < rowEnd; r++)
+            {
+                float* row = plane + (long)r * paddedWidth;
+                int y = r - padH;
+                if (y < 0 || y >= height) { new Span<float>(row, paddedWidth).Clear(); continue; }
+                for (int x = 0; x < padW; x++) row[x] = 0f;
+                Buffer.MemoryCopy(source + (long)y * width, row + padW, (long)width * sizeof(float), (long)width * sizeof(float));
+                for (int x = padW + width; x < paddedWidth; x++) row[x] = 0f;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes (a0 b0 a1 b1 ... a7 b7) at <paramref name="target"/>, the last float left alone when
+    /// <paramref name="masked"/>: the two columns of eight output blocks, interleaved into their row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreInterleaved(float* target, Vector256<float> a, Vector256<float> b, bool masked)
+    {
+        var low = Avx.UnpackLow(a, b);   // a0 b0 a1 b1 | a4 b4 a5 b5
+        var high = Avx.UnpackHigh(a, b); // a2 b2 a3 b3 | a6 b6 a7 b7
+        Avx.Store(target, Avx.Permute2x128(low, high, 0x20));
+        if (masked) Avx.MaskStore(target + 8, Vector256.Create(-1, -1, -1, -1, -1, -1, -1, 0).AsSingle(), Avx.Permute2x128(low, high, 0x31));
+        else Avx.Store(target + 8, Avx.Permute2x128(low, high, 0x31));
+    }
+}

@@ -1,0 +1,198 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Cortado.Compute;
+
+/// <summary>
+/// The transforms of Winograd's F(2x2, 5x5) (<see cref="Winograd"/>): 6x6 tiles, 36 products per
+/// 2x2 block of output instead of 100, a 2.78 times cut in multiply-adds. The interpolation points
+/// are 0, 1, -1, 2, -2 and infinity (those of F(4x4, 3x3), whose input transform this shares):
+///   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1],
+///   G = [1/4 0 0 0 0; -1/6 -1/6 -1/6 -1/6 -1/6; -1/6 1/6 -1/6 1/6 -1/6;
+///        1/24 1/12 1/6 1/3 2/3; 1/24 -1/12 1/6 -1/3 2/3; 0 0 0 0 1],
+///   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 1].
+/// The coefficients up to 5 cost a few more bits of rounding than F(2x2, 3x3)'s.
+/// </summary>
+internal static unsafe class WinogradF2x5
+{
+    private const int Lanes = Winograd.Lanes;
+
+    /// <summary>
+    /// U = G g G^T for one group's <paramref name="pairs"/> (output, input) kernels of 25 weights,
+    /// stored as 36 row-major K x C matrices (element xi = 6i + j of each 6x6 U): eight pairs at a
+    /// time gathered 25 floats apart, the rest one at a time in the first lane.
+    /// </summary>
+    public static void TransformFilters(float* w, float* u, long pairs)
+    {
+        var kernel = stackalloc Vector256<float>[25];
+        var lanes = Vector256.Create(0, 25, 50, 75, 100, 125, 150, 175);
+        long pair = 0;
+        for (; pair + Lanes <= pairs; pair += Lanes, w += 25 * Lanes)
+        {
+            for (int e = 0; e < 25; e++) kernel[e] = Avx2.GatherVector256(w + e, lanes, 4);
+            TransformKernel(kernel, u + pair, pairs, Lanes);
+        }
+        for (; pair < pairs; pair++, w += 25)
+        {
+            for (int e = 0; e < 25; e++) kernel[e] = Vector256.Create(w[e]);
+            TransformKernel(kernel, u + pair, pairs, 1);
+        }
+    }
+
+    /// <summary>G g G^T of the eight kernels in <paramref name="g"/>'s lanes; the first <paramref name="count"/> are stored.</summary>
+    private static void TransformKernel(Vector256<float>* g, float* u, long pairs, int count)
+    {
+        // G g: G down each of the kernel's five columns.
+        var gg = stackalloc Vector256<float>[30];
+        for (int k = 0; k < 5; k++)
+        {
+            var (y0, y1, y2, y3, y4, y5) = Interpolate(g[k], g[5 + k], g[10 + k], g[15 + k], g[20 + k]);
+            gg[k] = y0; gg[5 + k] = y1; gg[10 + k] = y2; gg[15 + k] = y3; gg[20 + k] = y4; gg[25 + k] = y5;
+        }
+        // (G g) G^T: G along each of those six rows.
+        var row = stackalloc Vector256<float>[6];
+        for (int i = 0; i < 6; i++)
+        {
+            var v = gg + 5 * i;
+            (row[0], row[1], row[2], row[3], row[4], row[5]) = Interpolate(v[0], v[1], v[2], v[3], v[4]);
+            for (int j = 0; j < 6; j++)
+            {
+                float* target = u + (6 * i + j) * pairs;
+                if (count == Lanes) Avx.Store(target, row[j]);
+                else for (int lane = 0; lane < count; lane++) target[lane] = row[j].GetElement(lane);
+            }
+        }
+    }
+
+    /// <summary>G x for five values x: the filter's values at the six interpolation points.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) Interpolate(
+        Vector256<float> x0, Vector256<float> x1, Vector256<float> x2, Vector256<float> x3, Vector256<float> x4)
+    {
+        var sixth = Vector256.Create(-1f / 6);
+        var evens = x0 + x2 + x4;
+        var odds = x1 + x3;
+        // At 2 and -2, over 24: x0/24 + x2/6 + 2 x4/3 for the even powers, x1/12 + x3/3 for the odd.
+        var even = Fma.MultiplyAdd(Vector256.Create(1f / 24), x0, Fma.MultiplyAdd(Vector256.Create(1f / 6), x2, Vector256.Create(2f / 3) * x4));
+        var odd = Fma.MultiplyAdd(Vector256.Create(1f / 12), x1, Vector256.Create(1f / 3) * x3);
+        return (Vector256.Create(0.25f) * x0, sixth * (evens + odds), sixth * (evens - odds), even + odd, even - odd, x4);
+    }
+
+    /// <summary>
+    /// V = B^T d B for the tiles of one channel in tile rows [firstTileRow, endTileRow): element xi of
+    /// tile t goes to <c>target[xi * stride + t]</c>. A partial last group of eight tiles is done as
+    /// the last eight tiles of the row, rewriting some with the same values.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void TransformInput(float* plane, int paddedWidth, int firstTileRow, int endTileRow, int tileColumns, float* target, long stride)
+    {
+        // d B for the six rows of eight tiles, before B^T combines them down the columns.
+        var rows = stackalloc Vector256<float>[36];
+        int t = 0;
+        for (int tileRow = firstTileRow; tileRow < endTileRow; tileRow++, t += tileColumns)
+        {
+            float* top = plane + (long)2 * tileRow * paddedWidth;
+            for (int column = 0; ; column += Lanes)
+            {
+                if (column + Lanes > tileColumns) column = tileColumns - Lanes;
+                float* at = top + 2 * column;
+                for (int i = 0; i < 6; i++)
+                {
+                    // Tile element (i, j) of eight neighbouring tiles: row i, columns 2*tile + j.
+                    float* row = at + i * paddedWidth;
+                    var (d0, d1) = Interleaving.Deinterleave(Avx.LoadVector256(row), Avx.LoadVector256(row + 8));
+                    var (d2, d3) = Interleaving.Deinterleave(Avx.LoadVector256(row + 2), Avx.LoadVector256(row + 10));
+                    var (d4, d5) = Interleaving.Deinterleave(Avx.LoadVector256(row + 4), Avx.LoadVector256(row + 12));
+                    var r = rows + 6 * i;
+                    (r[0], r[1], r[2], r[3], r[4], r[5]) = Combine(d0, d1, d2, d3, d4, d5);
+                }
+                float* v = target + t + column;
+                for (int j = 0; j < 6; j++)
+                {
+                    var (v0, v1, v2, v3, v4, v5) = Combine(rows[j], rows[6 + j], rows[12 + j], rows[18 + j], rows[24 + j], rows[30 + j]);
+                    Avx.Store(v + j * stride, v0);
+                    Avx.Store(v + (6 + j) * stride, v1);
+                    Avx.Store(v + (12 + j) * stride, v2);
+                    Avx.Store(v + (18 + j) * stride, v3);
+                    Avx.Store(v + (24 + j) * stride, v4);
+                    Avx.Store(v + (30 + j) * stride, v5);
+                }
+                if (column + Lanes >= tileColumns) break;
+            }
+        }
+    }
+
+    /// <summary>B^T x for six values x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) Combine(
+        Vector256<float> x0, Vector256<float> x1, Vector256<float> x2, Vector256<float> x3, Vector256<float> x4, Vector256<float> x5)
+    {
+        var four = Vector256.Create(4f);
+        var minusFive = Vector256.Create(-5f);
+        var two = Vector256.Create(2f);
+        var x34 = x3 + x4;
+        var x43 = x4 - x3;
+        var x42 = x4 - x2;
+        var x31 = x3 - x1;
+        return (
+            Fma.MultiplyAdd(four, x0, Fma.MultiplyAdd(minusFive, x2, x4)),
+            Fma.MultiplyAddNegated(four, x1 + x2, x34),
+            Fma.MultiplyAdd(four, x1 - x2, x43),
+            Fma.MultiplyAdd(two, x31, x42),
+            Fma.MultiplyAddNegated(two, x31, x42),
+            Fma.MultiplyAdd(four, x1, Fma.MultiplyAdd(minusFive, x3, x5)));
+    }
+
+    /// <summary>
+    /// Y = A^T M A for the tiles of one output channel (element xi of tile t at <c>products[xi * stride + t]</c>),
+    /// written to the output rows in [rowStart, rowEnd) and columns below the output width.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void TransformOutput(float* products, long stride, int firstTileRow, int endTileRow, int tileColumns,
+        float* output, int outputWidth, int rowStart, int rowEnd)
+    {
+        // With an odd width the last tile's second column lies outside the row: masked off there only.
+        bool oddWidth = (outputWidth & 1) != 0;
+        var columns = stackalloc Vector256<float>[12];
+        int t = 0;
+        for (int tileRow = firstTileRow; tileRow < endTileRow; tileRow++, t += tileColumns)
+        {
+            int row0 = 2 * tileRow, row1 = row0 + 1;
+            bool write0 = row0 >= rowStart && row0 < rowEnd, write1 = row1 >= rowStart && row1 < rowEnd;
+            for (int column = 0; ; column += Lanes)
+            {
+                if (column + Lanes > tileColumns) column = tileColumns - Lanes;
+                float* m = products + t + column;
+                // A^T M down the six columns.
+                for (int j = 0; j < 6; j++)
+                    (columns[j], columns[6 + j]) = Reduce(Avx.LoadVector256(m + j * stride), Avx.LoadVector256(m + (6 + j) * stride),
+                        Avx.LoadVector256(m + (12 + j) * stride), Avx.LoadVector256(m + (18 + j) * stride),
+                        Avx.LoadVector256(m + (24 + j) * stride), Avx.LoadVector256(m + (30 + j) * stride));
+                bool last = column + Lanes >= tileColumns, masked = last && oddWidth;
+                // (A^T M) A along the two rows; each output row interleaves the tiles' two columns.
+                if (write0)
+                {
+                    var (a, b) = Reduce(columns[0], columns[1], columns[2], columns[3], columns[4], columns[5]);
+                    Winograd.StoreInterleaved(output + (long)row0 * outputWidth + 2 * column, a, b, masked);
+                }
+                if (write1)
+                {
+                    var (a, b) = Reduce(columns[6], columns[7], columns[8], columns[9], columns[10], columns[11]);
+                    Winograd.StoreInterleaved(output + (long)row1 * outputWidth + 2 * column, a, b, masked);
+                }
+                if (last) break;
+            }
+        }
+    }
+
+    /// <summary>A^T x for six values x: the two outputs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float>, Vector256<float>) Reduce(
+        Vector256<float> x0, Vector256<float> x1, Vector256<float> x2, Vector256<float> x3, Vector256<float> x4, Vector256<float> x5)
+    {
+        var x12 = x1 + x2;
+        var x34 = x3 + x4;
+        return (x0 + x12 + x34, Fma.MultiplyAdd(Vector256.Create(2f), x3 - x4, x1 - x2 + x5));
+    }
+}
