@@ -20,7 +20,9 @@ public class FastKernelTests
         { 9, 40, 3, 3, 1, false },
         { 5, 8, 2, 1, 0, true },     // exactly one SIMD group
         { 6, 7, 2, 1, 0, true },     // too narrow for SIMD
-        { 16, 16, 3, 2, 0, true },   // CIFAR-10 quick's second and third poolings
+        { 16, 16, 3, 2, 0, true },   // CIFAR-10 quick's second pooling (and its first, at 32x32)
+        { 8, 8, 3, 2, 0, true },     // its third: four outputs a row, half a vector
+        { 10, 21, 2, 2, 1, false },  // padding on one side only reaches a window
         { 12, 30, 3, 1, 1, false },  // stride 1 with padding
     };
 
