@@ -7,7 +7,7 @@ namespace Cortado.Bench;
 /// The convolution products of the seed net and CIFAR-10 quick, one image at a time on one thread
 /// as the convolution layer runs them: the columns written out by im2col (and summed back by
 /// col2im) against the columns read from the image as GEMM packs them, and Winograd's F(2x2, 3x3)
-/// where the layer uses it. Interleaved rounds, best of each.
+/// or F(2x2, 5x5) where the layer uses it. Interleaved rounds, best of each.
 /// </summary>
 internal static unsafe class ConvolutionBenchmark
 {
@@ -59,13 +59,13 @@ internal static unsafe class ConvolutionBenchmark
         var gg = gradientGeometry ?? g;
         var gradientPadded = new float[Math.Max(1, ImplicitColumns.PaddedLength(m, gg))];
         var gradientShape = new ConvolutionShape(1, m, l.Channels, 1, gg, Reversed: false);
-        bool forwardWinograd = WinogradF2x3.Suits(shape), gradientWinograd = gradientGeometry is not null && WinogradF2x3.Suits(gradientShape);
+        bool forwardWinograd = Winograd.Suits(shape), gradientWinograd = gradientGeometry is not null && Winograd.Suits(gradientShape);
         var gradientOffsets = gradientGeometry is null || gradientWinograd ? null : new ImplicitColumns.Offsets(m, gg);
-        var filters = new float[WinogradF2x3.FilterLength(shape)];
-        var gradientFilters = new float[WinogradF2x3.FilterLength(gradientShape)];
-        if (forwardWinograd) WinogradF2x3.TransformFilters(shape, weights, filters);
-        if (gradientWinograd) WinogradF2x3.TransformFilters(gradientShape, flipped, gradientFilters);
-        var scratch = new float[Math.Max(WinogradF2x3.ScratchLength(shape), WinogradF2x3.ScratchLength(gradientShape))];
+        var filters = new float[Winograd.FilterLength(shape)];
+        var gradientFilters = new float[Winograd.FilterLength(gradientShape)];
+        if (forwardWinograd) Winograd.TransformFilters(shape, weights, filters);
+        if (gradientWinograd) Winograd.TransformFilters(gradientShape, flipped, gradientFilters);
+        var scratch = new float[Math.Max(Winograd.ScratchLength(shape), Winograd.ScratchLength(gradientShape))];
 
         var times = new double[8];
         Array.Fill(times, double.MaxValue);
@@ -100,13 +100,13 @@ internal static unsafe class ConvolutionBenchmark
                 times[6] = Math.Min(times[6], Time(l.Images, () =>
                 {
                     fixed (float* x = image, u = filters, y = output, buffer = scratch)
-                        WinogradF2x3.Forward(shape, x, u, y, buffer, 0, g.OutputHeight);
+                        Winograd.Forward(shape, x, u, y, buffer, 0, g.OutputHeight);
                 }));
             if (gradientWinograd)
                 times[7] = Math.Min(times[7], Time(l.Images, () =>
                 {
                     fixed (float* dy = outputDiff, u = gradientFilters, dx = imageDiff, buffer = scratch)
-                        WinogradF2x3.Forward(gradientShape, dy, u, dx, buffer, 0, gg.OutputHeight);
+                        Winograd.Forward(gradientShape, dy, u, dx, buffer, 0, gg.OutputHeight);
                 }));
             if (gradientOffsets is null) continue;
             times[5] = Math.Min(times[5], Time(l.Images, () =>
