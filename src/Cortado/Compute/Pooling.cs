@@ -190,9 +190,9 @@ public static class Pooling
     {
         int pooledH = g.PooledHeight, pooledW = g.PooledWidth, height = g.Height, width = g.Width;
         int kernelH = g.KernelH, kernelW = g.KernelW, strideH = g.StrideH, strideW = g.StrideW, padH = g.PadH, padW = g.PadW;
-        int groups = Math.Max(pooledW, 8);
+        int covered = Math.Max(pooledW, 8); // outputs the vector groups compute, spare lanes included
         // Row r of the copy is input row r - padH, column x is input column x - padW; a stride-2 load reads 16 floats.
-        int borderedH = (pooledH - 1) * strideH + kernelH, borderedW = (groups - 1) * strideW + kernelW + 16;
+        int borderedH = (pooledH - 1) * strideH + kernelH, borderedW = (covered - 1) * strideW + kernelW + 16;
         int length = borderedH * borderedW;
         if (_borderedPlane is null || _borderedPlane.Length < length) _borderedPlane = new float[length];
         var strideLanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * strideW;
