@@ -11,6 +11,8 @@ namespace Cortado.Compute;
 /// Per image: the tiles are transformed (V = B^T d B), multiplied by the transformed filters
 /// (U = G g G^T) as one GEMM of K x C by C x tiles per tile element, and transformed back
 /// (Y = A^T M A). The transforms run eight tiles of a tile row at a time in AVX2 registers.
+/// The weight gradient runs in the same domain: per tile element a GEMM of the transformed output
+/// gradient by the transformed tiles, summed over the batch, and G^T (.) G once at the end.
 /// </summary>
 internal static unsafe class Winograd
 {
@@ -122,6 +124,119 @@ internal static unsafe class Winograd
                 else WinogradF2x3.TransformOutput(products + (long)k * tiles, outputStride, firstTileRow, endTileRow, tileColumns, target, g.OutputWidth, firstRow, firstRow + rowCount);
             }
         }
+    }
+
+    /// <summary>
+    /// Adds one image's share of the weight gradient in the transformed domain. The forward pass is
+    /// linear in U, so dL/dU[xi] (K x C) = sum over tiles of (A dY A^T)[xi] (V[xi])^T: the tiles of the
+    /// input are transformed as in <see cref="Forward"/>, the 2x2 blocks of the output gradient by
+    /// A dY A^T, and one K x C += (K x tiles) (tiles x C) GEMM runs per tile element.
+    /// <see cref="AddWeightGradient"/> turns the sums into dL/dg = G^T (dL/dU) G once per batch.
+    /// <paramref name="sums"/> is laid out as the filters (<see cref="FilterLength"/> floats).
+    /// </summary>
+    public static void AccumulateWeightGradient(in ConvolutionShape s, float* input, float* outputDiff, float* sums, float* scratch)
+    {
+        var g = s.ColumnGeometry;
+        var (tileRows, tileColumns, paddedHeight, paddedWidth) = Tiling(g);
+        int inPerGroup = s.BottomChannels / s.Group, outPerGroup = s.TopChannels / s.Group, elements = TileElements(g);
+        int tiles = tileRows * tileColumns, paddedPlane = paddedHeight * paddedWidth, outPlane = g.OutputHeight * g.OutputWidth;
+        long inputStride = (long)inPerGroup * tiles + PlaneSlack, gradientStride = (long)outPerGroup * tiles + PlaneSlack;
+        long pairs = (long)outPerGroup * inPerGroup;
+        float* padded = scratch;
+        float* transformed = scratch + (long)s.BottomChannels * paddedPlane;
+        float* gradients = transformed + elements * inputStride;
+        if (g.PadH == 0 && g.PadW == 0 && paddedHeight == g.Height && paddedWidth == g.Width) padded = input;
+        else PadImage(input, s.BottomChannels, g, padded, paddedHeight, paddedWidth, 0, paddedHeight);
+        bool five = g.KernelH == 5;
+        for (int group = 0; group < s.Group; group++)
+        {
+            for (int c = 0; c < inPerGroup; c++)
+            {
+                float* plane = padded + (long)(group * inPerGroup + c) * paddedPlane;
+                if (five) WinogradF2x5.TransformInput(plane, paddedWidth, 0, tileRows, tileColumns, transformed + (long)c * tiles, inputStride);
+                else WinogradF2x3.TransformInput(plane, paddedWidth, 0, tileRows, tileColumns, transformed + (long)c * tiles, inputStride);
+            }
+            for (int k = 0; k < outPerGroup; k++)
+            {
+                float* plane = outputDiff + (long)(group * outPerGroup + k) * outPlane;
+                if (five) WinogradF2x5.TransformOutputGradient(plane, g.OutputHeight, g.OutputWidth, tileRows, tileColumns, gradients + (long)k * tiles, gradientStride);
+                else WinogradF2x3.TransformOutputGradient(plane, g.OutputHeight, g.OutputWidth, tileRows, tileColumns, gradients + (long)k * tiles, gradientStride);
+            }
+            float* groupSums = sums + elements * pairs * group;
+            for (int xi = 0; xi < elements; xi++)
+                Gemm.Compute(Transpose.No, Transpose.Yes, outPerGroup, inPerGroup, tiles, 1f,
+                    new ReadOnlySpan<float>(gradients + xi * gradientStride, outPerGroup * tiles), tiles,
+                    new ReadOnlySpan<float>(transformed + xi * inputStride, inPerGroup * tiles), tiles,
+                    1f, new Span<float>(groupSums + xi * pairs, (int)pairs), inPerGroup);
+        }
+    }
+
+    /// <summary>
+    /// weightDiff += G^T S G for every (output, input) pair, S the sums of <see cref="AccumulateWeightGradient"/>:
+    /// eight pairs at a time, each lane's kernel added back in the weights' layout.
+    /// </summary>
+    public static void AddWeightGradient(in ConvolutionShape s, ReadOnlySpan<float> sums, Span<float> weightDiff)
+    {
+        var g = s.ColumnGeometry;
+        int inPerGroup = s.BottomChannels / s.Group, outPerGroup = s.TopChannels / s.Group, elements = TileElements(g), area = g.KernelH * g.KernelW;
+        long pairs = (long)outPerGroup * inPerGroup;
+        if (sums.Length < FilterLength(s) || weightDiff.Length < s.TopChannels * inPerGroup * area)
+            throw new ArgumentException($"Winograd weight gradient: {s.TopChannels} x {inPerGroup} {g.KernelH}x{g.KernelW} kernels need {FilterLength(s)} sums and {s.TopChannels * inPerGroup * area} weights");
+        var m = stackalloc Vector256<float>[elements];
+        var kernels = stackalloc Vector256<float>[area];
+        var lane = stackalloc float[Lanes];
+        fixed (float* u = sums, dw = weightDiff)
+        {
+            for (int group = 0; group < s.Group; group++)
+            {
+                float* groupSums = u + elements * pairs * group, groupDiff = dw + area * pairs * group;
+                for (long pair = 0; pair < pairs; pair += Lanes)
+                {
+                    int count = (int)Math.Min(Lanes, pairs - pair);
+                    for (int xi = 0; xi < elements; xi++)
+                    {
+                        float* at = groupSums + xi * pairs + pair;
+                        if (count == Lanes) m[xi] = Avx.LoadVector256(at);
+                        else
+                        {
+                            for (int l = 0; l < Lanes; l++) lane[l] = l < count ? at[l] : 0f;
+                            m[xi] = Avx.LoadVector256(lane);
+                        }
+                    }
+                    if (g.KernelH == 5) WinogradF2x5.TransformWeightGradient(m, kernels);
+                    else WinogradF2x3.TransformWeightGradient(m, kernels);
+                    for (int e = 0; e < area; e++)
+                    {
+                        Avx.Store(lane, kernels[e]);
+                        for (int l = 0; l < count; l++) groupDiff[(pair + l) * area + e] += lane[l];
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The four values of eight neighbouring 2x2 blocks of an output plane (height x width): rows
+    /// 2 tileRow and 2 tileRow + 1, columns 2 tile and 2 tile + 1 for tiles column .. column + 7.
+    /// The row and column that complete the last blocks of an odd size read as zeros, the column
+    /// past the row's end masked off where <paramref name="masked"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector256<float> Y00, Vector256<float> Y01, Vector256<float> Y10, Vector256<float> Y11) LoadBlocks(
+        float* plane, int height, int width, int tileRow, int column, bool masked)
+    {
+        float* row = plane + (long)2 * tileRow * width + 2 * column;
+        var (y00, y01) = LoadColumnPairs(row, masked);
+        if (2 * tileRow + 1 >= height) return (y00, y01, Vector256<float>.Zero, Vector256<float>.Zero);
+        var (y10, y11) = LoadColumnPairs(row + width, masked);
+        return (y00, y01, y10, y11);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float> Even, Vector256<float> Odd) LoadColumnPairs(float* row, bool masked)
+    {
+        var high = masked ? Avx.MaskLoad(row + 8, Vector256.Create(-1, -1, -1, -1, -1, -1, -1, 0).AsSingle()) : Avx.LoadVector256(row + 8);
+        return Interleaving.Deinterleave(Avx.LoadVector256(row), high);
     }
 
     /// <summary>

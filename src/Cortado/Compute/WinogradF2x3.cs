@@ -173,4 +173,62 @@ internal static unsafe class WinogradF2x3
             }
         }
     }
+    /// <summary>
+    /// A dY A^T for the 2x2 blocks of one output channel's gradient: element xi of block t goes to
+    /// <c>target[xi * stride + t]</c>, as the products of <see cref="TransformOutput"/> lie.
+    /// A = A^T's transpose spreads (y0, y1) to (y0, y0 + y1, y0 - y1, -y1).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void TransformOutputGradient(float* diff, int height, int width, int tileRows, int tileColumns, float* target, long stride)
+    {
+        bool oddWidth = (width & 1) != 0;
+        int t = 0;
+        for (int tileRow = 0; tileRow < tileRows; tileRow++, t += tileColumns)
+        {
+            for (int column = 0; ; column += Lanes)
+            {
+                if (column + Lanes > tileColumns) column = tileColumns - Lanes;
+                bool last = column + Lanes >= tileColumns;
+                var (y00, y01, y10, y11) = Winograd.LoadBlocks(diff, height, width, tileRow, column, last && oddWidth);
+                float* v = target + t + column;
+                // A y down the two columns, then the same along each of the four rows.
+                Spread(v, stride, 0, y00, y01);
+                Spread(v, stride, 1, y00 + y10, y01 + y11);
+                Spread(v, stride, 2, y00 - y10, y01 - y11);
+                Spread(v, stride, 3, -y10, -y11);
+                if (last) break;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Spread(float* v, long stride, int i, Vector256<float> a, Vector256<float> b)
+    {
+        float* row = v + 4 * i * stride;
+        Avx.Store(row, a);
+        Avx.Store(row + stride, a + b);
+        Avx.Store(row + 2 * stride, a - b);
+        Avx.Store(row + 3 * stride, -b);
+    }
+
+    /// <summary>
+    /// G^T S G for the 4x4 sums <paramref name="s"/> of eight pairs (element xi = 4i + j in vector xi):
+    /// the nine weight gradients of each, in <paramref name="kernels"/>.
+    /// </summary>
+    public static void TransformWeightGradient(Vector256<float>* s, Vector256<float>* kernels)
+    {
+        // G^T down the four columns, then along the three rows that leaves.
+        var rows = stackalloc Vector256<float>[12];
+        for (int j = 0; j < 4; j++) (rows[j], rows[4 + j], rows[8 + j]) = Restrict(s[j], s[4 + j], s[8 + j], s[12 + j]);
+        for (int a = 0; a < 3; a++) (kernels[3 * a], kernels[3 * a + 1], kernels[3 * a + 2]) = Restrict(rows[4 * a], rows[4 * a + 1], rows[4 * a + 2], rows[4 * a + 3]);
+    }
+
+    /// <summary>G^T x for four values x: (x0 + (x1 + x2)/2, (x1 - x2)/2, (x1 + x2)/2 + x3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float>, Vector256<float>, Vector256<float>) Restrict(Vector256<float> x0, Vector256<float> x1, Vector256<float> x2, Vector256<float> x3)
+    {
+        var half = Vector256.Create(0.5f);
+        var mean = half * (x1 + x2);
+        return (x0 + mean, half * (x1 - x2), mean + x3);
+    }
 }

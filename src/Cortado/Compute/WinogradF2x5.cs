@@ -195,4 +195,95 @@ internal static unsafe class WinogradF2x5
         var x34 = x3 + x4;
         return (x0 + x12 + x34, Fma.MultiplyAdd(Vector256.Create(2f), x3 - x4, x1 - x2 + x5));
     }
+    /// <summary>
+    /// A dY A^T for the 2x2 blocks of one output channel's gradient: element xi of block t goes to
+    /// <c>target[xi * stride + t]</c>, as the products of <see cref="TransformOutput"/> lie.
+    /// A spreads (y0, y1) to (y0, y0 + y1, y0 - y1, y0 + 2 y1, y0 - 2 y1, y1).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void TransformOutputGradient(float* diff, int height, int width, int tileRows, int tileColumns, float* target, long stride)
+    {
+        bool oddWidth = (width & 1) != 0;
+        int t = 0;
+        for (int tileRow = 0; tileRow < tileRows; tileRow++, t += tileColumns)
+        {
+            for (int column = 0; ; column += Lanes)
+            {
+                if (column + Lanes > tileColumns) column = tileColumns - Lanes;
+                bool last = column + Lanes >= tileColumns;
+                var (y00, y01, y10, y11) = Winograd.LoadBlocks(diff, height, width, tileRow, column, last && oddWidth);
+                float* v = target + t + column;
+                // A y down the two columns, then the same along each of the six rows.
+                var (a0, a1, a2, a3, a4, a5) = Spread(y00, y10);
+                var (b0, b1, b2, b3, b4, b5) = Spread(y01, y11);
+                StoreRow(v, stride, 0, Spread(a0, b0));
+                StoreRow(v, stride, 1, Spread(a1, b1));
+                StoreRow(v, stride, 2, Spread(a2, b2));
+                StoreRow(v, stride, 3, Spread(a3, b3));
+                StoreRow(v, stride, 4, Spread(a4, b4));
+                StoreRow(v, stride, 5, Spread(a5, b5));
+                if (last) break;
+            }
+        }
+    }
+
+    /// <summary>A y for two values y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) Spread(Vector256<float> y0, Vector256<float> y1)
+    {
+        var two = Vector256.Create(2f);
+        return (y0, y0 + y1, y0 - y1, Fma.MultiplyAdd(two, y1, y0), Fma.MultiplyAddNegated(two, y1, y0), y1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(float* v, long stride, int i,
+        (Vector256<float> X0, Vector256<float> X1, Vector256<float> X2, Vector256<float> X3, Vector256<float> X4, Vector256<float> X5) row)
+    {
+        float* at = v + 6 * i * stride;
+        Avx.Store(at, row.X0);
+        Avx.Store(at + stride, row.X1);
+        Avx.Store(at + 2 * stride, row.X2);
+        Avx.Store(at + 3 * stride, row.X3);
+        Avx.Store(at + 4 * stride, row.X4);
+        Avx.Store(at + 5 * stride, row.X5);
+    }
+
+    /// <summary>
+    /// G^T S G for the 6x6 sums <paramref name="s"/> of eight pairs (element xi = 6i + j in vector xi):
+    /// the 25 weight gradients of each, in <paramref name="kernels"/>.
+    /// </summary>
+    public static void TransformWeightGradient(Vector256<float>* s, Vector256<float>* kernels)
+    {
+        // G^T down the six columns, then along the five rows that leaves.
+        var rows = stackalloc Vector256<float>[30];
+        for (int j = 0; j < 6; j++)
+            (rows[j], rows[6 + j], rows[12 + j], rows[18 + j], rows[24 + j]) = Restrict(s[j], s[6 + j], s[12 + j], s[18 + j], s[24 + j], s[30 + j]);
+        for (int a = 0; a < 5; a++)
+        {
+            var r = rows + 6 * a;
+            (kernels[5 * a], kernels[5 * a + 1], kernels[5 * a + 2], kernels[5 * a + 3], kernels[5 * a + 4]) = Restrict(r[0], r[1], r[2], r[3], r[4], r[5]);
+        }
+    }
+
+    /// <summary>
+    /// G^T x for six values x. With s = x1 + x2, d = x2 - x1, p = x3 + x4 and q = x3 - x4:
+    /// (x0/4 - s/6 + p/24, d/6 + q/12, (p - s)/6, d/6 + q/3, 2p/3 - s/6 + x5).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) Restrict(
+        Vector256<float> x0, Vector256<float> x1, Vector256<float> x2, Vector256<float> x3, Vector256<float> x4, Vector256<float> x5)
+    {
+        var sixth = Vector256.Create(1f / 6);
+        var s = x1 + x2;
+        var d = sixth * (x2 - x1);
+        var p = x3 + x4;
+        var q = x3 - x4;
+        var minusSixthOfS = -sixth * s;
+        return (
+            Fma.MultiplyAdd(Vector256.Create(0.25f), x0, Fma.MultiplyAdd(Vector256.Create(1f / 24), p, minusSixthOfS)),
+            Fma.MultiplyAdd(Vector256.Create(1f / 12), q, d),
+            sixth * (p - s),
+            Fma.MultiplyAdd(Vector256.Create(1f / 3), q, d),
+            Fma.MultiplyAdd(Vector256.Create(2f / 3), p, minusSixthOfS + x5));
+    }
 }

@@ -79,6 +79,59 @@ public unsafe class WinogradTests
     }
 
     [Theory]
+    [InlineData(32, 32, 1, 26, 26, 0, 3)] // the seed net's conv2
+    [InlineData(16, 24, 1, 9, 19, 0, 3)]  // odd output width and height: the blocks' missing row and column are zeros
+    [InlineData(32, 32, 2, 12, 20, 1, 3)] // two groups
+    [InlineData(32, 32, 1, 16, 16, 2, 5)] // CIFAR-10 quick's conv2
+    [InlineData(16, 24, 1, 13, 23, 0, 5)] // 5x5 with odd output height and width
+    [InlineData(32, 48, 2, 9, 30, 1, 5)]  // two groups of 16 x 24: 384 pairs, a last group of eight lanes exactly
+    [InlineData(16, 20, 1, 17, 16, 1, 3)] // 320 pairs; 20 filters leave no partial group, 17 x 16 an odd height
+    public void TheWeightGradientMatchesTheDirectSum(int channels, int filters, int group, int height, int width, int pad, int kernel)
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported) return;
+        var s = Shape(channels, filters, group, height, width, pad, kernel);
+        var g = s.ColumnGeometry;
+        Assert.True(Winograd.Suits(s));
+        int inPerGroup = channels / group, outPerGroup = filters / group, area = kernel * kernel, outPlane = g.OutputHeight * g.OutputWidth;
+        var image = Reference.Random(channels * height * width, 5);
+        var outputDiff = Reference.Random(filters * outPlane, 6);
+        // Two images' sums: the second adds to the first's, as a chunk of a batch does.
+        var sums = new float[Winograd.FilterLength(s)];
+        var scratch = new float[Winograd.ScratchLength(s)];
+        var secondImage = Reference.Random(image.Length, 7);
+        fixed (float* x = image, x2 = secondImage, dy = outputDiff, u = sums, buffer = scratch)
+        {
+            Winograd.AccumulateWeightGradient(s, x, dy, u, buffer);
+            Winograd.AccumulateWeightGradient(s, x2, dy, u, buffer);
+        }
+        // weightDiff starts nonzero: the gradient is added to it.
+        var weightDiff = Enumerable.Repeat(0.25f, filters * inPerGroup * area).ToArray();
+        Winograd.AddWeightGradient(s, sums, weightDiff);
+        for (int f = 0; f < filters; f++)
+            for (int c = 0; c < inPerGroup; c++)
+                for (int a = 0; a < kernel; a++)
+                    for (int b = 0; b < kernel; b++)
+                    {
+                        // dL/dw[f, c, a, b] = sum over outputs (y, x) of dy[f, y, x] * input[c, y + a - pad, x + b - pad].
+                        double expected = 0.25, bound = 0;
+                        int channel = f / outPerGroup * inPerGroup + c;
+                        foreach (var source in new[] { image, secondImage })
+                            for (int y = 0; y < g.OutputHeight; y++)
+                                for (int x = 0; x < g.OutputWidth; x++)
+                                {
+                                    int iy = y + a - pad, ix = x + b - pad;
+                                    if (iy < 0 || iy >= height || ix < 0 || ix >= width) continue;
+                                    double term = (double)outputDiff[f * outPlane + y * g.OutputWidth + x] * source[(channel * height + iy) * width + ix];
+                                    expected += term;
+                                    bound += Math.Abs(term);
+                                }
+                        float actual = weightDiff[((f * inPerGroup + c) * kernel + a) * kernel + b];
+                        Assert.True(Math.Abs(actual - expected) <= (kernel == 3 ? 2e-6 : 1e-5) * bound + 1e-6,
+                            $"{channels}->{filters} (group {group}) {height}x{width} pad {pad}, {kernel}x{kernel}: dw[{f}, {c}, {a}, {b}] = {actual}, direct sum {expected}");
+                    }
+    }
+
+    [Theory]
     [InlineData(0, 5, 3)]  // a block ending inside a tile row
     [InlineData(5, 6, 3)]  // starting inside one and ending inside another
     [InlineData(11, 6, 3)] // the last rows

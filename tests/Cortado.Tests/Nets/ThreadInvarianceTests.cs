@@ -7,7 +7,7 @@ namespace Cortado.Tests.Nets;
 
 /// <summary>
 /// The batch is split among threads (convolution per image, elementwise layers and pooling by
-/// range, dropout by a keyed hash; conv1b's forward by Winograd tiles, by rows at batch 1), and parameter gradients are summed per fixed chunk: so a
+/// range, dropout by a keyed hash; conv1b's forward and weight gradient by Winograd tiles, its forward by rows at batch 1), and parameter gradients are summed per fixed chunk: so a
 /// training step gives the same bits on 1 thread and on 2.
 /// </summary>
 [Collection(ThreadCountCollection.Name)]
