@@ -26,12 +26,13 @@ internal static unsafe class ConvolutionBenchmark
     {
         Console.WriteLine($"CPU: {MachineInfo.Describe()}; Cortado's GEMM kernel: {GemmKernel.Best.Name}; 1 thread");
         Console.WriteLine();
-        Console.WriteLine($"{"ms per batch",-22} {"batch",5} {"forward: im2col",15} {"implicit",9} {"winograd",9} {"wgrad: im2col",14} {"implicit",9} {"dgrad: col2im",14} {"flipped",8} {"winograd",9}");
+        Console.WriteLine($"{"ms per batch",-22} {"batch",5} {"forward: im2col",15} {"implicit",9} {"winograd",9} {"wgrad: im2col",14} {"implicit",9} {"winograd",9} {"dgrad: col2im",14} {"flipped",8} {"winograd",9}");
         ComputeSettings.Threads = 1;
         foreach (var layer in Layers) Measure(layer);
         Console.WriteLine();
         Console.WriteLine("im2col: columns written, then GEMM; implicit: GEMM packs the columns from the image;");
-        Console.WriteLine("col2im: W^T*dY, then col2im; flipped: the flipped-kernel convolution of dY; winograd: F(2x2, 3x3) tiles and 16 GEMMs");
+        Console.WriteLine("col2im: W^T*dY, then col2im; flipped: the flipped-kernel convolution of dY; winograd: F(2x2, 3x3) or F(2x2, 5x5) tiles and");
+        Console.WriteLine("16 or 36 GEMMs (for wgrad, the per-image sums; G^T S G runs once per batch)");
         Console.WriteLine("(flipped and winograd only where the layer uses them).");
         return 0;
     }
@@ -67,7 +68,8 @@ internal static unsafe class ConvolutionBenchmark
         if (gradientWinograd) Winograd.TransformFilters(gradientShape, flipped, gradientFilters);
         var scratch = new float[Math.Max(Winograd.ScratchLength(shape), Winograd.ScratchLength(gradientShape))];
 
-        var times = new double[8];
+        var sums = new float[Winograd.FilterLength(shape)];
+        var times = new double[9];
         Array.Fill(times, double.MaxValue);
         for (int round = 0; round < 5; round++)
         {
@@ -108,6 +110,12 @@ internal static unsafe class ConvolutionBenchmark
                     fixed (float* dy = outputDiff, u = gradientFilters, dx = imageDiff, buffer = scratch)
                         Winograd.Forward(gradientShape, dy, u, dx, buffer, 0, gg.OutputHeight);
                 }));
+            if (forwardWinograd)
+                times[8] = Math.Min(times[8], Time(l.Images, () =>
+                {
+                    fixed (float* x = image, dy = outputDiff, u = sums, buffer = scratch)
+                        Winograd.AccumulateWeightGradient(shape, x, dy, u, buffer);
+                }));
             if (gradientOffsets is null) continue;
             times[5] = Math.Min(times[5], Time(l.Images, () =>
             {
@@ -117,7 +125,7 @@ internal static unsafe class ConvolutionBenchmark
             }));
         }
         string Optional(bool used, double time) => used ? $"{time:F2}" : "-";
-        Console.WriteLine($"{l.Name,-22} {l.Images,5} {times[0],15:F2} {times[1],9:F2} {Optional(forwardWinograd, times[6]),9} {times[2],14:F2} {times[3],9:F2} " +
+        Console.WriteLine($"{l.Name,-22} {l.Images,5} {times[0],15:F2} {times[1],9:F2} {Optional(forwardWinograd, times[6]),9} {times[2],14:F2} {times[3],9:F2} {Optional(forwardWinograd, times[8]),9} " +
             $"{times[4],14:F2} {Optional(gradientOffsets is not null, times[5]),8} {Optional(gradientWinograd, times[7]),9}");
     }
 
