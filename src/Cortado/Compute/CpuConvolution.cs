@@ -32,7 +32,9 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
             int weightCount = weights.Length, biasCount = biasValues.Length;
             bool winograd = Winograd.Suits(s);
             var offsets = s.Reversed || winograd ? null : OffsetsFor(s, s.BottomChannels);
-            int scratch = s.Reversed ? ColumnLength(s) : winograd ? Winograd.ScratchLength(s) : ForwardScratch(s, s.BottomChannels, offsets);
+            // Winograd takes narrow images a few at a time, so that its products are wide enough.
+            int perCall = winograd ? Winograd.ImagesPerCall(s) : 1;
+            int scratch = s.Reversed ? ColumnLength(s) : winograd ? Winograd.ScratchLength(s, perCall) : ForwardScratch(s, s.BottomChannels, offsets);
             var filters = winograd ? _winogradFilters.For(s, new ReadOnlySpan<float>((float*)w, weightCount)) : [];
             // Convolution's product can be cut by output rows; deconvolution's (a col2im) cannot.
             if (!s.Reversed && num < ParallelWork.AvailableThreads && g.OutputHeight > 1)
@@ -52,16 +54,19 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
                 }
                 return;
             }
-            ForEachImage(s, num, scratch, (columns, n) =>
+            ForEachImage(s, num, scratch, perCall, (columns, first, count) =>
             {
-                var image = new Span<float>((float*)y + (long)n * outDim, outDim);
-                var source = new ReadOnlySpan<float>((float*)x + (long)n * inDim, inDim);
-                var weightValues = new ReadOnlySpan<float>((float*)w, weightCount);
-                if (s.Reversed) BackwardData(s, source, weightValues, image, s.TopChannels, s.BottomChannels, columns);
-                else if (winograd) WinogradRows(s, (float*)x + (long)n * inDim, filters, image, columns, 0, g.OutputHeight);
-                else ForwardRows(s, source, weightValues, image, s.BottomChannels, s.TopChannels, columns, 0, g.OutputHeight, offsets);
-                if (hasBias) AddBias(image, new ReadOnlySpan<float>((float*)b, biasCount), spatial);
-                if (rectify) Rectify(image, s.TopChannels, spatial);
+                if (winograd) WinogradRows(s, (float*)x + (long)first * inDim, filters, new Span<float>((float*)y + (long)first * outDim, count * outDim), columns, 0, g.OutputHeight, count);
+                for (int n = first; n < first + count; n++)
+                {
+                    var image = new Span<float>((float*)y + (long)n * outDim, outDim);
+                    var source = new ReadOnlySpan<float>((float*)x + (long)n * inDim, inDim);
+                    var weightValues = new ReadOnlySpan<float>((float*)w, weightCount);
+                    if (s.Reversed) BackwardData(s, source, weightValues, image, s.TopChannels, s.BottomChannels, columns);
+                    else if (!winograd) ForwardRows(s, source, weightValues, image, s.BottomChannels, s.TopChannels, columns, 0, g.OutputHeight, offsets);
+                    if (hasBias) AddBias(image, new ReadOnlySpan<float>((float*)b, biasCount), spatial);
+                    if (rectify) Rectify(image, s.TopChannels, spatial);
+                }
             });
         }
     }
@@ -102,32 +107,37 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
             bool writesColumns = (readsColumns && offsets is null) || (!s.Reversed && dataGradient && gradientGeometry is null);
             int scratch = Math.Max(writesColumns ? ColumnLength(s) : 0, offsets is null ? 0 : ImplicitColumns.PaddedLength(columnChannels, s.ColumnGeometry));
             if (gradientOffsets is not null) scratch = Math.Max(scratch, ImplicitColumns.PaddedLength(s.TopChannels, gradientShape.ColumnGeometry));
-            if (gradientByWinograd) scratch = Math.Max(scratch, Winograd.ScratchLength(gradientShape));
-            if (weightsByWinograd) scratch = Math.Max(scratch, Winograd.ScratchLength(s));
+            // Winograd's products take narrow images a few at a time: as many as the narrower of its two uses wants.
+            int perCall = Math.Max(weightsByWinograd ? Winograd.ImagesPerCall(s) : 1, gradientByWinograd ? Winograd.ImagesPerCall(gradientShape) : 1);
+            if (gradientByWinograd) scratch = Math.Max(scratch, Winograd.ScratchLength(gradientShape, perCall));
+            if (weightsByWinograd) scratch = Math.Max(scratch, Winograd.ScratchLength(s, perCall));
             var flippedWeights = _flippedWeights;
             int partialLength = weightsByWinograd ? Winograd.FilterLength(s) : weightCount;
-            ForEachImageAccumulating(s, num, scratch, partialLength, biasDiff.Length, (columns, wd, bd, n) =>
+            ForEachImageAccumulating(s, num, scratch, partialLength, biasDiff.Length, perCall, (columns, wd, bd, first, count) =>
             {
-                var gradient = new ReadOnlySpan<float>((float*)dy + (long)n * outDim, outDim);
-                var source = new ReadOnlySpan<float>((float*)x + (long)n * inDim, inDim);
-                var weightValues = new ReadOnlySpan<float>((float*)w, weightCount);
-                if (biasGradient) BiasGradient(gradient, spatial, bd);
-                if (s.Reversed)
+                if (weightsByWinograd) WinogradWeights(s, (float*)x + (long)first * inDim, (float*)dy + (long)first * outDim, wd, columns, count);
+                if (dataGradient && gradientByWinograd)
+                    WinogradRows(gradientShape, (float*)dy + (long)first * outDim, gradientFilters, new Span<float>((float*)dx + (long)first * inDim, count * inDim),
+                        columns, 0, gradientShape.ColumnGeometry.OutputHeight, count);
+                for (int n = first; n < first + count; n++)
                 {
-                    // The roles of input and output swap: columns come from the output gradient.
-                    if (weightGradient) WeightGemm(s, gradient, source, wd, s.TopChannels, s.BottomChannels, columns, offsets);
-                    if (dataGradient) ForwardRows(s, gradient, weightValues, new Span<float>((float*)dx + (long)n * inDim, inDim), s.TopChannels, s.BottomChannels, columns, 0, s.ColumnGeometry.OutputHeight, offsets);
-                }
-                else
-                {
-                    if (weightsByWinograd) WinogradWeights(s, (float*)x + (long)n * inDim, (float*)dy + (long)n * outDim, wd, columns);
-                    else if (weightGradient) WeightGemm(s, source, gradient, wd, s.BottomChannels, s.TopChannels, columns, offsets);
+                    var gradient = new ReadOnlySpan<float>((float*)dy + (long)n * outDim, outDim);
+                    var source = new ReadOnlySpan<float>((float*)x + (long)n * inDim, inDim);
+                    var weightValues = new ReadOnlySpan<float>((float*)w, weightCount);
+                    if (biasGradient) BiasGradient(gradient, spatial, bd);
+                    if (s.Reversed)
+                    {
+                        // The roles of input and output swap: columns come from the output gradient.
+                        if (weightGradient) WeightGemm(s, gradient, source, wd, s.TopChannels, s.BottomChannels, columns, offsets);
+                        if (dataGradient) ForwardRows(s, gradient, weightValues, new Span<float>((float*)dx + (long)n * inDim, inDim), s.TopChannels, s.BottomChannels, columns, 0, s.ColumnGeometry.OutputHeight, offsets);
+                        continue;
+                    }
+                    if (weightGradient && !weightsByWinograd) WeightGemm(s, source, gradient, wd, s.BottomChannels, s.TopChannels, columns, offsets);
                     var target = new Span<float>((float*)dx + (long)n * inDim, inDim);
-                    if (dataGradient && gradientByWinograd)
-                        WinogradRows(gradientShape, (float*)dy + (long)n * outDim, gradientFilters, target, columns, 0, gradientShape.ColumnGeometry.OutputHeight);
-                    else if (dataGradient && gradientOffsets is not null)
+                    if (!dataGradient || gradientByWinograd) continue;
+                    if (gradientOffsets is not null)
                         ForwardRows(gradientShape, gradient, flippedWeights, target, s.TopChannels, s.BottomChannels, columns, 0, gradientShape.ColumnGeometry.OutputHeight, gradientOffsets);
-                    else if (dataGradient) BackwardData(s, gradient, weightValues, target, s.BottomChannels, s.TopChannels, columns);
+                    else BackwardData(s, gradient, weightValues, target, s.BottomChannels, s.TopChannels, columns);
                 }
             }, weightGradient ? weightTarget : default, biasGradient ? biasTarget : default, weightsByWinograd ? s : null);
         }
@@ -143,24 +153,28 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
         return columnChannels * g.KernelH * g.KernelW * g.OutputHeight * g.OutputWidth;
     }
 
-    /// <summary>Runs <paramref name="body"/>(columns, n) for each image n, images split among threads.</summary>
-    private void ForEachImage(ConvolutionShape s, int num, int scratch, Action<float[], int> body)
+    /// <summary>
+    /// Runs <paramref name="body"/>(columns, first, count) over the images, split among threads,
+    /// each thread taking its images up to <paramref name="perCall"/> at a time.
+    /// </summary>
+    private void ForEachImage(ConvolutionShape s, int num, int scratch, int perCall, Action<float[], int, int> body)
     {
         long work = WorkPerImage(s);
         EnsureColumns(ParallelWork.PartsFor(num, work), scratch);
         ParallelWork.For(num, work, (part, first, last) =>
         {
-            for (int n = first; n < last; n++) body(_columns[part], n);
+            for (int n = first; n < last; n += perCall) body(_columns[part], n, Math.Min(perCall, last - n));
         });
     }
 
     /// <summary>
-    /// Runs <paramref name="body"/>(columns, weightDiff, biasDiff, n) for each image n, where the two
-    /// diffs are zeroed per-chunk partial sums; then adds the chunks, in order, to the parameter diffs.
+    /// Runs <paramref name="body"/>(columns, weightDiff, biasDiff, first, count) over each chunk's
+    /// images, up to <paramref name="perCall"/> at a time, where the two diffs are zeroed per-chunk
+    /// partial sums; then adds the chunks, in order, to the parameter diffs.
     /// With <paramref name="winogradWeights"/> the weight partials are sums in Winograd's transformed
     /// domain (<paramref name="weightCount"/> of them): the chunks are added in order, then transformed once.
     /// </summary>
-    private void ForEachImageAccumulating(ConvolutionShape s, int num, int scratch, int weightCount, int biasCount, Action<float[], float[], float[], int> body,
+    private void ForEachImageAccumulating(ConvolutionShape s, int num, int scratch, int weightCount, int biasCount, int perCall, Action<float[], float[], float[], int, int> body,
         Span<float> weightDiff, Span<float> biasDiff, ConvolutionShape? winogradWeights = null)
     {
         int chunks = (int)Math.Clamp(PartialBudget / Math.Max(1, weightCount), 1, Math.Max(1, Math.Min(num, MaxChunks)));
@@ -178,7 +192,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
                 Array.Clear(_weightPartials[chunk]);
                 Array.Clear(_biasPartials[chunk]);
                 int start = (int)((long)num * chunk / chunks), end = (int)((long)num * (chunk + 1) / chunks);
-                for (int n = start; n < end; n++) body(_columns[part], _weightPartials[chunk], _biasPartials[chunk], n);
+                for (int n = start; n < end; n += perCall) body(_columns[part], _weightPartials[chunk], _biasPartials[chunk], n, Math.Min(perCall, end - n));
             }
         });
         for (int chunk = 0; chunk < chunks; chunk++)
@@ -239,16 +253,16 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
                 0f, output.Slice(group * m * spatial + first, (m - 1) * spatial + width), spatial);
     }
 
-    private static unsafe void WinogradWeights(in ConvolutionShape s, float* input, float* outputDiff, float[] sums, float[] scratch)
+    private static unsafe void WinogradWeights(in ConvolutionShape s, float* input, float* outputDiff, float[] sums, float[] scratch, int images)
     {
         fixed (float* u = sums, buffer = scratch)
-            Winograd.AccumulateWeightGradient(s, input, outputDiff, u, buffer);
+            Winograd.AccumulateWeightGradient(s, input, outputDiff, u, buffer, images);
     }
 
-    private static unsafe void WinogradRows(in ConvolutionShape s, float* input, float[] filters, Span<float> output, float[] scratch, int firstRow, int rowCount)
+    private static unsafe void WinogradRows(in ConvolutionShape s, float* input, float[] filters, Span<float> output, float[] scratch, int firstRow, int rowCount, int images = 1)
     {
         fixed (float* u = filters, y = output, buffer = scratch)
-            Winograd.Forward(s, input, u, y, buffer, firstRow, rowCount);
+            Winograd.Forward(s, input, u, y, buffer, firstRow, rowCount, images);
     }
 
     /// <summary>

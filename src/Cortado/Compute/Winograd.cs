@@ -16,16 +16,23 @@ namespace Cortado.Compute;
 /// </summary>
 internal static unsafe class Winograd
 {
-    /// <summary>Tiles per vector group: eight tiles of one tile row are transformed at once.</summary>
+    /// <summary>Tiles per vector group: eight tiles are transformed at once.</summary>
     public const int Lanes = 8;
 
     /// <summary>Floats between consecutive planes of transformed tiles (one cache line).</summary>
     private const int PlaneSlack = 16;
 
     /// <summary>
+    /// Tiles one call should give its products at least: fewer leave the GEMM kernel's 32 or 16
+    /// columns half empty (CIFAR-10 quick's conv3 has 16 tiles an image), so narrow images are
+    /// taken several at a time.
+    /// </summary>
+    private const int TargetTiles = 64;
+
+    /// <summary>
     /// True where this pays and is implemented: a 3x3 or 5x5 kernel, stride and dilation 1, at
     /// least 16 channels in and out per group (with fewer the transforms cost more than the
-    /// products they save), and at least eight tiles per row (15 output columns) for the vector transforms.
+    /// products they save), and at least four tiles per row (7 output columns) for the vector transforms.
     /// </summary>
     public static bool Suits(in ConvolutionShape s)
     {
@@ -33,7 +40,14 @@ internal static unsafe class Winograd
         return Avx2.IsSupported && Fma.IsSupported && !s.Reversed && (g.KernelH == 3 || g.KernelH == 5) && g.KernelW == g.KernelH
             && g.StrideH == 1 && g.StrideW == 1 && g.DilationH == 1 && g.DilationW == 1
             && s.BottomChannels / s.Group >= 16 && s.TopChannels / s.Group >= 16
-            && (g.OutputWidth + 1) / 2 >= Lanes && g.OutputHeight >= 2;
+            && (g.OutputWidth + 1) / 2 >= Lanes / 2 && g.OutputHeight >= 2;
+    }
+
+    /// <summary>Images one call of <see cref="Forward"/> or <see cref="AccumulateWeightGradient"/> should take: enough for <see cref="TargetTiles"/> tiles.</summary>
+    public static int ImagesPerCall(in ConvolutionShape s)
+    {
+        var (tileRows, tileColumns, _, _) = Tiling(s.ColumnGeometry);
+        return Math.Max(1, (TargetTiles + tileRows * tileColumns - 1) / (tileRows * tileColumns));
     }
 
     /// <summary>Elements of one tile (and of one transformed filter): (kernel + 1) squared.</summary>
@@ -45,13 +59,16 @@ internal static unsafe class Winograd
         return (tileRows, tileColumns, 2 * tileRows + g.KernelH - 1, 2 * tileColumns + g.KernelW - 1);
     }
 
-    /// <summary>Floats of scratch one thread needs: the zero-bordered image, the transformed tiles and their products.</summary>
-    public static int ScratchLength(in ConvolutionShape s)
+    /// <summary>
+    /// Floats of scratch one thread needs for calls of up to <paramref name="images"/> images: one
+    /// zero-bordered image, the transformed tiles and their products (or output gradients).
+    /// </summary>
+    public static int ScratchLength(in ConvolutionShape s, int images = 1)
     {
         var g = s.ColumnGeometry;
         var (tileRows, tileColumns, paddedHeight, paddedWidth) = Tiling(g);
-        int tiles = tileRows * tileColumns, elements = TileElements(g);
-        return s.BottomChannels * paddedHeight * paddedWidth + elements * (tiles * (s.BottomChannels / s.Group + s.TopChannels / s.Group) + 2 * PlaneSlack);
+        int tiles = images * tileRows * tileColumns, elements = TileElements(g);
+        return s.BottomChannels / s.Group * paddedHeight * paddedWidth + elements * (tiles * (s.BottomChannels / s.Group + s.TopChannels / s.Group) + 2 * PlaneSlack);
     }
 
     /// <summary>Floats of the transformed filters: one K x C matrix per tile element and group.</summary>
@@ -80,36 +97,40 @@ internal static unsafe class Winograd
     }
 
     /// <summary>
-    /// Output rows [firstRow, firstRow + rowCount) of one image (all channels, no bias), from the
-    /// filters transformed by <see cref="TransformFilters"/>. The tile rows that cover the range are
-    /// computed whole and only the rows in range are written, so a split by rows gives the same values.
+    /// Output rows [firstRow, firstRow + rowCount) of <paramref name="images"/> consecutive images
+    /// (all channels, no bias), from the filters transformed by <see cref="TransformFilters"/>.
+    /// The images' tiles side by side make one product per tile element. The tile rows that cover
+    /// the range are computed whole and only the rows in range are written, so a split by rows
+    /// gives the same values; so does a split of the images, each value being the same sum.
     /// </summary>
-    public static void Forward(in ConvolutionShape s, float* input, float* filters, float* output, float* scratch, int firstRow, int rowCount)
+    public static void Forward(in ConvolutionShape s, float* input, float* filters, float* output, float* scratch, int firstRow, int rowCount, int images = 1)
     {
         var g = s.ColumnGeometry;
         var (_, tileColumns, paddedHeight, paddedWidth) = Tiling(g);
         int inPerGroup = s.BottomChannels / s.Group, outPerGroup = s.TopChannels / s.Group, elements = TileElements(g);
         int firstTileRow = firstRow / 2, endTileRow = (firstRow + rowCount + 1) / 2;
-        int tiles = (endTileRow - firstTileRow) * tileColumns;
-        int paddedPlane = paddedHeight * paddedWidth;
+        var groups = new WinogradTileGroups(firstTileRow, endTileRow, tileColumns);
+        int imageTiles = (endTileRow - firstTileRow) * tileColumns, tiles = images * imageTiles;
+        int paddedPlane = paddedHeight * paddedWidth, inPlane = g.Height * g.Width, outPlane = g.OutputHeight * g.OutputWidth;
         // The planes of transformed tiles and of products are written and read together; a line of
         // slack between planes keeps them out of one L1 set when a plane is a multiple of 2 KB.
         long inputStride = (long)inPerGroup * tiles + PlaneSlack, outputStride = (long)outPerGroup * tiles + PlaneSlack;
-        float* padded = scratch;
-        float* transformed = scratch + (long)s.BottomChannels * paddedPlane;
+        float* transformed = scratch + (long)inPerGroup * paddedPlane;
         float* products = transformed + elements * inputStride;
-        // With no padding and an even output the image is its own zero-bordered copy.
-        if (g.PadH == 0 && g.PadW == 0 && paddedHeight == g.Height && paddedWidth == g.Width) padded = input;
-        else PadImage(input, s.BottomChannels, g, padded, paddedHeight, paddedWidth, 2 * firstTileRow, 2 * endTileRow + g.KernelH - 1);
-        int outPlane = g.OutputHeight * g.OutputWidth;
         bool five = g.KernelH == 5;
         for (int group = 0; group < s.Group; group++)
         {
-            for (int c = 0; c < inPerGroup; c++)
+            for (int image = 0; image < images; image++)
             {
-                float* plane = padded + (long)(group * inPerGroup + c) * paddedPlane;
-                if (five) WinogradF2x5.TransformInput(plane, paddedWidth, firstTileRow, endTileRow, tileColumns, transformed + (long)c * tiles, inputStride);
-                else WinogradF2x3.TransformInput(plane, paddedWidth, firstTileRow, endTileRow, tileColumns, transformed + (long)c * tiles, inputStride);
+                float* source = input + ((long)image * s.BottomChannels + group * inPerGroup) * inPlane;
+                float* padded = PaddedChannels(source, inPerGroup, g, scratch, paddedHeight, paddedWidth, 2 * firstTileRow, 2 * endTileRow + g.KernelH - 1);
+                float* target = transformed + (long)image * imageTiles;
+                for (int c = 0; c < inPerGroup; c++)
+                {
+                    float* plane = padded + (long)c * paddedPlane;
+                    if (five) WinogradF2x5.TransformInput(plane, paddedWidth, groups, target + (long)c * tiles, inputStride);
+                    else WinogradF2x3.TransformInput(plane, paddedWidth, groups, target + (long)c * tiles, inputStride);
+                }
             }
             float* groupFilters = filters + (long)elements * group * outPerGroup * inPerGroup;
             for (int xi = 0; xi < elements; xi++)
@@ -117,50 +138,58 @@ internal static unsafe class Winograd
                     new ReadOnlySpan<float>(groupFilters + (long)xi * outPerGroup * inPerGroup, outPerGroup * inPerGroup), inPerGroup,
                     new ReadOnlySpan<float>(transformed + xi * inputStride, inPerGroup * tiles), tiles,
                     0f, new Span<float>(products + xi * outputStride, outPerGroup * tiles), tiles);
-            for (int k = 0; k < outPerGroup; k++)
-            {
-                float* target = output + (long)(group * outPerGroup + k) * outPlane;
-                if (five) WinogradF2x5.TransformOutput(products + (long)k * tiles, outputStride, firstTileRow, endTileRow, tileColumns, target, g.OutputWidth, firstRow, firstRow + rowCount);
-                else WinogradF2x3.TransformOutput(products + (long)k * tiles, outputStride, firstTileRow, endTileRow, tileColumns, target, g.OutputWidth, firstRow, firstRow + rowCount);
-            }
+            for (int image = 0; image < images; image++)
+                for (int k = 0; k < outPerGroup; k++)
+                {
+                    float* source = products + (long)k * tiles + (long)image * imageTiles;
+                    float* target = output + ((long)image * s.TopChannels + group * outPerGroup + k) * outPlane;
+                    if (five) WinogradF2x5.TransformOutput(source, outputStride, groups, target, g.OutputWidth, firstRow, firstRow + rowCount);
+                    else WinogradF2x3.TransformOutput(source, outputStride, groups, target, g.OutputWidth, firstRow, firstRow + rowCount);
+                }
         }
     }
 
     /// <summary>
-    /// Adds one image's share of the weight gradient in the transformed domain. The forward pass is
-    /// linear in U, so dL/dU[xi] (K x C) = sum over tiles of (A dY A^T)[xi] (V[xi])^T: the tiles of the
-    /// input are transformed as in <see cref="Forward"/>, the 2x2 blocks of the output gradient by
-    /// A dY A^T, and one K x C += (K x tiles) (tiles x C) GEMM runs per tile element.
-    /// <see cref="AddWeightGradient"/> turns the sums into dL/dg = G^T (dL/dU) G once per batch.
-    /// <paramref name="sums"/> is laid out as the filters (<see cref="FilterLength"/> floats).
+    /// Adds the share of <paramref name="images"/> consecutive images in the weight gradient, in the
+    /// transformed domain. The forward pass is linear in U, so dL/dU[xi] (K x C) = sum over tiles of
+    /// (A dY A^T)[xi] (V[xi])^T: the tiles of the input are transformed as in <see cref="Forward"/>,
+    /// the 2x2 blocks of the output gradient by A dY A^T, and one K x C += (K x tiles) (tiles x C)
+    /// GEMM runs per tile element. <see cref="AddWeightGradient"/> turns the sums into
+    /// dL/dg = G^T (dL/dU) G once per batch. <paramref name="sums"/> is laid out as the filters
+    /// (<see cref="FilterLength"/> floats).
     /// </summary>
-    public static void AccumulateWeightGradient(in ConvolutionShape s, float* input, float* outputDiff, float* sums, float* scratch)
+    public static void AccumulateWeightGradient(in ConvolutionShape s, float* input, float* outputDiff, float* sums, float* scratch, int images = 1)
     {
         var g = s.ColumnGeometry;
         var (tileRows, tileColumns, paddedHeight, paddedWidth) = Tiling(g);
         int inPerGroup = s.BottomChannels / s.Group, outPerGroup = s.TopChannels / s.Group, elements = TileElements(g);
-        int tiles = tileRows * tileColumns, paddedPlane = paddedHeight * paddedWidth, outPlane = g.OutputHeight * g.OutputWidth;
+        var groups = new WinogradTileGroups(0, tileRows, tileColumns);
+        int imageTiles = tileRows * tileColumns, tiles = images * imageTiles;
+        int paddedPlane = paddedHeight * paddedWidth, inPlane = g.Height * g.Width, outPlane = g.OutputHeight * g.OutputWidth;
         long inputStride = (long)inPerGroup * tiles + PlaneSlack, gradientStride = (long)outPerGroup * tiles + PlaneSlack;
         long pairs = (long)outPerGroup * inPerGroup;
-        float* padded = scratch;
-        float* transformed = scratch + (long)s.BottomChannels * paddedPlane;
+        float* transformed = scratch + (long)inPerGroup * paddedPlane;
         float* gradients = transformed + elements * inputStride;
-        if (g.PadH == 0 && g.PadW == 0 && paddedHeight == g.Height && paddedWidth == g.Width) padded = input;
-        else PadImage(input, s.BottomChannels, g, padded, paddedHeight, paddedWidth, 0, paddedHeight);
         bool five = g.KernelH == 5;
         for (int group = 0; group < s.Group; group++)
         {
-            for (int c = 0; c < inPerGroup; c++)
+            for (int image = 0; image < images; image++)
             {
-                float* plane = padded + (long)(group * inPerGroup + c) * paddedPlane;
-                if (five) WinogradF2x5.TransformInput(plane, paddedWidth, 0, tileRows, tileColumns, transformed + (long)c * tiles, inputStride);
-                else WinogradF2x3.TransformInput(plane, paddedWidth, 0, tileRows, tileColumns, transformed + (long)c * tiles, inputStride);
-            }
-            for (int k = 0; k < outPerGroup; k++)
-            {
-                float* plane = outputDiff + (long)(group * outPerGroup + k) * outPlane;
-                if (five) WinogradF2x5.TransformOutputGradient(plane, g.OutputHeight, g.OutputWidth, tileRows, tileColumns, gradients + (long)k * tiles, gradientStride);
-                else WinogradF2x3.TransformOutputGradient(plane, g.OutputHeight, g.OutputWidth, tileRows, tileColumns, gradients + (long)k * tiles, gradientStride);
+                float* source = input + ((long)image * s.BottomChannels + group * inPerGroup) * inPlane;
+                float* padded = PaddedChannels(source, inPerGroup, g, scratch, paddedHeight, paddedWidth, 0, paddedHeight);
+                for (int c = 0; c < inPerGroup; c++)
+                {
+                    float* plane = padded + (long)c * paddedPlane, target = transformed + (long)c * tiles + (long)image * imageTiles;
+                    if (five) WinogradF2x5.TransformInput(plane, paddedWidth, groups, target, inputStride);
+                    else WinogradF2x3.TransformInput(plane, paddedWidth, groups, target, inputStride);
+                }
+                for (int k = 0; k < outPerGroup; k++)
+                {
+                    float* plane = outputDiff + ((long)image * s.TopChannels + group * outPerGroup + k) * outPlane;
+                    float* target = gradients + (long)k * tiles + (long)image * imageTiles;
+                    if (five) WinogradF2x5.TransformOutputGradient(plane, g.OutputHeight, g.OutputWidth, groups, target, gradientStride);
+                    else WinogradF2x3.TransformOutputGradient(plane, g.OutputHeight, g.OutputWidth, groups, target, gradientStride);
+                }
             }
             float* groupSums = sums + elements * pairs * group;
             for (int xi = 0; xi < elements; xi++)
@@ -216,27 +245,107 @@ internal static unsafe class Winograd
     }
 
     /// <summary>
-    /// The four values of eight neighbouring 2x2 blocks of an output plane (height x width): rows
-    /// 2 tileRow and 2 tileRow + 1, columns 2 tile and 2 tile + 1 for tiles column .. column + 7.
-    /// The row and column that complete the last blocks of an odd size read as zeros, the column
-    /// past the row's end masked off where <paramref name="masked"/>.
+    /// The floats of a group's lanes 0-3 at <paramref name="a"/> and 4-7 at <paramref name="a"/> +
+    /// <paramref name="b"/> as one vector; in a wide group (b = 4) one load.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Load(float* a, long b) =>
+        b == Lanes / 2 ? Avx.LoadVector256(a) : Vector256.Create(Sse.LoadVector128(a), Sse.LoadVector128(a + b));
+
+    /// <summary>Stores a group's lanes 0-3 at <paramref name="a"/> and 4-7 at <paramref name="a"/> + <paramref name="b"/>; in a wide group one store.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(float* a, long b, Vector256<float> value)
+    {
+        if (b == Lanes / 2) { Avx.Store(a, value); return; }
+        Sse.Store(a, value.GetLower());
+        Sse.Store(a + b, value.GetUpper());
+    }
+
+    /// <summary>
+    /// Columns 2 tile + j and 2 tile + j + 1 of a group's tiles in one row of a plane, the row of
+    /// lanes 0-3 at <paramref name="a"/> and that of lanes 4-7 <paramref name="b"/> floats on:
+    /// the even and odd floats of the eight at each.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector256<float> Even, Vector256<float> Odd) LoadColumnPairs(float* a, long b) =>
+        Interleaving.Deinterleave(Avx.LoadVector256(a), Avx.LoadVector256(a + b));
+
+    /// <summary>
+    /// The four values of a group's 2x2 blocks in an output plane (height x width): rows 2 row and
+    /// 2 row + 1, columns 2 tile and 2 tile + 1. The row and column that complete the last blocks
+    /// of an odd size read as zeros, the column past a row's end masked off.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (Vector256<float> Y00, Vector256<float> Y01, Vector256<float> Y10, Vector256<float> Y11) LoadBlocks(
-        float* plane, int height, int width, int tileRow, int column, bool masked)
+        float* plane, int height, int width, in WinogradTileGroups groups, WinogradTileGroup group)
     {
-        float* row = plane + (long)2 * tileRow * width + 2 * column;
-        var (y00, y01) = LoadColumnPairs(row, masked);
-        if (2 * tileRow + 1 >= height) return (y00, y01, Vector256<float>.Zero, Vector256<float>.Zero);
-        var (y10, y11) = LoadColumnPairs(row + width, masked);
+        bool oddWidth = (width & 1) != 0;
+        bool maskA = oddWidth && groups.EndsRow(group.ColumnA), maskB = oddWidth && groups.EndsRow(group.ColumnB);
+        float* a = plane + 2L * group.RowA * width + 2 * group.ColumnA, b = plane + 2L * group.RowB * width + 2 * group.ColumnB;
+        var (y00, y01) = Interleaving.Deinterleave(LoadEight(a, maskA), LoadEight(b, maskB));
+        var lowA = 2 * group.RowA + 1 < height ? LoadEight(a + width, maskA) : Vector256<float>.Zero;
+        var lowB = 2 * group.RowB + 1 < height ? LoadEight(b + width, maskB) : Vector256<float>.Zero;
+        var (y10, y11) = Interleaving.Deinterleave(lowA, lowB);
         return (y00, y01, y10, y11);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector256<float> Even, Vector256<float> Odd) LoadColumnPairs(float* row, bool masked)
+    private static Vector256<float> LoadEight(float* at, bool masked) =>
+        masked ? Avx.MaskLoad(at, Vector256.Create(-1, -1, -1, -1, -1, -1, -1, 0).AsSingle()) : Avx.LoadVector256(at);
+
+    /// <summary>
+    /// Writes a group's 2x2 output blocks: <paramref name="top0"/> and <paramref name="top1"/> the
+    /// two columns of their first rows, <paramref name="bottom0"/> and <paramref name="bottom1"/>
+    /// of their second. Only rows in [rowStart, rowEnd) are written, and the column past a row's
+    /// end is left alone when the width is odd.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreBlocks(float* output, int width, int rowStart, int rowEnd, in WinogradTileGroups groups, WinogradTileGroup group,
+        Vector256<float> top0, Vector256<float> top1, Vector256<float> bottom0, Vector256<float> bottom1)
     {
-        var high = masked ? Avx.MaskLoad(row + 8, Vector256.Create(-1, -1, -1, -1, -1, -1, -1, 0).AsSingle()) : Avx.LoadVector256(row + 8);
-        return Interleaving.Deinterleave(Avx.LoadVector256(row), high);
+        bool oddWidth = (width & 1) != 0;
+        bool maskA = oddWidth && groups.EndsRow(group.ColumnA), maskB = oddWidth && groups.EndsRow(group.ColumnB);
+        int rowA = 2 * group.RowA, rowB = 2 * group.RowB;
+        float* a = output + (long)rowA * width + 2 * group.ColumnA, b = output + (long)rowB * width + 2 * group.ColumnB;
+        StoreInterleaved(a, b, top0, top1, rowA >= rowStart && rowA < rowEnd, rowB >= rowStart && rowB < rowEnd, maskA, maskB);
+        StoreInterleaved(a + width, b + width, bottom0, bottom1, rowA + 1 >= rowStart && rowA + 1 < rowEnd, rowB + 1 >= rowStart && rowB + 1 < rowEnd, maskA, maskB);
+    }
+
+    /// <summary>
+    /// Writes (x0 y0 x1 y1 x2 y2 x3 y3) at <paramref name="a"/> and (x4 y4 ... x7 y7) at
+    /// <paramref name="b"/>, each where asked, its last float left alone where masked: the two
+    /// columns of a group's blocks, interleaved into their rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreInterleaved(float* a, float* b, Vector256<float> x, Vector256<float> y, bool writeA, bool writeB, bool maskA, bool maskB)
+    {
+        var low = Avx.UnpackLow(x, y);   // x0 y0 x1 y1 | x4 y4 x5 y5
+        var high = Avx.UnpackHigh(x, y); // x2 y2 x3 y3 | x6 y6 x7 y7
+        var mask = Vector256.Create(-1, -1, -1, -1, -1, -1, -1, 0).AsSingle();
+        if (writeA)
+        {
+            var first = Avx.Permute2x128(low, high, 0x20);
+            if (maskA) Avx.MaskStore(a, mask, first);
+            else Avx.Store(a, first);
+        }
+        if (writeB)
+        {
+            var second = Avx.Permute2x128(low, high, 0x31);
+            if (maskB) Avx.MaskStore(b, mask, second);
+            else Avx.Store(b, second);
+        }
+    }
+
+    /// <summary>
+    /// The zero-bordered copy of <paramref name="channels"/> planes at <paramref name="image"/>, rows
+    /// [rowStart, rowEnd) of it written into <paramref name="padded"/>; with no padding and an even
+    /// output the image is its own copy.
+    /// </summary>
+    private static float* PaddedChannels(float* image, int channels, in ConvolutionGeometry g, float* padded, int paddedHeight, int paddedWidth, int rowStart, int rowEnd)
+    {
+        if (g.PadH == 0 && g.PadW == 0 && paddedHeight == g.Height && paddedWidth == g.Width) return image;
+        PadImage(image, channels, g, padded, paddedHeight, paddedWidth, rowStart, rowEnd);
+        return padded;
     }
 
     /// <summary>
@@ -262,19 +371,5 @@ internal static unsafe class Winograd
                 for (int x = padW + width; x < paddedWidth; x++) row[x] = 0f;
             }
         }
-    }
-
-    /// <summary>
-    /// Writes (a0 b0 a1 b1 ... a7 b7) at <paramref name="target"/>, the last float left alone when
-    /// <paramref name="masked"/>: the two columns of eight output blocks, interleaved into their row.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StoreInterleaved(float* target, Vector256<float> a, Vector256<float> b, bool masked)
-    {
-        var low = Avx.UnpackLow(a, b);   // a0 b0 a1 b1 | a4 b4 a5 b5
-        var high = Avx.UnpackHigh(a, b); // a2 b2 a3 b3 | a6 b6 a7 b7
-        Avx.Store(target, Avx.Permute2x128(low, high, 0x20));
-        if (masked) Avx.MaskStore(target + 8, Vector256.Create(-1, -1, -1, -1, -1, -1, -1, 0).AsSingle(), Avx.Permute2x128(low, high, 0x31));
-        else Avx.Store(target + 8, Avx.Permute2x128(low, high, 0x31));
     }
 }

@@ -73,142 +73,114 @@ internal static unsafe class WinogradF2x3
     }
 
     /// <summary>
-    /// V = B^T d B for the tiles of one channel in tile rows [firstTileRow, endTileRow): element xi of
-    /// tile t goes to <c>target[xi * stride + t]</c>. A partial last group of eight tiles is done as
-    /// the last eight tiles of the row, rewriting some with the same values.
+    /// V = B^T d B for the tiles of one channel in <paramref name="groups"/>: element xi of tile t goes
+    /// to <c>target[xi * stride + t]</c>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void TransformInput(float* plane, int paddedWidth, int firstTileRow, int endTileRow, int tileColumns, float* target, long stride)
+    public static void TransformInput(float* plane, int paddedWidth, in WinogradTileGroups groups, float* target, long stride)
     {
-        int t = 0;
-        for (int tileRow = firstTileRow; tileRow < endTileRow; tileRow++, t += tileColumns)
+        for (int index = 0; index < groups.Count; index++)
         {
-            float* top = plane + (long)2 * tileRow * paddedWidth;
-            for (int column = 0; ; column += Lanes)
-            {
-                if (column + Lanes > tileColumns) column = tileColumns - Lanes;
-                float* at = top + 2 * column;
-                // Tile element (i, j) of eight neighbouring tiles: row i, columns 2*tile + j.
-                var (d00, d01, d02, d03) = Columns(at);
-                var (d10, d11, d12, d13) = Columns(at + paddedWidth);
-                var (d20, d21, d22, d23) = Columns(at + 2 * paddedWidth);
-                var (d30, d31, d32, d33) = Columns(at + 3 * paddedWidth);
-                float* v = target + t + column;
-                // B^T d down the columns, then (B^T d) B along the rows.
-                RowTransform(v, stride, 0, d00 - d20, d01 - d21, d02 - d22, d03 - d23);
-                RowTransform(v, stride, 1, d10 + d20, d11 + d21, d12 + d22, d13 + d23);
-                RowTransform(v, stride, 2, d20 - d10, d21 - d11, d22 - d12, d23 - d13);
-                RowTransform(v, stride, 3, d10 - d30, d11 - d31, d12 - d32, d13 - d33);
-                if (column + Lanes >= tileColumns) break;
-            }
+            var group = groups[index];
+            // Tile element (i, j) of the group's tiles: row 2 row + i, column 2 tile + j.
+            float* at = plane + 2L * group.RowA * paddedWidth + 2 * group.ColumnA;
+            long across = 2L * (group.RowB - group.RowA) * paddedWidth + 2 * (group.ColumnB - group.ColumnA);
+            var (d00, d01, d02, d03) = Columns(at, across);
+            var (d10, d11, d12, d13) = Columns(at + paddedWidth, across);
+            var (d20, d21, d22, d23) = Columns(at + 2 * paddedWidth, across);
+            var (d30, d31, d32, d33) = Columns(at + 3 * paddedWidth, across);
+            int t = groups.TileIndex(group.RowA, group.ColumnA);
+            float* v = target + t;
+            long next = groups.TileIndex(group.RowB, group.ColumnB) - t;
+            // B^T d down the columns, then (B^T d) B along the rows.
+            RowTransform(v, next, stride, 0, d00 - d20, d01 - d21, d02 - d22, d03 - d23);
+            RowTransform(v, next, stride, 1, d10 + d20, d11 + d21, d12 + d22, d13 + d23);
+            RowTransform(v, next, stride, 2, d20 - d10, d21 - d11, d22 - d12, d23 - d13);
+            RowTransform(v, next, stride, 3, d10 - d30, d11 - d31, d12 - d32, d13 - d33);
         }
     }
 
-    /// <summary>Columns 2*tile + j (j = 0..3) of one row for eight tiles: the even and odd floats of the row, and the same two floats on.</summary>
+    /// <summary>Columns 2 tile + j (j = 0..3) of one row for a group's tiles: the even and odd floats from the first column, and from two on.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) Columns(float* row)
+    private static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) Columns(float* row, long across)
     {
-        var (e0, o0) = Interleaving.Deinterleave(Avx.LoadVector256(row), Avx.LoadVector256(row + 8));
-        var (e1, o1) = Interleaving.Deinterleave(Avx.LoadVector256(row + 2), Avx.LoadVector256(row + 10));
+        var (e0, o0) = Winograd.LoadColumnPairs(row, across);
+        var (e1, o1) = Winograd.LoadColumnPairs(row + 2, across);
         return (e0, o0, e1, o1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RowTransform(float* v, long stride, int i, Vector256<float> t0, Vector256<float> t1, Vector256<float> t2, Vector256<float> t3)
+    private static void RowTransform(float* v, long next, long stride, int i, Vector256<float> t0, Vector256<float> t1, Vector256<float> t2, Vector256<float> t3)
     {
         float* row = v + 4 * i * stride;
-        Avx.Store(row, t0 - t2);
-        Avx.Store(row + stride, t1 + t2);
-        Avx.Store(row + 2 * stride, t2 - t1);
-        Avx.Store(row + 3 * stride, t1 - t3);
+        Winograd.Store(row, next, t0 - t2);
+        Winograd.Store(row + stride, next, t1 + t2);
+        Winograd.Store(row + 2 * stride, next, t2 - t1);
+        Winograd.Store(row + 3 * stride, next, t1 - t3);
     }
 
     /// <summary>
-    /// Y = A^T M A for the tiles of one output channel (element xi of tile t at <c>products[xi * stride + t]</c>),
-    /// written to the output rows in [rowStart, rowEnd) and columns below the output width.
+    /// Y = A^T M A for the tiles of one output channel in <paramref name="groups"/> (element xi of tile t
+    /// at <c>products[xi * stride + t]</c>), written to the output rows in [rowStart, rowEnd).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void TransformOutput(float* products, long stride, int firstTileRow, int endTileRow, int tileColumns,
-        float* output, int outputWidth, int rowStart, int rowEnd)
+    public static void TransformOutput(float* products, long stride, in WinogradTileGroups groups, float* output, int outputWidth, int rowStart, int rowEnd)
     {
-        // With an odd width the last tile's second column lies outside the row: mask it off there
-        // (only there: a masked store costs several plain ones on AMD processors).
-        bool oddWidth = (outputWidth & 1) != 0;
-        int t = 0;
-        for (int tileRow = firstTileRow; tileRow < endTileRow; tileRow++, t += tileColumns)
+        for (int index = 0; index < groups.Count; index++)
         {
-            int row0 = 2 * tileRow, row1 = row0 + 1;
-            bool write0 = row0 >= rowStart && row0 < rowEnd, write1 = row1 >= rowStart && row1 < rowEnd;
-            for (int column = 0; ; column += Lanes)
-            {
-                if (column + Lanes > tileColumns) column = tileColumns - Lanes;
-                float* m = products + t + column;
-                // A^T M down the columns: s0j = m0j + m1j + m2j, s1j = m1j - m2j - m3j.
-                Vector256<float> s00, s01, s02, s03, s10, s11, s12, s13;
-                {
-                    var m0 = Avx.LoadVector256(m); var m1 = Avx.LoadVector256(m + 4 * stride);
-                    var m2 = Avx.LoadVector256(m + 8 * stride); var m3 = Avx.LoadVector256(m + 12 * stride);
-                    s00 = m0 + m1 + m2; s10 = m1 - m2 - m3;
-                }
-                {
-                    var m0 = Avx.LoadVector256(m + stride); var m1 = Avx.LoadVector256(m + 5 * stride);
-                    var m2 = Avx.LoadVector256(m + 9 * stride); var m3 = Avx.LoadVector256(m + 13 * stride);
-                    s01 = m0 + m1 + m2; s11 = m1 - m2 - m3;
-                }
-                {
-                    var m0 = Avx.LoadVector256(m + 2 * stride); var m1 = Avx.LoadVector256(m + 6 * stride);
-                    var m2 = Avx.LoadVector256(m + 10 * stride); var m3 = Avx.LoadVector256(m + 14 * stride);
-                    s02 = m0 + m1 + m2; s12 = m1 - m2 - m3;
-                }
-                {
-                    var m0 = Avx.LoadVector256(m + 3 * stride); var m1 = Avx.LoadVector256(m + 7 * stride);
-                    var m2 = Avx.LoadVector256(m + 11 * stride); var m3 = Avx.LoadVector256(m + 15 * stride);
-                    s03 = m0 + m1 + m2; s13 = m1 - m2 - m3;
-                }
-                bool last = column + Lanes >= tileColumns, masked = last && oddWidth;
-                // (A^T M) A along the rows; each output row interleaves the tiles' two columns.
-                if (write0) Winograd.StoreInterleaved(output + (long)row0 * outputWidth + 2 * column, s00 + s01 + s02, s01 - s02 - s03, masked);
-                if (write1) Winograd.StoreInterleaved(output + (long)row1 * outputWidth + 2 * column, s10 + s11 + s12, s11 - s12 - s13, masked);
-                if (last) break;
-            }
+            var group = groups[index];
+            int t = groups.TileIndex(group.RowA, group.ColumnA);
+            long next = groups.TileIndex(group.RowB, group.ColumnB) - t;
+            float* m = products + t;
+            // A^T M down the columns: s0j = m0j + m1j + m2j, s1j = m1j - m2j - m3j.
+            var (s00, s10) = Reduce(m, next, stride, 0);
+            var (s01, s11) = Reduce(m, next, stride, 1);
+            var (s02, s12) = Reduce(m, next, stride, 2);
+            var (s03, s13) = Reduce(m, next, stride, 3);
+            // (A^T M) A along the rows.
+            Winograd.StoreBlocks(output, outputWidth, rowStart, rowEnd, groups, group, s00 + s01 + s02, s01 - s02 - s03, s10 + s11 + s12, s11 - s12 - s13);
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector256<float>, Vector256<float>) Reduce(float* m, long next, long stride, int j)
+    {
+        var m0 = Winograd.Load(m + j * stride, next); var m1 = Winograd.Load(m + (4 + j) * stride, next);
+        var m2 = Winograd.Load(m + (8 + j) * stride, next); var m3 = Winograd.Load(m + (12 + j) * stride, next);
+        return (m0 + m1 + m2, m1 - m2 - m3);
+    }
+
     /// <summary>
     /// A dY A^T for the 2x2 blocks of one output channel's gradient: element xi of block t goes to
     /// <c>target[xi * stride + t]</c>, as the products of <see cref="TransformOutput"/> lie.
     /// A = A^T's transpose spreads (y0, y1) to (y0, y0 + y1, y0 - y1, -y1).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void TransformOutputGradient(float* diff, int height, int width, int tileRows, int tileColumns, float* target, long stride)
+    public static void TransformOutputGradient(float* diff, int height, int width, in WinogradTileGroups groups, float* target, long stride)
     {
-        bool oddWidth = (width & 1) != 0;
-        int t = 0;
-        for (int tileRow = 0; tileRow < tileRows; tileRow++, t += tileColumns)
+        for (int index = 0; index < groups.Count; index++)
         {
-            for (int column = 0; ; column += Lanes)
-            {
-                if (column + Lanes > tileColumns) column = tileColumns - Lanes;
-                bool last = column + Lanes >= tileColumns;
-                var (y00, y01, y10, y11) = Winograd.LoadBlocks(diff, height, width, tileRow, column, last && oddWidth);
-                float* v = target + t + column;
-                // A y down the two columns, then the same along each of the four rows.
-                Spread(v, stride, 0, y00, y01);
-                Spread(v, stride, 1, y00 + y10, y01 + y11);
-                Spread(v, stride, 2, y00 - y10, y01 - y11);
-                Spread(v, stride, 3, -y10, -y11);
-                if (last) break;
-            }
+            var group = groups[index];
+            var (y00, y01, y10, y11) = Winograd.LoadBlocks(diff, height, width, groups, group);
+            int t = groups.TileIndex(group.RowA, group.ColumnA);
+            float* v = target + t;
+            long next = groups.TileIndex(group.RowB, group.ColumnB) - t;
+            // A y down the two columns, then the same along each of the four rows.
+            Spread(v, next, stride, 0, y00, y01);
+            Spread(v, next, stride, 1, y00 + y10, y01 + y11);
+            Spread(v, next, stride, 2, y00 - y10, y01 - y11);
+            Spread(v, next, stride, 3, -y10, -y11);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Spread(float* v, long stride, int i, Vector256<float> a, Vector256<float> b)
+    private static void Spread(float* v, long next, long stride, int i, Vector256<float> a, Vector256<float> b)
     {
         float* row = v + 4 * i * stride;
-        Avx.Store(row, a);
-        Avx.Store(row + stride, a + b);
-        Avx.Store(row + 2 * stride, a - b);
-        Avx.Store(row + 3 * stride, -b);
+        Winograd.Store(row, next, a);
+        Winograd.Store(row + stride, next, a + b);
+        Winograd.Store(row + 2 * stride, next, a - b);
+        Winograd.Store(row + 3 * stride, next, -b);
     }
 
     /// <summary>

@@ -80,47 +80,48 @@ internal static unsafe class WinogradF2x5
     }
 
     /// <summary>
-    /// V = B^T d B for the tiles of one channel in tile rows [firstTileRow, endTileRow): element xi of
-    /// tile t goes to <c>target[xi * stride + t]</c>. A partial last group of eight tiles is done as
-    /// the last eight tiles of the row, rewriting some with the same values.
+    /// V = B^T d B for the tiles of one channel in <paramref name="groups"/>: element xi of tile t goes
+    /// to <c>target[xi * stride + t]</c>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void TransformInput(float* plane, int paddedWidth, int firstTileRow, int endTileRow, int tileColumns, float* target, long stride)
+    public static void TransformInput(float* plane, int paddedWidth, in WinogradTileGroups groups, float* target, long stride)
     {
-        // d B for the six rows of eight tiles, before B^T combines them down the columns.
+        // d B for the six rows of the group's tiles, before B^T combines them down the columns.
         var rows = stackalloc Vector256<float>[36];
-        int t = 0;
-        for (int tileRow = firstTileRow; tileRow < endTileRow; tileRow++, t += tileColumns)
+        for (int index = 0; index < groups.Count; index++)
         {
-            float* top = plane + (long)2 * tileRow * paddedWidth;
-            for (int column = 0; ; column += Lanes)
+            var group = groups[index];
+            float* at = plane + 2L * group.RowA * paddedWidth + 2 * group.ColumnA;
+            long across = 2L * (group.RowB - group.RowA) * paddedWidth + 2 * (group.ColumnB - group.ColumnA);
+            for (int i = 0; i < 6; i++)
             {
-                if (column + Lanes > tileColumns) column = tileColumns - Lanes;
-                float* at = top + 2 * column;
-                for (int i = 0; i < 6; i++)
-                {
-                    // Tile element (i, j) of eight neighbouring tiles: row i, columns 2*tile + j.
-                    float* row = at + i * paddedWidth;
-                    var (d0, d1) = Interleaving.Deinterleave(Avx.LoadVector256(row), Avx.LoadVector256(row + 8));
-                    var (d2, d3) = Interleaving.Deinterleave(Avx.LoadVector256(row + 2), Avx.LoadVector256(row + 10));
-                    var (d4, d5) = Interleaving.Deinterleave(Avx.LoadVector256(row + 4), Avx.LoadVector256(row + 12));
-                    var r = rows + 6 * i;
-                    (r[0], r[1], r[2], r[3], r[4], r[5]) = Combine(d0, d1, d2, d3, d4, d5);
-                }
-                float* v = target + t + column;
-                for (int j = 0; j < 6; j++)
-                {
-                    var (v0, v1, v2, v3, v4, v5) = Combine(rows[j], rows[6 + j], rows[12 + j], rows[18 + j], rows[24 + j], rows[30 + j]);
-                    Avx.Store(v + j * stride, v0);
-                    Avx.Store(v + (6 + j) * stride, v1);
-                    Avx.Store(v + (12 + j) * stride, v2);
-                    Avx.Store(v + (18 + j) * stride, v3);
-                    Avx.Store(v + (24 + j) * stride, v4);
-                    Avx.Store(v + (30 + j) * stride, v5);
-                }
-                if (column + Lanes >= tileColumns) break;
+                // Tile element (i, j) of the group's tiles: row 2 row + i, column 2 tile + j.
+                float* row = at + i * paddedWidth;
+                var (d0, d1) = Winograd.LoadColumnPairs(row, across);
+                var (d2, d3) = Winograd.LoadColumnPairs(row + 2, across);
+                var (d4, d5) = Winograd.LoadColumnPairs(row + 4, across);
+                var r = rows + 6 * i;
+                (r[0], r[1], r[2], r[3], r[4], r[5]) = Combine(d0, d1, d2, d3, d4, d5);
             }
+            int t = groups.TileIndex(group.RowA, group.ColumnA);
+            float* v = target + t;
+            long next = groups.TileIndex(group.RowB, group.ColumnB) - t;
+            for (int j = 0; j < 6; j++)
+                StoreColumn(v, next, stride, j, Combine(rows[j], rows[6 + j], rows[12 + j], rows[18 + j], rows[24 + j], rows[30 + j]));
         }
+    }
+
+    /// <summary>Elements j, 6 + j, ..., 30 + j of the group's transformed tiles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreColumn(float* v, long next, long stride, int j,
+        (Vector256<float> X0, Vector256<float> X1, Vector256<float> X2, Vector256<float> X3, Vector256<float> X4, Vector256<float> X5) column)
+    {
+        Winograd.Store(v + j * stride, next, column.X0);
+        Winograd.Store(v + (6 + j) * stride, next, column.X1);
+        Winograd.Store(v + (12 + j) * stride, next, column.X2);
+        Winograd.Store(v + (18 + j) * stride, next, column.X3);
+        Winograd.Store(v + (24 + j) * stride, next, column.X4);
+        Winograd.Store(v + (30 + j) * stride, next, column.X5);
     }
 
     /// <summary>B^T x for six values x.</summary>
@@ -145,44 +146,28 @@ internal static unsafe class WinogradF2x5
     }
 
     /// <summary>
-    /// Y = A^T M A for the tiles of one output channel (element xi of tile t at <c>products[xi * stride + t]</c>),
-    /// written to the output rows in [rowStart, rowEnd) and columns below the output width.
+    /// Y = A^T M A for the tiles of one output channel in <paramref name="groups"/> (element xi of tile t
+    /// at <c>products[xi * stride + t]</c>), written to the output rows in [rowStart, rowEnd).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void TransformOutput(float* products, long stride, int firstTileRow, int endTileRow, int tileColumns,
-        float* output, int outputWidth, int rowStart, int rowEnd)
+    public static void TransformOutput(float* products, long stride, in WinogradTileGroups groups, float* output, int outputWidth, int rowStart, int rowEnd)
     {
-        // With an odd width the last tile's second column lies outside the row: masked off there only.
-        bool oddWidth = (outputWidth & 1) != 0;
         var columns = stackalloc Vector256<float>[12];
-        int t = 0;
-        for (int tileRow = firstTileRow; tileRow < endTileRow; tileRow++, t += tileColumns)
+        for (int index = 0; index < groups.Count; index++)
         {
-            int row0 = 2 * tileRow, row1 = row0 + 1;
-            bool write0 = row0 >= rowStart && row0 < rowEnd, write1 = row1 >= rowStart && row1 < rowEnd;
-            for (int column = 0; ; column += Lanes)
-            {
-                if (column + Lanes > tileColumns) column = tileColumns - Lanes;
-                float* m = products + t + column;
-                // A^T M down the six columns.
-                for (int j = 0; j < 6; j++)
-                    (columns[j], columns[6 + j]) = Reduce(Avx.LoadVector256(m + j * stride), Avx.LoadVector256(m + (6 + j) * stride),
-                        Avx.LoadVector256(m + (12 + j) * stride), Avx.LoadVector256(m + (18 + j) * stride),
-                        Avx.LoadVector256(m + (24 + j) * stride), Avx.LoadVector256(m + (30 + j) * stride));
-                bool last = column + Lanes >= tileColumns, masked = last && oddWidth;
-                // (A^T M) A along the two rows; each output row interleaves the tiles' two columns.
-                if (write0)
-                {
-                    var (a, b) = Reduce(columns[0], columns[1], columns[2], columns[3], columns[4], columns[5]);
-                    Winograd.StoreInterleaved(output + (long)row0 * outputWidth + 2 * column, a, b, masked);
-                }
-                if (write1)
-                {
-                    var (a, b) = Reduce(columns[6], columns[7], columns[8], columns[9], columns[10], columns[11]);
-                    Winograd.StoreInterleaved(output + (long)row1 * outputWidth + 2 * column, a, b, masked);
-                }
-                if (last) break;
-            }
+            var group = groups[index];
+            int t = groups.TileIndex(group.RowA, group.ColumnA);
+            long next = groups.TileIndex(group.RowB, group.ColumnB) - t;
+            float* m = products + t;
+            // A^T M down the six columns.
+            for (int j = 0; j < 6; j++)
+                (columns[j], columns[6 + j]) = Reduce(Winograd.Load(m + j * stride, next), Winograd.Load(m + (6 + j) * stride, next),
+                    Winograd.Load(m + (12 + j) * stride, next), Winograd.Load(m + (18 + j) * stride, next),
+                    Winograd.Load(m + (24 + j) * stride, next), Winograd.Load(m + (30 + j) * stride, next));
+            // (A^T M) A along the two rows.
+            var (top0, top1) = Reduce(columns[0], columns[1], columns[2], columns[3], columns[4], columns[5]);
+            var (bottom0, bottom1) = Reduce(columns[6], columns[7], columns[8], columns[9], columns[10], columns[11]);
+            Winograd.StoreBlocks(output, outputWidth, rowStart, rowEnd, groups, group, top0, top1, bottom0, bottom1);
         }
     }
 
@@ -201,29 +186,24 @@ internal static unsafe class WinogradF2x5
     /// A spreads (y0, y1) to (y0, y0 + y1, y0 - y1, y0 + 2 y1, y0 - 2 y1, y1).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void TransformOutputGradient(float* diff, int height, int width, int tileRows, int tileColumns, float* target, long stride)
+    public static void TransformOutputGradient(float* diff, int height, int width, in WinogradTileGroups groups, float* target, long stride)
     {
-        bool oddWidth = (width & 1) != 0;
-        int t = 0;
-        for (int tileRow = 0; tileRow < tileRows; tileRow++, t += tileColumns)
+        for (int index = 0; index < groups.Count; index++)
         {
-            for (int column = 0; ; column += Lanes)
-            {
-                if (column + Lanes > tileColumns) column = tileColumns - Lanes;
-                bool last = column + Lanes >= tileColumns;
-                var (y00, y01, y10, y11) = Winograd.LoadBlocks(diff, height, width, tileRow, column, last && oddWidth);
-                float* v = target + t + column;
-                // A y down the two columns, then the same along each of the six rows.
-                var (a0, a1, a2, a3, a4, a5) = Spread(y00, y10);
-                var (b0, b1, b2, b3, b4, b5) = Spread(y01, y11);
-                StoreRow(v, stride, 0, Spread(a0, b0));
-                StoreRow(v, stride, 1, Spread(a1, b1));
-                StoreRow(v, stride, 2, Spread(a2, b2));
-                StoreRow(v, stride, 3, Spread(a3, b3));
-                StoreRow(v, stride, 4, Spread(a4, b4));
-                StoreRow(v, stride, 5, Spread(a5, b5));
-                if (last) break;
-            }
+            var group = groups[index];
+            var (y00, y01, y10, y11) = Winograd.LoadBlocks(diff, height, width, groups, group);
+            int t = groups.TileIndex(group.RowA, group.ColumnA);
+            float* v = target + t;
+            long next = groups.TileIndex(group.RowB, group.ColumnB) - t;
+            // A y down the two columns, then the same along each of the six rows.
+            var (a0, a1, a2, a3, a4, a5) = Spread(y00, y10);
+            var (b0, b1, b2, b3, b4, b5) = Spread(y01, y11);
+            StoreRow(v, next, stride, 0, Spread(a0, b0));
+            StoreRow(v, next, stride, 1, Spread(a1, b1));
+            StoreRow(v, next, stride, 2, Spread(a2, b2));
+            StoreRow(v, next, stride, 3, Spread(a3, b3));
+            StoreRow(v, next, stride, 4, Spread(a4, b4));
+            StoreRow(v, next, stride, 5, Spread(a5, b5));
         }
     }
 
@@ -236,16 +216,16 @@ internal static unsafe class WinogradF2x5
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(float* v, long stride, int i,
+    private static void StoreRow(float* v, long next, long stride, int i,
         (Vector256<float> X0, Vector256<float> X1, Vector256<float> X2, Vector256<float> X3, Vector256<float> X4, Vector256<float> X5) row)
     {
         float* at = v + 6 * i * stride;
-        Avx.Store(at, row.X0);
-        Avx.Store(at + stride, row.X1);
-        Avx.Store(at + 2 * stride, row.X2);
-        Avx.Store(at + 3 * stride, row.X3);
-        Avx.Store(at + 4 * stride, row.X4);
-        Avx.Store(at + 5 * stride, row.X5);
+        Winograd.Store(at, next, row.X0);
+        Winograd.Store(at + stride, next, row.X1);
+        Winograd.Store(at + 2 * stride, next, row.X2);
+        Winograd.Store(at + 3 * stride, next, row.X3);
+        Winograd.Store(at + 4 * stride, next, row.X4);
+        Winograd.Store(at + 5 * stride, next, row.X5);
     }
 
     /// <summary>

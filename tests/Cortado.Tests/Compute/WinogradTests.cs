@@ -49,6 +49,10 @@ public unsafe class WinogradTests
     [InlineData(16, 24, 1, 13, 23, 0, 5)] // 5x5 "valid" with odd output height and width, 10 tiles a row
     [InlineData(32, 32, 2, 9, 30, 1, 5)]  // two groups, 14 tiles a row, the last eight overlapping
     [InlineData(16, 16, 1, 20, 20, 4, 5)] // padding past the kernel's reach: a flipped "valid" convolution's data gradient
+    [InlineData(32, 64, 1, 8, 8, 2, 5)]   // CIFAR-10 quick's conv3: four tiles a row, two rows to a group
+    [InlineData(16, 24, 1, 9, 13, 0, 3)]  // six tiles a row, odd width: both runs of four in one row, overlapping
+    [InlineData(16, 16, 1, 9, 8, 1, 3)]   // four tiles a row, five rows: the last run paired with itself, an odd height
+    [InlineData(32, 32, 2, 12, 12, 1, 5)] // two groups, five tiles a row
     public void ForwardMatchesTheDirectConvolution(int channels, int filters, int group, int height, int width, int pad, int kernel)
     {
         var s = Shape(channels, filters, group, height, width, pad, kernel);
@@ -86,6 +90,9 @@ public unsafe class WinogradTests
     [InlineData(16, 24, 1, 13, 23, 0, 5)] // 5x5 with odd output height and width
     [InlineData(32, 48, 2, 9, 30, 1, 5)]  // two groups of 16 x 24: 384 pairs, a last group of eight lanes exactly
     [InlineData(16, 20, 1, 17, 16, 1, 3)] // 320 pairs; 20 filters leave no partial group, 17 x 16 an odd height
+    [InlineData(32, 64, 1, 8, 8, 2, 5)]   // CIFAR-10 quick's conv3: four tiles a row
+    [InlineData(16, 24, 1, 9, 13, 0, 3)]  // six tiles a row with an odd width and height
+    [InlineData(16, 16, 1, 9, 8, 1, 3)]   // five rows of four tiles: a run paired with itself
     public void TheWeightGradientMatchesTheDirectSum(int channels, int filters, int group, int height, int width, int pad, int kernel)
     {
         if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported) return;
@@ -95,14 +102,16 @@ public unsafe class WinogradTests
         int inPerGroup = channels / group, outPerGroup = filters / group, area = kernel * kernel, outPlane = g.OutputHeight * g.OutputWidth;
         var image = Reference.Random(channels * height * width, 5);
         var outputDiff = Reference.Random(filters * outPlane, 6);
-        // Two images' sums: the second adds to the first's, as a chunk of a batch does.
+        // Three images' sums: the first alone, then two in one call, added to the first's as a chunk of a batch does.
         var sums = new float[Winograd.FilterLength(s)];
-        var scratch = new float[Winograd.ScratchLength(s)];
+        var scratch = new float[Winograd.ScratchLength(s, images: 2)];
         var secondImage = Reference.Random(image.Length, 7);
-        fixed (float* x = image, x2 = secondImage, dy = outputDiff, u = sums, buffer = scratch)
+        var both = secondImage.Concat(image).ToArray();
+        var bothDiffs = outputDiff.Concat(outputDiff).ToArray();
+        fixed (float* x = image, x2 = both, dy = outputDiff, dy2 = bothDiffs, u = sums, buffer = scratch)
         {
             Winograd.AccumulateWeightGradient(s, x, dy, u, buffer);
-            Winograd.AccumulateWeightGradient(s, x2, dy, u, buffer);
+            Winograd.AccumulateWeightGradient(s, x2, dy2, u, buffer, images: 2);
         }
         // weightDiff starts nonzero: the gradient is added to it.
         var weightDiff = Enumerable.Repeat(0.25f, filters * inPerGroup * area).ToArray();
@@ -115,7 +124,7 @@ public unsafe class WinogradTests
                         // dL/dw[f, c, a, b] = sum over outputs (y, x) of dy[f, y, x] * input[c, y + a - pad, x + b - pad].
                         double expected = 0.25, bound = 0;
                         int channel = f / outPerGroup * inPerGroup + c;
-                        foreach (var source in new[] { image, secondImage })
+                        foreach (var source in new[] { image, secondImage, image })
                             for (int y = 0; y < g.OutputHeight; y++)
                                 for (int x = 0; x < g.OutputWidth; x++)
                                 {
@@ -132,18 +141,20 @@ public unsafe class WinogradTests
     }
 
     [Theory]
-    [InlineData(0, 5, 3)]  // a block ending inside a tile row
-    [InlineData(5, 6, 3)]  // starting inside one and ending inside another
-    [InlineData(11, 6, 3)] // the last rows
-    [InlineData(5, 6, 5)]
-    [InlineData(11, 6, 5)]
-    public void ARowBlockGivesTheWholeImagesValuesForItsRows(int firstRow, int rowCount, int kernel)
+    [InlineData(0, 5, 3, 17)]  // a block ending inside a tile row
+    [InlineData(5, 6, 3, 17)]  // starting inside one and ending inside another
+    [InlineData(11, 6, 3, 17)] // the last rows
+    [InlineData(5, 6, 5, 17)]
+    [InlineData(11, 6, 5, 17)]
+    [InlineData(3, 5, 3, 11)]  // six tiles a row: groups of two runs of four
+    [InlineData(2, 3, 5, 9)]   // five tiles a row, a block of one and a half tile rows
+    public void ARowBlockGivesTheWholeImagesValuesForItsRows(int firstRow, int rowCount, int kernel, int size)
     {
         if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported) return;
         // An odd width too: a last tile's second column written anyway would land in the next row.
-        var s = Shape(16, 16, 1, 17, 17, kernel == 3 ? 1 : 2, kernel);
+        var s = Shape(16, 16, 1, size, size, kernel == 3 ? 1 : 2, kernel);
         var g = s.ColumnGeometry;
-        var image = Reference.Random(16 * 17 * 17, 3);
+        var image = Reference.Random(16 * size * size, 3);
         var weights = Reference.Random(16 * 16 * kernel * kernel, 4);
         var whole = new float[16 * g.OutputHeight * g.OutputWidth];
         Forward(s, image, weights, whole, 0, g.OutputHeight);
@@ -158,6 +169,33 @@ public unsafe class WinogradTests
                     if (y >= firstRow && y < firstRow + rowCount) Assert.Equal(BitConverter.SingleToInt32Bits(whole[at]), BitConverter.SingleToInt32Bits(block[at]));
                     else Assert.True(float.IsNaN(block[at]), $"row {y} lies outside the block [{firstRow}, {firstRow + rowCount}) and was written");
                 }
+    }
+
+    [Theory]
+    [InlineData(8, 2, 5)]  // CIFAR-10 quick's conv3 shape: 16 tiles an image
+    [InlineData(11, 1, 3)] // six tiles a row, odd output size
+    [InlineData(26, 0, 3)] // wide rows
+    public void ImagesTakenTogetherGiveEachImagesOwnValues(int size, int pad, int kernel)
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported) return;
+        var s = Shape(16, 32, 1, size, size, pad, kernel);
+        var g = s.ColumnGeometry;
+        int inDim = 16 * size * size, outDim = 32 * g.OutputHeight * g.OutputWidth;
+        var images = Reference.Random(3 * inDim, 8);
+        var weights = Reference.Random(32 * 16 * kernel * kernel, 9);
+        var filters = new float[Winograd.FilterLength(s)];
+        Winograd.TransformFilters(s, weights, filters);
+        var together = new float[3 * outDim];
+        var scratch = new float[Winograd.ScratchLength(s, images: 3)];
+        fixed (float* x = images, u = filters, y = together, buffer = scratch)
+            Winograd.Forward(s, x, u, y, buffer, 0, g.OutputHeight, images: 3);
+        for (int n = 0; n < 3; n++)
+        {
+            var alone = new float[outDim];
+            Forward(s, images.AsSpan(n * inDim, inDim).ToArray(), weights, alone, 0, g.OutputHeight);
+            for (int i = 0; i < outDim; i++)
+                Assert.Equal(BitConverter.SingleToInt32Bits(alone[i]), BitConverter.SingleToInt32Bits(together[n * outDim + i]));
+        }
     }
 
     [Fact]
@@ -185,18 +223,20 @@ public unsafe class WinogradTests
     }
 
     [Fact]
-    public void OnlyStrideOneThreeAndFiveByFiveConvolutionsWithSixteenChannelsAndWideRowsUseIt()
+    public void OnlyStrideOneThreeAndFiveByFiveConvolutionsWithSixteenChannelsAndFourTilesARowUseIt()
     {
         if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported) { Assert.False(Winograd.Suits(Shape(32, 32, 1, 26, 26, 0))); return; }
         Assert.True(Winograd.Suits(Shape(32, 32, 1, 26, 26, 0)));
         Assert.False(Winograd.Suits(Shape(8, 32, 1, 26, 26, 0)));   // too few input channels
         Assert.False(Winograd.Suits(Shape(32, 8, 1, 26, 26, 0)));   // too few filters
         Assert.False(Winograd.Suits(Shape(32, 32, 4, 26, 26, 0)));  // 8 channels per group
-        Assert.False(Winograd.Suits(Shape(32, 32, 1, 26, 14, 1)));  // seven tiles a row
+        Assert.True(Winograd.Suits(Shape(32, 32, 1, 26, 14, 1)));   // seven tiles a row
+        Assert.False(Winograd.Suits(Shape(32, 32, 1, 26, 6, 0)));   // two tiles a row
         Assert.False(Winograd.Suits(new ConvolutionShape(1, 32, 32, 1, new ConvolutionGeometry(26, 26, 3, 3, StrideH: 2, StrideW: 2), false)));
         Assert.False(Winograd.Suits(new ConvolutionShape(1, 32, 32, 1, new ConvolutionGeometry(26, 26, 3, 3, 2, 2, DilationH: 2, DilationW: 2), false)));
         Assert.True(Winograd.Suits(Shape(32, 32, 1, 16, 16, 2, 5)));
-        Assert.False(Winograd.Suits(Shape(32, 32, 1, 8, 8, 2, 5)));    // four tiles a row
+        Assert.True(Winograd.Suits(Shape(32, 32, 1, 8, 8, 2, 5)));     // four tiles a row
+        Assert.False(Winograd.Suits(Shape(32, 32, 1, 6, 6, 1, 5)));    // two tiles a row
         Assert.False(Winograd.Suits(new ConvolutionShape(1, 32, 32, 1, new ConvolutionGeometry(26, 26, 7, 7), false)));
         Assert.False(Winograd.Suits(new ConvolutionShape(1, 32, 32, 1, new ConvolutionGeometry(26, 26, 3, 5), false)));
         Assert.False(Winograd.Suits(Shape(32, 32, 1, 26, 26, 0) with { Reversed = true }));
