@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -242,13 +243,18 @@ public static class Pooling
         g.Check(bottomDiff.Length, topDiff.Length, planes);
         var geometry = g;
         int inPlane = g.Height * g.Width, outPlane = g.PooledHeight * g.PooledWidth;
+        var plan = Avx2.IsSupported ? new CoveringWindows(g) : null;
         fixed (float* gradient = topDiff, diff = bottomDiff)
         {
             nint source = (nint)gradient, target = (nint)diff;
             ParallelWork.For(planes, (long)outPlane * g.KernelH * g.KernelW, (_, first, last) =>
             {
                 for (int plane = first; plane < last; plane++)
-                    AveragePlaneBackward((float*)source + (long)plane * outPlane, (float*)target + (long)plane * inPlane, inPlane, geometry);
+                {
+                    float* planeGradient = (float*)source + (long)plane * outPlane, planeDiff = (float*)target + (long)plane * inPlane;
+                    if (plan is null) AveragePlaneBackward(planeGradient, planeDiff, inPlane, geometry);
+                    else AveragePlaneBackwardByVectors(planeGradient, planeDiff, plan);
+                }
             });
         }
     }
@@ -270,6 +276,98 @@ public static class Pooling
                     for (int w = wStart; w < wEnd; w++) row[w] += share;
                 }
             }
+        }
+    }
+
+    /// <summary>Per plane, on each thread: the plane's shares, one window row's shares spread over the columns, and a diff of whole vectors.</summary>
+    [ThreadStatic] private static float[]? _spreadScratch;
+
+    /// <summary>
+    /// The scalar loop's sums gathered per input instead of scattered per window: each input adds the
+    /// shares of the windows that cover it in the scalar loop's order (window rows, then window
+    /// columns, ascending), eight input columns at a time. Columns that fewer windows cover add zeros;
+    /// a sum that starts at +0 and adds +0 keeps its bits, so the result is the scalar loop's bit for bit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void AveragePlaneBackwardByVectors(float* gradient, float* diff, CoveringWindows plan)
+    {
+        int pooledH = plan.PooledHeight, pooledW = plan.PooledWidth, height = plan.Height, width = plan.Width;
+        int kernelH = plan.KernelHeight, strideH = plan.StrideHeight, padH = plan.PadHeight;
+        int paddedWidth = plan.PaddedWidth, covers = plan.Covers, outPlane = pooledH * pooledW;
+        // Rows of whole vectors are written in place; other widths go through a copy and back.
+        bool inPlace = paddedWidth == width;
+        int spreadLength = covers * paddedWidth, length = outPlane + spreadLength + (inPlace ? 0 : height * paddedWidth);
+        if (_spreadScratch is null || _spreadScratch.Length < length) _spreadScratch = new float[length];
+        fixed (float* scratch = _spreadScratch, divisors = plan.Divisors)
+        fixed (int* windowOf = plan.WindowOf, covered = plan.Covered)
+        {
+            float* shares = scratch, spread = scratch + outPlane, target = inPlace ? diff : spread + spreadLength;
+            new Span<float>(target, height * paddedWidth).Clear();
+            // Each window's share, as the scalar loop divides it.
+            TensorPrimitives.Divide(new ReadOnlySpan<float>(gradient, outPlane), new ReadOnlySpan<float>(divisors, outPlane), new Span<float>(shares, outPlane));
+            for (int ph = 0; ph < pooledH; ph++)
+            {
+                float* rowShares = shares + ph * pooledW;
+                for (int i = 0; i < spreadLength; i += 8)
+                    Avx2.GatherMaskVector256(Vector256<float>.Zero, rowShares, Avx.LoadVector256(windowOf + i), Avx.LoadVector256(covered + i).AsSingle(), 4)
+                        .Store(spread + i);
+                int hStart = ph * strideH - padH, hEnd = Math.Min(hStart + kernelH, height);
+                for (int h = Math.Max(hStart, 0); h < hEnd; h++)
+                {
+                    float* row = target + (long)h * paddedWidth;
+                    for (int x = 0; x < paddedWidth; x += 8)
+                    {
+                        var sum = Avx.LoadVector256(row + x);
+                        for (int j = 0; j < covers; j++) sum += Avx.LoadVector256(spread + j * paddedWidth + x);
+                        sum.Store(row + x);
+                    }
+                }
+            }
+            if (!inPlace)
+                for (int h = 0; h < height; h++)
+                    Buffer.MemoryCopy(target + (long)h * paddedWidth, diff + (long)h * width, (long)width * sizeof(float), (long)width * sizeof(float));
+        }
+    }
+
+    /// <summary>
+    /// What <see cref="AveragePlaneBackwardByVectors"/> needs of one geometry, worked out once a call:
+    /// <see cref="WindowOf"/>[j * PaddedWidth + x] is the j-th (ascending) window column covering input
+    /// column x, where <see cref="Covered"/> is all ones (fewer than j + 1 windows cover it elsewhere);
+    /// <see cref="Divisors"/> holds each window's size. Columns run to a whole number of vectors.
+    /// </summary>
+    private sealed class CoveringWindows
+    {
+        public int Height { get; }
+        public int Width { get; }
+        public int PooledHeight { get; }
+        public int PooledWidth { get; }
+        public int KernelHeight { get; }
+        public int StrideHeight { get; }
+        public int PadHeight { get; }
+        public int PaddedWidth { get; }
+        public int Covers { get; }
+        public int[] WindowOf { get; }
+        public int[] Covered { get; }
+        public float[] Divisors { get; }
+
+        public CoveringWindows(in PoolingGeometry g)
+        {
+            (Height, Width, KernelHeight, StrideHeight, PadHeight) = (g.Height, g.Width, g.KernelH, g.StrideH, g.PadH);
+            (PooledHeight, PooledWidth) = (g.PooledHeight, g.PooledWidth);
+            PaddedWidth = (g.Width + 7) / 8 * 8;
+            Covers = (g.KernelW + g.StrideW - 1) / g.StrideW;
+            WindowOf = new int[Covers * PaddedWidth];
+            Covered = new int[Covers * PaddedWidth];
+            for (int x = 0; x < g.Width; x++)
+            {
+                // Window pw covers x when pw * stride - pad <= x < pw * stride - pad + kernel.
+                int padded = x + g.PadW;
+                int first = Math.Max(0, (padded - g.KernelW + g.StrideW) / g.StrideW), last = Math.Min(PooledWidth - 1, padded / g.StrideW);
+                for (int pw = first, j = 0; pw <= last; pw++, j++) (WindowOf[j * PaddedWidth + x], Covered[j * PaddedWidth + x]) = (pw, -1);
+            }
+            Divisors = new float[PooledHeight * PooledWidth];
+            for (int ph = 0; ph < PooledHeight; ph++)
+                for (int pw = 0; pw < PooledWidth; pw++) Divisors[ph * PooledWidth + pw] = g.AverageWindow(ph, pw).Size;
         }
     }
 }
