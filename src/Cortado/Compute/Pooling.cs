@@ -50,10 +50,11 @@ public static class Pooling
         // Geometry in locals: PooledHeight is a computed property, and the stores could alias g as far as the JIT knows.
         int pooledH = g.PooledHeight, pooledW = g.PooledWidth, planeSize = g.Height * g.Width;
         int width = g.Width, kernelW = g.KernelW, strideW = g.StrideW, padW = g.PadW;
-        // Output columns whose windows lie wholly inside the row: eight at a time with SIMD.
-        int fullFirst = (g.PadW + g.StrideW - 1) / g.StrideW;
-        int fullEnd = Math.Min(pooledW, (g.Width + g.PadW - g.KernelW) / g.StrideW + 1);
-        bool simd = Avx2.IsSupported && fullEnd - fullFirst >= 8;
+        // Rows whose windows all lie inside the input's columns are read in place, eight windows at a
+        // time; where some window reaches past a row's ends, a bordered copy takes them all.
+        bool inside = g.PadW == 0 && (pooledW - 1) * strideW + kernelW <= width;
+        if (Avx2.IsSupported && !inside && pooledW >= 4) { MaxPlaneBordered(input, output, mask, g); return; }
+        bool simd = Avx2.IsSupported && inside && pooledW >= 8;
         var strideLanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * strideW;
         for (int ph = 0; ph < pooledH; ph++)
         {
@@ -63,18 +64,17 @@ public static class Pooling
             int pw = 0;
             if (simd)
             {
-                for (; pw < fullFirst; pw++) MaxWindow(input, outRow, maskRow, g, pw, hStart, hEnd);
-                for (; pw < fullEnd; pw += 8)
+                for (; pw < pooledW; pw += 8)
                 {
                     // The last group overlaps the one before rather than falling back to scalar code.
-                    if (pw + 8 > fullEnd) pw = fullEnd - 8;
+                    if (pw + 8 > pooledW) pw = pooledW - 8;
                     Vector256<float> best = default;
                     Vector256<int> bestIndex = default;
                     for (int h = hStart; h < hEnd; h++)
                     {
                         for (int kw = 0; kw < kernelW; kw++)
                         {
-                            int offset = h * width + pw * strideW - padW + kw;
+                            int offset = h * width + pw * strideW + kw;
                             var value = strideW == 1 ? Avx.LoadVector256(input + offset)
                                 : strideW == 2 && offset + 16 <= planeSize ? Interleaving.EvenLanes(input + offset)
                                 : Avx2.GatherVector256(input + offset, strideLanes, 4);
@@ -91,6 +91,74 @@ public static class Pooling
                 }
             }
             for (; pw < pooledW; pw++) MaxWindow(input, outRow, maskRow, g, pw, hStart, hEnd);
+        }
+    }
+
+    /// <summary>
+    /// Max pooling eight windows at a time over a copy of the plane with -infinity wherever a window
+    /// reaches past the input. Each lane starts from its window's first input, as the scalar loop does
+    /// (so a NaN or -infinity there is kept), then takes what is strictly greater in the scalar loop's
+    /// order; -infinity is never strictly greater, so the border changes no value and no index.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void MaxPlaneBordered(float* input, float* output, int* mask, in PoolingGeometry g)
+    {
+        int pooledH = g.PooledHeight, pooledW = g.PooledWidth, height = g.Height, width = g.Width;
+        int kernelH = g.KernelH, kernelW = g.KernelW, strideH = g.StrideH, strideW = g.StrideW, padH = g.PadH, padW = g.PadW;
+        int covered = Math.Max(pooledW, 8); // outputs the vector groups compute, spare lanes included
+        // Row r of the copy is input row r - padH, column x is input column x - padW; a stride-2 load reads 16 floats.
+        int borderedH = (pooledH - 1) * strideH + kernelH, borderedW = (covered - 1) * strideW + kernelW + 16;
+        int length = borderedH * borderedW;
+        if (_borderedPlane is null || _borderedPlane.Length < length) _borderedPlane = new float[length];
+        var strideLanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * strideW;
+        fixed (float* bordered = _borderedPlane)
+        {
+            new Span<float>(bordered, length).Fill(float.NegativeInfinity);
+            for (int y = 0; y < height && y + padH < borderedH; y++)
+                Buffer.MemoryCopy(input + (long)y * width, bordered + (long)(y + padH) * borderedW + padW, (long)width * sizeof(float),
+                    (long)Math.Min(width, borderedW - padW) * sizeof(float));
+            float* lastValues = stackalloc float[8];
+            int* lastIndices = stackalloc int[8];
+            for (int ph = 0; ph < pooledH; ph++)
+            {
+                int hStart = ph * strideH - padH, firstRow = Math.Max(hStart, 0);
+                float* top = bordered + (long)(hStart + padH) * borderedW;
+                float* firstRowInputs = bordered + (long)(firstRow + padH) * borderedW + padW;
+                for (int pw = 0; ; pw += 8)
+                {
+                    // A last group of eight overlaps the one before; with fewer than eight outputs the spare lanes are dropped.
+                    if (pw + 8 > pooledW && pooledW >= 8) pw = pooledW - 8;
+                    var firstColumn = Vector256.Max(Vector256.Create(pw * strideW - padW) + strideLanes, Vector256<int>.Zero);
+                    var best = Avx2.GatherVector256(firstRowInputs, firstColumn, 4);
+                    var bestIndex = Vector256.Create(firstRow * width) + firstColumn;
+                    for (int h = 0; h < kernelH; h++)
+                    {
+                        float* row = top + (long)h * borderedW + pw * strideW;
+                        int rowIndex = (hStart + h) * width + pw * strideW - padW;
+                        for (int kw = 0; kw < kernelW; kw++)
+                        {
+                            var value = strideW == 1 ? Avx.LoadVector256(row + kw)
+                                : strideW == 2 ? Interleaving.EvenLanes(row + kw)
+                                : Avx2.GatherVector256(row + kw, strideLanes, 4);
+                            var greater = Vector256.GreaterThan(value, best);
+                            best = Vector256.ConditionalSelect(greater, value, best);
+                            bestIndex = Vector256.ConditionalSelect(greater.AsInt32(), Vector256.Create(rowIndex + kw) + strideLanes, bestIndex);
+                        }
+                    }
+                    if (pw + 8 <= pooledW)
+                    {
+                        best.Store(output + ph * pooledW + pw);
+                        bestIndex.Store(mask + ph * pooledW + pw);
+                    }
+                    else
+                    {
+                        best.Store(lastValues);
+                        bestIndex.Store(lastIndices);
+                        for (int lane = 0; lane < pooledW - pw; lane++) (output[ph * pooledW + pw + lane], mask[ph * pooledW + pw + lane]) = (lastValues[lane], lastIndices[lane]);
+                    }
+                    if (pw + 8 >= pooledW) break;
+                }
+            }
         }
     }
 
@@ -155,7 +223,7 @@ public static class Pooling
         }
     }
 
-    /// <summary>Zero-bordered copies of one plane for <see cref="AveragePlaneByVectors"/>, one per thread.</summary>
+    /// <summary>Bordered copies of one plane, one per thread: zeros for <see cref="AveragePlaneByVectors"/>, -infinity for <see cref="MaxPlaneBordered"/>.</summary>
     [ThreadStatic] private static float[]? _borderedPlane;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

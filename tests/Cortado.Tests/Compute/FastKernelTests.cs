@@ -24,6 +24,10 @@ public class FastKernelTests
         { 8, 8, 3, 2, 0, true },     // its third: four outputs a row, half a vector
         { 10, 21, 2, 2, 1, false },  // padding on one side only reaches a window
         { 12, 30, 3, 1, 1, false },  // stride 1 with padding
+        { 16, 16, 3, 2, 1, true },   // padded stride 2, eight outputs a row
+        { 11, 11, 2, 2, 0, true },   // ceil overhang, six outputs a row
+        { 20, 31, 3, 3, 2, true },   // a gather's stride, padding and overhang
+        { 12, 30, 3, 3, 1, false },  // padding that only the first window of a row reaches
     };
 
     [Theory]
@@ -32,9 +36,11 @@ public class FastKernelTests
     {
         var g = new PoolingGeometry(height, width, kernel, kernel, pad, pad, stride, stride, ceil);
         int planes = 5, outputs = planes * g.PooledHeight * g.PooledWidth;
-        // Few distinct values, so windows have ties; and a NaN, which never wins a comparison.
+        // Few distinct values, so windows have ties; a NaN, which never wins a comparison; and a corner of
+        // -infinity, which a window starting there keeps (with the first index), as the scalar loop does.
         var input = Reference.Random(planes * height * width, 7).Select(v => MathF.Round(v * 3f)).ToArray();
         input[width + 3] = float.NaN;
+        foreach (int corner in new[] { 0, 1, width, width + 1 }) input[corner] = float.NegativeInfinity;
         var (expected, expectedMask) = ScalarMaxPool(input, planes, g);
         foreach (int threads in new[] { 1, 2 })
         {
