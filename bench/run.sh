@@ -4,6 +4,8 @@
 #                         (--only <text>: the shapes whose name contains it)
 #   bench/run.sh conv     the seed net's and CIFAR-10 quick's convolution products per image on 1 thread,
 #                         im2col/col2im against the columns read from the image (implicit im2col)
+#   bench/run.sh pool     the seed net's and CIFAR-10 quick's pooling layers, max and average, forward and
+#                         backward over a batch on 1 thread
 #   bench/run.sh data     Data-layer images/s against the seed net's training step (Fashion-MNIST LMDB)
 #   bench/run.sh perf     the seed net (and CIFAR-10 quick) against PyTorch and OpenCV DNN: training, inference, time to
 #                         accuracy, FLOP/s and peak memory, one table (about 10 minutes)
@@ -34,7 +36,7 @@ case "$name" in
       if [[ $(id -u) -eq 0 ]]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas0-pthread >/dev/null
       else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas0-pthread >/dev/null; fi
     fi ;;
-  conv) ;;
+  conv|pool) ;;
   data)
     missing=()
     [[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]] || missing+=(dataset-fashion-mnist)
@@ -86,6 +88,6 @@ case "$name" in
       $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
     "$root/cortado" --help >/dev/null 2>&1 || true ;;
-  *) echo "unknown benchmark '$name'; known: gemm, conv, data, perf, mpi, dashboard" >&2; exit 1 ;;
+  *) echo "unknown benchmark '$name'; known: gemm, conv, pool, data, perf, mpi, dashboard" >&2; exit 1 ;;
 esac
 exec dotnet run -c Release --project "$root/bench/Cortado.Bench" -- "$@"

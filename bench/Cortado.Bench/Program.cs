@@ -5,6 +5,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>
 {
     ["gemm"] = GemmBenchmark.Run,
     ["conv"] = ConvolutionBenchmark.Run,
+    ["pool"] = PoolingBenchmark.Run,
     ["data"] = DataBenchmark.Run,
     ["perf"] = PerfBenchmark.Run,
     ["mpi"] = MpiBenchmark.Run,
