@@ -246,17 +246,17 @@ internal static unsafe class Winograd
 
     /// <summary>
     /// The floats of a group's lanes 0-3 at <paramref name="a"/> and 4-7 at <paramref name="a"/> +
-    /// <paramref name="b"/> as one vector; in a wide group (b = 4) one load.
+    /// <paramref name="b"/> as one vector; with the lanes together (b = 4) one load.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Load(float* a, long b) =>
-        b == Lanes / 2 ? Avx.LoadVector256(a) : Vector256.Create(Sse.LoadVector128(a), Sse.LoadVector128(a + b));
+    public static Vector256<float> Load<TLanes>(float* a, long b) where TLanes : struct, ITileLanes =>
+        TLanes.Together ? Avx.LoadVector256(a) : Vector256.Create(Sse.LoadVector128(a), Sse.LoadVector128(a + b));
 
-    /// <summary>Stores a group's lanes 0-3 at <paramref name="a"/> and 4-7 at <paramref name="a"/> + <paramref name="b"/>; in a wide group one store.</summary>
+    /// <summary>Stores a group's lanes 0-3 at <paramref name="a"/> and 4-7 at <paramref name="a"/> + <paramref name="b"/>; with the lanes together one store.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Store(float* a, long b, Vector256<float> value)
+    public static void Store<TLanes>(float* a, long b, Vector256<float> value) where TLanes : struct, ITileLanes
     {
-        if (b == Lanes / 2) { Avx.Store(a, value); return; }
+        if (TLanes.Together) { Avx.Store(a, value); return; }
         Sse.Store(a, value.GetLower());
         Sse.Store(a + b, value.GetUpper());
     }
@@ -267,8 +267,8 @@ internal static unsafe class Winograd
     /// the even and odd floats of the eight at each.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (Vector256<float> Even, Vector256<float> Odd) LoadColumnPairs(float* a, long b) =>
-        Interleaving.Deinterleave(Avx.LoadVector256(a), Avx.LoadVector256(a + b));
+    public static (Vector256<float> Even, Vector256<float> Odd) LoadColumnPairs<TLanes>(float* a, long b) where TLanes : struct, ITileLanes =>
+        Interleaving.Deinterleave(Avx.LoadVector256(a), Avx.LoadVector256(a + (TLanes.Together ? Lanes : b))); // together: four tiles of two columns on
 
     /// <summary>
     /// The four values of a group's 2x2 blocks in an output plane (height x width): rows 2 row and
@@ -276,15 +276,17 @@ internal static unsafe class Winograd
     /// of an odd size read as zeros, the column past a row's end masked off.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static (Vector256<float> Y00, Vector256<float> Y01, Vector256<float> Y10, Vector256<float> Y11) LoadBlocks(
-        float* plane, int height, int width, in WinogradTileGroups groups, WinogradTileGroup group)
+    public static (Vector256<float> Y00, Vector256<float> Y01, Vector256<float> Y10, Vector256<float> Y11) LoadBlocks<TLanes>(
+        float* plane, int height, int width, in WinogradTileGroups groups, WinogradTileGroup group) where TLanes : struct, ITileLanes
     {
+        // With the lanes together, lanes 0-3 never end a row and both halves share one.
         bool oddWidth = (width & 1) != 0;
-        bool maskA = oddWidth && groups.EndsRow(group.ColumnA), maskB = oddWidth && groups.EndsRow(group.ColumnB);
-        float* a = plane + 2L * group.RowA * width + 2 * group.ColumnA, b = plane + 2L * group.RowB * width + 2 * group.ColumnB;
+        bool maskA = !TLanes.Together && oddWidth && groups.EndsRow(group.ColumnA), maskB = oddWidth && groups.EndsRow(group.ColumnB);
+        float* a = plane + 2L * group.RowA * width + 2 * group.ColumnA, b = TLanes.Together ? a + Lanes : plane + 2L * group.RowB * width + 2 * group.ColumnB;
         var (y00, y01) = Interleaving.Deinterleave(LoadEight(a, maskA), LoadEight(b, maskB));
-        var lowA = 2 * group.RowA + 1 < height ? LoadEight(a + width, maskA) : Vector256<float>.Zero;
-        var lowB = 2 * group.RowB + 1 < height ? LoadEight(b + width, maskB) : Vector256<float>.Zero;
+        bool hasLowA = 2 * group.RowA + 1 < height, hasLowB = TLanes.Together ? hasLowA : 2 * group.RowB + 1 < height;
+        var lowA = hasLowA ? LoadEight(a + width, maskA) : Vector256<float>.Zero;
+        var lowB = hasLowB ? LoadEight(b + width, maskB) : Vector256<float>.Zero;
         var (y10, y11) = Interleaving.Deinterleave(lowA, lowB);
         return (y00, y01, y10, y11);
     }
@@ -300,15 +302,17 @@ internal static unsafe class Winograd
     /// end is left alone when the width is odd.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void StoreBlocks(float* output, int width, int rowStart, int rowEnd, in WinogradTileGroups groups, WinogradTileGroup group,
-        Vector256<float> top0, Vector256<float> top1, Vector256<float> bottom0, Vector256<float> bottom1)
+    public static void StoreBlocks<TLanes>(float* output, int width, int rowStart, int rowEnd, in WinogradTileGroups groups, WinogradTileGroup group,
+        Vector256<float> top0, Vector256<float> top1, Vector256<float> bottom0, Vector256<float> bottom1) where TLanes : struct, ITileLanes
     {
         bool oddWidth = (width & 1) != 0;
-        bool maskA = oddWidth && groups.EndsRow(group.ColumnA), maskB = oddWidth && groups.EndsRow(group.ColumnB);
-        int rowA = 2 * group.RowA, rowB = 2 * group.RowB;
-        float* a = output + (long)rowA * width + 2 * group.ColumnA, b = output + (long)rowB * width + 2 * group.ColumnB;
-        StoreInterleaved(a, b, top0, top1, rowA >= rowStart && rowA < rowEnd, rowB >= rowStart && rowB < rowEnd, maskA, maskB);
-        StoreInterleaved(a + width, b + width, bottom0, bottom1, rowA + 1 >= rowStart && rowA + 1 < rowEnd, rowB + 1 >= rowStart && rowB + 1 < rowEnd, maskA, maskB);
+        bool maskA = !TLanes.Together && oddWidth && groups.EndsRow(group.ColumnA), maskB = oddWidth && groups.EndsRow(group.ColumnB);
+        int rowA = 2 * group.RowA, rowB = TLanes.Together ? rowA : 2 * group.RowB;
+        float* a = output + (long)rowA * width + 2 * group.ColumnA, b = TLanes.Together ? a + Lanes : output + (long)rowB * width + 2 * group.ColumnB;
+        bool topA = rowA >= rowStart && rowA < rowEnd, bottomA = rowA + 1 >= rowStart && rowA + 1 < rowEnd;
+        bool topB = TLanes.Together ? topA : rowB >= rowStart && rowB < rowEnd, bottomB = TLanes.Together ? bottomA : rowB + 1 >= rowStart && rowB + 1 < rowEnd;
+        StoreInterleaved(a, b, top0, top1, topA, topB, maskA, maskB);
+        StoreInterleaved(a + width, b + width, bottom0, bottom1, bottomA, bottomB, maskA, maskB);
     }
 
     /// <summary>

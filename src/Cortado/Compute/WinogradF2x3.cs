@@ -76,77 +76,88 @@ internal static unsafe class WinogradF2x3
     /// V = B^T d B for the tiles of one channel in <paramref name="groups"/>: element xi of tile t goes
     /// to <c>target[xi * stride + t]</c>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TransformInput(float* plane, int paddedWidth, in WinogradTileGroups groups, float* target, long stride)
     {
-        for (int index = 0; index < groups.Count; index++)
+        if (groups.Wide) TransformInput<LanesTogether>(plane, paddedWidth, groups, target, stride);
+        else TransformInput<LanesApart>(plane, paddedWidth, groups, target, stride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformInput<TLanes>(float* plane, int paddedWidth, in WinogradTileGroups groups, float* target, long stride) where TLanes : struct, ITileLanes
+    {
+        foreach (var group in groups)
         {
-            var group = groups[index];
             // Tile element (i, j) of the group's tiles: row 2 row + i, column 2 tile + j.
             float* at = plane + 2L * group.RowA * paddedWidth + 2 * group.ColumnA;
             long across = 2L * (group.RowB - group.RowA) * paddedWidth + 2 * (group.ColumnB - group.ColumnA);
-            var (d00, d01, d02, d03) = Columns(at, across);
-            var (d10, d11, d12, d13) = Columns(at + paddedWidth, across);
-            var (d20, d21, d22, d23) = Columns(at + 2 * paddedWidth, across);
-            var (d30, d31, d32, d33) = Columns(at + 3 * paddedWidth, across);
+            var (d00, d01, d02, d03) = Columns<TLanes>(at, across);
+            var (d10, d11, d12, d13) = Columns<TLanes>(at + paddedWidth, across);
+            var (d20, d21, d22, d23) = Columns<TLanes>(at + 2 * paddedWidth, across);
+            var (d30, d31, d32, d33) = Columns<TLanes>(at + 3 * paddedWidth, across);
             int t = groups.TileIndex(group.RowA, group.ColumnA);
             float* v = target + t;
             long next = groups.TileIndex(group.RowB, group.ColumnB) - t;
             // B^T d down the columns, then (B^T d) B along the rows.
-            RowTransform(v, next, stride, 0, d00 - d20, d01 - d21, d02 - d22, d03 - d23);
-            RowTransform(v, next, stride, 1, d10 + d20, d11 + d21, d12 + d22, d13 + d23);
-            RowTransform(v, next, stride, 2, d20 - d10, d21 - d11, d22 - d12, d23 - d13);
-            RowTransform(v, next, stride, 3, d10 - d30, d11 - d31, d12 - d32, d13 - d33);
+            RowTransform<TLanes>(v, next, stride, 0, d00 - d20, d01 - d21, d02 - d22, d03 - d23);
+            RowTransform<TLanes>(v, next, stride, 1, d10 + d20, d11 + d21, d12 + d22, d13 + d23);
+            RowTransform<TLanes>(v, next, stride, 2, d20 - d10, d21 - d11, d22 - d12, d23 - d13);
+            RowTransform<TLanes>(v, next, stride, 3, d10 - d30, d11 - d31, d12 - d32, d13 - d33);
         }
     }
 
     /// <summary>Columns 2 tile + j (j = 0..3) of one row for a group's tiles: the even and odd floats from the first column, and from two on.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) Columns(float* row, long across)
+    private static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) Columns<TLanes>(float* row, long across) where TLanes : struct, ITileLanes
     {
-        var (e0, o0) = Winograd.LoadColumnPairs(row, across);
-        var (e1, o1) = Winograd.LoadColumnPairs(row + 2, across);
+        var (e0, o0) = Winograd.LoadColumnPairs<TLanes>(row, across);
+        var (e1, o1) = Winograd.LoadColumnPairs<TLanes>(row + 2, across);
         return (e0, o0, e1, o1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RowTransform(float* v, long next, long stride, int i, Vector256<float> t0, Vector256<float> t1, Vector256<float> t2, Vector256<float> t3)
+    private static void RowTransform<TLanes>(float* v, long next, long stride, int i, Vector256<float> t0, Vector256<float> t1, Vector256<float> t2, Vector256<float> t3)
+        where TLanes : struct, ITileLanes
     {
         float* row = v + 4 * i * stride;
-        Winograd.Store(row, next, t0 - t2);
-        Winograd.Store(row + stride, next, t1 + t2);
-        Winograd.Store(row + 2 * stride, next, t2 - t1);
-        Winograd.Store(row + 3 * stride, next, t1 - t3);
+        Winograd.Store<TLanes>(row, next, t0 - t2);
+        Winograd.Store<TLanes>(row + stride, next, t1 + t2);
+        Winograd.Store<TLanes>(row + 2 * stride, next, t2 - t1);
+        Winograd.Store<TLanes>(row + 3 * stride, next, t1 - t3);
     }
 
     /// <summary>
     /// Y = A^T M A for the tiles of one output channel in <paramref name="groups"/> (element xi of tile t
     /// at <c>products[xi * stride + t]</c>), written to the output rows in [rowStart, rowEnd).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TransformOutput(float* products, long stride, in WinogradTileGroups groups, float* output, int outputWidth, int rowStart, int rowEnd)
     {
-        for (int index = 0; index < groups.Count; index++)
+        if (groups.Wide) TransformOutput<LanesTogether>(products, stride, groups, output, outputWidth, rowStart, rowEnd);
+        else TransformOutput<LanesApart>(products, stride, groups, output, outputWidth, rowStart, rowEnd);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformOutput<TLanes>(float* products, long stride, in WinogradTileGroups groups, float* output, int outputWidth, int rowStart, int rowEnd) where TLanes : struct, ITileLanes
+    {
+        foreach (var group in groups)
         {
-            var group = groups[index];
             int t = groups.TileIndex(group.RowA, group.ColumnA);
             long next = groups.TileIndex(group.RowB, group.ColumnB) - t;
             float* m = products + t;
             // A^T M down the columns: s0j = m0j + m1j + m2j, s1j = m1j - m2j - m3j.
-            var (s00, s10) = Reduce(m, next, stride, 0);
-            var (s01, s11) = Reduce(m, next, stride, 1);
-            var (s02, s12) = Reduce(m, next, stride, 2);
-            var (s03, s13) = Reduce(m, next, stride, 3);
+            var (s00, s10) = Reduce<TLanes>(m, next, stride, 0);
+            var (s01, s11) = Reduce<TLanes>(m, next, stride, 1);
+            var (s02, s12) = Reduce<TLanes>(m, next, stride, 2);
+            var (s03, s13) = Reduce<TLanes>(m, next, stride, 3);
             // (A^T M) A along the rows.
-            Winograd.StoreBlocks(output, outputWidth, rowStart, rowEnd, groups, group, s00 + s01 + s02, s01 - s02 - s03, s10 + s11 + s12, s11 - s12 - s13);
+            Winograd.StoreBlocks<TLanes>(output, outputWidth, rowStart, rowEnd, groups, group, s00 + s01 + s02, s01 - s02 - s03, s10 + s11 + s12, s11 - s12 - s13);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector256<float>, Vector256<float>) Reduce(float* m, long next, long stride, int j)
+    private static (Vector256<float>, Vector256<float>) Reduce<TLanes>(float* m, long next, long stride, int j) where TLanes : struct, ITileLanes
     {
-        var m0 = Winograd.Load(m + j * stride, next); var m1 = Winograd.Load(m + (4 + j) * stride, next);
-        var m2 = Winograd.Load(m + (8 + j) * stride, next); var m3 = Winograd.Load(m + (12 + j) * stride, next);
+        var m0 = Winograd.Load<TLanes>(m + j * stride, next); var m1 = Winograd.Load<TLanes>(m + (4 + j) * stride, next);
+        var m2 = Winograd.Load<TLanes>(m + (8 + j) * stride, next); var m3 = Winograd.Load<TLanes>(m + (12 + j) * stride, next);
         return (m0 + m1 + m2, m1 - m2 - m3);
     }
 
@@ -155,32 +166,37 @@ internal static unsafe class WinogradF2x3
     /// <c>target[xi * stride + t]</c>, as the products of <see cref="TransformOutput"/> lie.
     /// A = A^T's transpose spreads (y0, y1) to (y0, y0 + y1, y0 - y1, -y1).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TransformOutputGradient(float* diff, int height, int width, in WinogradTileGroups groups, float* target, long stride)
     {
-        for (int index = 0; index < groups.Count; index++)
+        if (groups.Wide) TransformOutputGradient<LanesTogether>(diff, height, width, groups, target, stride);
+        else TransformOutputGradient<LanesApart>(diff, height, width, groups, target, stride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformOutputGradient<TLanes>(float* diff, int height, int width, in WinogradTileGroups groups, float* target, long stride) where TLanes : struct, ITileLanes
+    {
+        foreach (var group in groups)
         {
-            var group = groups[index];
-            var (y00, y01, y10, y11) = Winograd.LoadBlocks(diff, height, width, groups, group);
+            var (y00, y01, y10, y11) = Winograd.LoadBlocks<TLanes>(diff, height, width, groups, group);
             int t = groups.TileIndex(group.RowA, group.ColumnA);
             float* v = target + t;
             long next = groups.TileIndex(group.RowB, group.ColumnB) - t;
             // A y down the two columns, then the same along each of the four rows.
-            Spread(v, next, stride, 0, y00, y01);
-            Spread(v, next, stride, 1, y00 + y10, y01 + y11);
-            Spread(v, next, stride, 2, y00 - y10, y01 - y11);
-            Spread(v, next, stride, 3, -y10, -y11);
+            Spread<TLanes>(v, next, stride, 0, y00, y01);
+            Spread<TLanes>(v, next, stride, 1, y00 + y10, y01 + y11);
+            Spread<TLanes>(v, next, stride, 2, y00 - y10, y01 - y11);
+            Spread<TLanes>(v, next, stride, 3, -y10, -y11);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Spread(float* v, long next, long stride, int i, Vector256<float> a, Vector256<float> b)
+    private static void Spread<TLanes>(float* v, long next, long stride, int i, Vector256<float> a, Vector256<float> b) where TLanes : struct, ITileLanes
     {
         float* row = v + 4 * i * stride;
-        Winograd.Store(row, next, a);
-        Winograd.Store(row + stride, next, a + b);
-        Winograd.Store(row + 2 * stride, next, a - b);
-        Winograd.Store(row + 3 * stride, next, -b);
+        Winograd.Store<TLanes>(row, next, a);
+        Winograd.Store<TLanes>(row + stride, next, a + b);
+        Winograd.Store<TLanes>(row + 2 * stride, next, a - b);
+        Winograd.Store<TLanes>(row + 3 * stride, next, -b);
     }
 
     /// <summary>

@@ -83,23 +83,28 @@ internal static unsafe class WinogradF2x5
     /// V = B^T d B for the tiles of one channel in <paramref name="groups"/>: element xi of tile t goes
     /// to <c>target[xi * stride + t]</c>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TransformInput(float* plane, int paddedWidth, in WinogradTileGroups groups, float* target, long stride)
+    {
+        if (groups.Wide) TransformInput<LanesTogether>(plane, paddedWidth, groups, target, stride);
+        else TransformInput<LanesApart>(plane, paddedWidth, groups, target, stride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformInput<TLanes>(float* plane, int paddedWidth, in WinogradTileGroups groups, float* target, long stride) where TLanes : struct, ITileLanes
     {
         // d B for the six rows of the group's tiles, before B^T combines them down the columns.
         var rows = stackalloc Vector256<float>[36];
-        for (int index = 0; index < groups.Count; index++)
+        foreach (var group in groups)
         {
-            var group = groups[index];
             float* at = plane + 2L * group.RowA * paddedWidth + 2 * group.ColumnA;
             long across = 2L * (group.RowB - group.RowA) * paddedWidth + 2 * (group.ColumnB - group.ColumnA);
             for (int i = 0; i < 6; i++)
             {
                 // Tile element (i, j) of the group's tiles: row 2 row + i, column 2 tile + j.
                 float* row = at + i * paddedWidth;
-                var (d0, d1) = Winograd.LoadColumnPairs(row, across);
-                var (d2, d3) = Winograd.LoadColumnPairs(row + 2, across);
-                var (d4, d5) = Winograd.LoadColumnPairs(row + 4, across);
+                var (d0, d1) = Winograd.LoadColumnPairs<TLanes>(row, across);
+                var (d2, d3) = Winograd.LoadColumnPairs<TLanes>(row + 2, across);
+                var (d4, d5) = Winograd.LoadColumnPairs<TLanes>(row + 4, across);
                 var r = rows + 6 * i;
                 (r[0], r[1], r[2], r[3], r[4], r[5]) = Combine(d0, d1, d2, d3, d4, d5);
             }
@@ -107,21 +112,22 @@ internal static unsafe class WinogradF2x5
             float* v = target + t;
             long next = groups.TileIndex(group.RowB, group.ColumnB) - t;
             for (int j = 0; j < 6; j++)
-                StoreColumn(v, next, stride, j, Combine(rows[j], rows[6 + j], rows[12 + j], rows[18 + j], rows[24 + j], rows[30 + j]));
+                StoreColumn<TLanes>(v, next, stride, j, Combine(rows[j], rows[6 + j], rows[12 + j], rows[18 + j], rows[24 + j], rows[30 + j]));
         }
     }
 
     /// <summary>Elements j, 6 + j, ..., 30 + j of the group's transformed tiles.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreColumn(float* v, long next, long stride, int j,
+    private static void StoreColumn<TLanes>(float* v, long next, long stride, int j,
         (Vector256<float> X0, Vector256<float> X1, Vector256<float> X2, Vector256<float> X3, Vector256<float> X4, Vector256<float> X5) column)
+        where TLanes : struct, ITileLanes
     {
-        Winograd.Store(v + j * stride, next, column.X0);
-        Winograd.Store(v + (6 + j) * stride, next, column.X1);
-        Winograd.Store(v + (12 + j) * stride, next, column.X2);
-        Winograd.Store(v + (18 + j) * stride, next, column.X3);
-        Winograd.Store(v + (24 + j) * stride, next, column.X4);
-        Winograd.Store(v + (30 + j) * stride, next, column.X5);
+        Winograd.Store<TLanes>(v + j * stride, next, column.X0);
+        Winograd.Store<TLanes>(v + (6 + j) * stride, next, column.X1);
+        Winograd.Store<TLanes>(v + (12 + j) * stride, next, column.X2);
+        Winograd.Store<TLanes>(v + (18 + j) * stride, next, column.X3);
+        Winograd.Store<TLanes>(v + (24 + j) * stride, next, column.X4);
+        Winograd.Store<TLanes>(v + (30 + j) * stride, next, column.X5);
     }
 
     /// <summary>B^T x for six values x.</summary>
@@ -149,25 +155,30 @@ internal static unsafe class WinogradF2x5
     /// Y = A^T M A for the tiles of one output channel in <paramref name="groups"/> (element xi of tile t
     /// at <c>products[xi * stride + t]</c>), written to the output rows in [rowStart, rowEnd).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TransformOutput(float* products, long stride, in WinogradTileGroups groups, float* output, int outputWidth, int rowStart, int rowEnd)
     {
+        if (groups.Wide) TransformOutput<LanesTogether>(products, stride, groups, output, outputWidth, rowStart, rowEnd);
+        else TransformOutput<LanesApart>(products, stride, groups, output, outputWidth, rowStart, rowEnd);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformOutput<TLanes>(float* products, long stride, in WinogradTileGroups groups, float* output, int outputWidth, int rowStart, int rowEnd) where TLanes : struct, ITileLanes
+    {
         var columns = stackalloc Vector256<float>[12];
-        for (int index = 0; index < groups.Count; index++)
+        foreach (var group in groups)
         {
-            var group = groups[index];
             int t = groups.TileIndex(group.RowA, group.ColumnA);
             long next = groups.TileIndex(group.RowB, group.ColumnB) - t;
             float* m = products + t;
             // A^T M down the six columns.
             for (int j = 0; j < 6; j++)
-                (columns[j], columns[6 + j]) = Reduce(Winograd.Load(m + j * stride, next), Winograd.Load(m + (6 + j) * stride, next),
-                    Winograd.Load(m + (12 + j) * stride, next), Winograd.Load(m + (18 + j) * stride, next),
-                    Winograd.Load(m + (24 + j) * stride, next), Winograd.Load(m + (30 + j) * stride, next));
+                (columns[j], columns[6 + j]) = Reduce(Winograd.Load<TLanes>(m + j * stride, next), Winograd.Load<TLanes>(m + (6 + j) * stride, next),
+                    Winograd.Load<TLanes>(m + (12 + j) * stride, next), Winograd.Load<TLanes>(m + (18 + j) * stride, next),
+                    Winograd.Load<TLanes>(m + (24 + j) * stride, next), Winograd.Load<TLanes>(m + (30 + j) * stride, next));
             // (A^T M) A along the two rows.
             var (top0, top1) = Reduce(columns[0], columns[1], columns[2], columns[3], columns[4], columns[5]);
             var (bottom0, bottom1) = Reduce(columns[6], columns[7], columns[8], columns[9], columns[10], columns[11]);
-            Winograd.StoreBlocks(output, outputWidth, rowStart, rowEnd, groups, group, top0, top1, bottom0, bottom1);
+            Winograd.StoreBlocks<TLanes>(output, outputWidth, rowStart, rowEnd, groups, group, top0, top1, bottom0, bottom1);
         }
     }
 
@@ -185,25 +196,30 @@ internal static unsafe class WinogradF2x5
     /// <c>target[xi * stride + t]</c>, as the products of <see cref="TransformOutput"/> lie.
     /// A spreads (y0, y1) to (y0, y0 + y1, y0 - y1, y0 + 2 y1, y0 - 2 y1, y1).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TransformOutputGradient(float* diff, int height, int width, in WinogradTileGroups groups, float* target, long stride)
     {
-        for (int index = 0; index < groups.Count; index++)
+        if (groups.Wide) TransformOutputGradient<LanesTogether>(diff, height, width, groups, target, stride);
+        else TransformOutputGradient<LanesApart>(diff, height, width, groups, target, stride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TransformOutputGradient<TLanes>(float* diff, int height, int width, in WinogradTileGroups groups, float* target, long stride) where TLanes : struct, ITileLanes
+    {
+        foreach (var group in groups)
         {
-            var group = groups[index];
-            var (y00, y01, y10, y11) = Winograd.LoadBlocks(diff, height, width, groups, group);
+            var (y00, y01, y10, y11) = Winograd.LoadBlocks<TLanes>(diff, height, width, groups, group);
             int t = groups.TileIndex(group.RowA, group.ColumnA);
             float* v = target + t;
             long next = groups.TileIndex(group.RowB, group.ColumnB) - t;
             // A y down the two columns, then the same along each of the six rows.
             var (a0, a1, a2, a3, a4, a5) = Spread(y00, y10);
             var (b0, b1, b2, b3, b4, b5) = Spread(y01, y11);
-            StoreRow(v, next, stride, 0, Spread(a0, b0));
-            StoreRow(v, next, stride, 1, Spread(a1, b1));
-            StoreRow(v, next, stride, 2, Spread(a2, b2));
-            StoreRow(v, next, stride, 3, Spread(a3, b3));
-            StoreRow(v, next, stride, 4, Spread(a4, b4));
-            StoreRow(v, next, stride, 5, Spread(a5, b5));
+            StoreRow<TLanes>(v, next, stride, 0, Spread(a0, b0));
+            StoreRow<TLanes>(v, next, stride, 1, Spread(a1, b1));
+            StoreRow<TLanes>(v, next, stride, 2, Spread(a2, b2));
+            StoreRow<TLanes>(v, next, stride, 3, Spread(a3, b3));
+            StoreRow<TLanes>(v, next, stride, 4, Spread(a4, b4));
+            StoreRow<TLanes>(v, next, stride, 5, Spread(a5, b5));
         }
     }
 
@@ -216,16 +232,17 @@ internal static unsafe class WinogradF2x5
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(float* v, long next, long stride, int i,
+    private static void StoreRow<TLanes>(float* v, long next, long stride, int i,
         (Vector256<float> X0, Vector256<float> X1, Vector256<float> X2, Vector256<float> X3, Vector256<float> X4, Vector256<float> X5) row)
+        where TLanes : struct, ITileLanes
     {
         float* at = v + 6 * i * stride;
-        Winograd.Store(at, next, row.X0);
-        Winograd.Store(at + stride, next, row.X1);
-        Winograd.Store(at + 2 * stride, next, row.X2);
-        Winograd.Store(at + 3 * stride, next, row.X3);
-        Winograd.Store(at + 4 * stride, next, row.X4);
-        Winograd.Store(at + 5 * stride, next, row.X5);
+        Winograd.Store<TLanes>(at, next, row.X0);
+        Winograd.Store<TLanes>(at + stride, next, row.X1);
+        Winograd.Store<TLanes>(at + 2 * stride, next, row.X2);
+        Winograd.Store<TLanes>(at + 3 * stride, next, row.X3);
+        Winograd.Store<TLanes>(at + 4 * stride, next, row.X4);
+        Winograd.Store<TLanes>(at + 5 * stride, next, row.X5);
     }
 
     /// <summary>

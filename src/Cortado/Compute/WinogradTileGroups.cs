@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Cortado.Compute;
 
 /// <summary>
@@ -7,6 +9,27 @@ namespace Cortado.Compute;
 /// the two halves are one run of eight (B = A + 4), so they load and store as whole vectors.
 /// </summary>
 internal readonly record struct WinogradTileGroup(int RowA, int ColumnA, int RowB, int ColumnB);
+
+/// <summary>
+/// Where a group's two halves of four lanes lie, as a type argument of the transforms so that the
+/// JIT compiles each once per case with the test folded away: <see cref="LanesTogether"/> in rows
+/// of eight tiles or more (lanes 4-7 follow 0-3 in one row: one load, one store),
+/// <see cref="LanesApart"/> in narrower rows.
+/// </summary>
+internal interface ITileLanes
+{
+    static abstract bool Together { get; }
+}
+
+internal readonly struct LanesTogether : ITileLanes
+{
+    public static bool Together => true;
+}
+
+internal readonly struct LanesApart : ITileLanes
+{
+    public static bool Together => false;
+}
 
 /// <summary>
 /// The tile groups that cover tile rows [FirstTileRow, EndTileRow) of a plane with
@@ -19,7 +42,6 @@ internal readonly record struct WinogradTileGroup(int RowA, int ColumnA, int Row
 internal readonly struct WinogradTileGroups
 {
     private const int Lanes = Winograd.Lanes, Half = Lanes / 2;
-    private readonly int _runsPerRow;
 
     public WinogradTileGroups(int firstTileRow, int endTileRow, int tileColumns)
     {
@@ -27,35 +49,14 @@ internal readonly struct WinogradTileGroups
         FirstTileRow = firstTileRow;
         EndTileRow = endTileRow;
         TileColumns = tileColumns;
-        int run = Wide ? Lanes : Half;
-        _runsPerRow = (tileColumns + run - 1) / run;
-        int runs = (endTileRow - firstTileRow) * _runsPerRow;
-        Count = Wide ? runs : (runs + 1) / 2;
     }
 
     public int FirstTileRow { get; }
     public int EndTileRow { get; }
     public int TileColumns { get; }
-    public int Count { get; }
 
-    /// <summary>True where whole runs of eight fill each group.</summary>
-    private bool Wide => TileColumns >= Lanes;
-
-    public WinogradTileGroup this[int index]
-    {
-        get
-        {
-            if (Wide)
-            {
-                var (row, column) = Run(index, Lanes);
-                return new WinogradTileGroup(row, column, row, column + Half);
-            }
-            int runs = (EndTileRow - FirstTileRow) * _runsPerRow;
-            var (rowA, columnA) = Run(2 * index, Half);
-            var (rowB, columnB) = Run(Math.Min(2 * index + 1, runs - 1), Half);
-            return new WinogradTileGroup(rowA, columnA, rowB, columnB);
-        }
-    }
+    /// <summary>True where whole runs of eight fill each group (its lanes lie together: <see cref="LanesTogether"/>).</summary>
+    public bool Wide => TileColumns >= Lanes;
 
     /// <summary>Index of the tile at (row, column) among this range's tiles.</summary>
     public int TileIndex(int row, int column) => (row - FirstTileRow) * TileColumns + column;
@@ -63,10 +64,47 @@ internal readonly struct WinogradTileGroups
     /// <summary>True where the four tiles from <paramref name="column"/> end their row.</summary>
     public bool EndsRow(int column) => column + Half == TileColumns;
 
-    private (int Row, int Column) Run(int run, int length)
+    public Enumerator GetEnumerator() => new(this);
+
+    /// <summary>The groups in order, a run at a time: the transforms' loop, with no division per group.</summary>
+    public struct Enumerator
     {
-        int row = FirstTileRow + run / _runsPerRow;
-        int column = Math.Min(run % _runsPerRow * length, TileColumns - length);
-        return (row, column);
+        private readonly int _endRow, _columns, _run;
+        private readonly bool _wide;
+        private int _row, _column;
+
+        public Enumerator(in WinogradTileGroups groups)
+        {
+            (_endRow, _columns, _wide) = (groups.EndTileRow, groups.TileColumns, groups.Wide);
+            _run = _wide ? Lanes : Half;
+            (_row, _column) = (groups.FirstTileRow, 0);
+            Current = default;
+        }
+
+        public WinogradTileGroup Current { get; private set; }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool MoveNext()
+        {
+            if (_row >= _endRow) return false;
+            var (rowA, columnA) = TakeRun();
+            if (_wide) Current = new WinogradTileGroup(rowA, columnA, rowA, columnA + Half);
+            else
+            {
+                var (rowB, columnB) = _row < _endRow ? TakeRun() : (rowA, columnA);
+                Current = new WinogradTileGroup(rowA, columnA, rowB, columnB);
+            }
+            return true;
+        }
+
+        /// <summary>The next run's row and first column; a row's last run ends at its last tile.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private (int Row, int Column) TakeRun()
+        {
+            var run = (_row, Math.Min(_column, _columns - _run));
+            _column += _run;
+            if (_column >= _columns) (_row, _column) = (_row + 1, 0);
+            return run;
+        }
     }
 }
