@@ -19,6 +19,9 @@ internal static unsafe class Winograd
     /// <summary>Tiles per vector group: eight tiles are transformed at once.</summary>
     public const int Lanes = 8;
 
+    /// <summary>Tile groups listed on the stack (8 KB); larger images list theirs on the heap.</summary>
+    private const int MaxStackGroups = 512;
+
     /// <summary>Floats between consecutive planes of transformed tiles (one cache line).</summary>
     private const int PlaneSlack = 16;
 
@@ -109,7 +112,9 @@ internal static unsafe class Winograd
         var (_, tileColumns, paddedHeight, paddedWidth) = Tiling(g);
         int inPerGroup = s.BottomChannels / s.Group, outPerGroup = s.TopChannels / s.Group, elements = TileElements(g);
         int firstTileRow = firstRow / 2, endTileRow = (firstRow + rowCount + 1) / 2;
-        var groups = new WinogradTileGroups(firstTileRow, endTileRow, tileColumns);
+        int groupCount = WinogradTileGroups.CountFor(firstTileRow, endTileRow, tileColumns);
+        var groups = new WinogradTileGroups(firstTileRow, endTileRow, tileColumns,
+            groupCount <= MaxStackGroups ? stackalloc WinogradTileGroup[groupCount] : new WinogradTileGroup[groupCount]);
         int imageTiles = (endTileRow - firstTileRow) * tileColumns, tiles = images * imageTiles;
         int paddedPlane = paddedHeight * paddedWidth, inPlane = g.Height * g.Width, outPlane = g.OutputHeight * g.OutputWidth;
         // The planes of transformed tiles and of products are written and read together; a line of
@@ -163,7 +168,9 @@ internal static unsafe class Winograd
         var g = s.ColumnGeometry;
         var (tileRows, tileColumns, paddedHeight, paddedWidth) = Tiling(g);
         int inPerGroup = s.BottomChannels / s.Group, outPerGroup = s.TopChannels / s.Group, elements = TileElements(g);
-        var groups = new WinogradTileGroups(0, tileRows, tileColumns);
+        int groupCount = WinogradTileGroups.CountFor(0, tileRows, tileColumns);
+        var groups = new WinogradTileGroups(0, tileRows, tileColumns,
+            groupCount <= MaxStackGroups ? stackalloc WinogradTileGroup[groupCount] : new WinogradTileGroup[groupCount]);
         int imageTiles = tileRows * tileColumns, tiles = images * imageTiles;
         int paddedPlane = paddedHeight * paddedWidth, inPlane = g.Height * g.Width, outPlane = g.OutputHeight * g.OutputWidth;
         long inputStride = (long)inPerGroup * tiles + PlaneSlack, gradientStride = (long)outPerGroup * tiles + PlaneSlack;
@@ -250,13 +257,13 @@ internal static unsafe class Winograd
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Load<TLanes>(float* a, long b) where TLanes : struct, ITileLanes =>
-        TLanes.Together ? Avx.LoadVector256(a) : Vector256.Create(Sse.LoadVector128(a), Sse.LoadVector128(a + b));
+        typeof(TLanes) == typeof(LanesTogether) ? Avx.LoadVector256(a) : Vector256.Create(Sse.LoadVector128(a), Sse.LoadVector128(a + b));
 
     /// <summary>Stores a group's lanes 0-3 at <paramref name="a"/> and 4-7 at <paramref name="a"/> + <paramref name="b"/>; with the lanes together one store.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store<TLanes>(float* a, long b, Vector256<float> value) where TLanes : struct, ITileLanes
     {
-        if (TLanes.Together) { Avx.Store(a, value); return; }
+        if (typeof(TLanes) == typeof(LanesTogether)) { Avx.Store(a, value); return; }
         Sse.Store(a, value.GetLower());
         Sse.Store(a + b, value.GetUpper());
     }
@@ -268,7 +275,7 @@ internal static unsafe class Winograd
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (Vector256<float> Even, Vector256<float> Odd) LoadColumnPairs<TLanes>(float* a, long b) where TLanes : struct, ITileLanes =>
-        Interleaving.Deinterleave(Avx.LoadVector256(a), Avx.LoadVector256(a + (TLanes.Together ? Lanes : b))); // together: four tiles of two columns on
+        Interleaving.Deinterleave(Avx.LoadVector256(a), Avx.LoadVector256(a + (typeof(TLanes) == typeof(LanesTogether) ? Lanes : b))); // together: four tiles of two columns on
 
     /// <summary>
     /// The four values of a group's 2x2 blocks in an output plane (height x width): rows 2 row and
@@ -280,11 +287,11 @@ internal static unsafe class Winograd
         float* plane, int height, int width, in WinogradTileGroups groups, WinogradTileGroup group) where TLanes : struct, ITileLanes
     {
         // With the lanes together, lanes 0-3 never end a row and both halves share one.
-        bool oddWidth = (width & 1) != 0;
-        bool maskA = !TLanes.Together && oddWidth && groups.EndsRow(group.ColumnA), maskB = oddWidth && groups.EndsRow(group.ColumnB);
-        float* a = plane + 2L * group.RowA * width + 2 * group.ColumnA, b = TLanes.Together ? a + Lanes : plane + 2L * group.RowB * width + 2 * group.ColumnB;
+        bool together = typeof(TLanes) == typeof(LanesTogether), oddWidth = (width & 1) != 0;
+        bool maskA = !together && oddWidth && groups.EndsRow(group.ColumnA), maskB = oddWidth && groups.EndsRow(group.ColumnB);
+        float* a = plane + 2L * group.RowA * width + 2 * group.ColumnA, b = together ? a + Lanes : plane + 2L * group.RowB * width + 2 * group.ColumnB;
         var (y00, y01) = Interleaving.Deinterleave(LoadEight(a, maskA), LoadEight(b, maskB));
-        bool hasLowA = 2 * group.RowA + 1 < height, hasLowB = TLanes.Together ? hasLowA : 2 * group.RowB + 1 < height;
+        bool hasLowA = 2 * group.RowA + 1 < height, hasLowB = together ? hasLowA : 2 * group.RowB + 1 < height;
         var lowA = hasLowA ? LoadEight(a + width, maskA) : Vector256<float>.Zero;
         var lowB = hasLowB ? LoadEight(b + width, maskB) : Vector256<float>.Zero;
         var (y10, y11) = Interleaving.Deinterleave(lowA, lowB);
@@ -305,12 +312,12 @@ internal static unsafe class Winograd
     public static void StoreBlocks<TLanes>(float* output, int width, int rowStart, int rowEnd, in WinogradTileGroups groups, WinogradTileGroup group,
         Vector256<float> top0, Vector256<float> top1, Vector256<float> bottom0, Vector256<float> bottom1) where TLanes : struct, ITileLanes
     {
-        bool oddWidth = (width & 1) != 0;
-        bool maskA = !TLanes.Together && oddWidth && groups.EndsRow(group.ColumnA), maskB = oddWidth && groups.EndsRow(group.ColumnB);
-        int rowA = 2 * group.RowA, rowB = TLanes.Together ? rowA : 2 * group.RowB;
-        float* a = output + (long)rowA * width + 2 * group.ColumnA, b = TLanes.Together ? a + Lanes : output + (long)rowB * width + 2 * group.ColumnB;
+        bool together = typeof(TLanes) == typeof(LanesTogether), oddWidth = (width & 1) != 0;
+        bool maskA = !together && oddWidth && groups.EndsRow(group.ColumnA), maskB = oddWidth && groups.EndsRow(group.ColumnB);
+        int rowA = 2 * group.RowA, rowB = together ? rowA : 2 * group.RowB;
+        float* a = output + (long)rowA * width + 2 * group.ColumnA, b = together ? a + Lanes : output + (long)rowB * width + 2 * group.ColumnB;
         bool topA = rowA >= rowStart && rowA < rowEnd, bottomA = rowA + 1 >= rowStart && rowA + 1 < rowEnd;
-        bool topB = TLanes.Together ? topA : rowB >= rowStart && rowB < rowEnd, bottomB = TLanes.Together ? bottomA : rowB + 1 >= rowStart && rowB + 1 < rowEnd;
+        bool topB = together ? topA : rowB >= rowStart && rowB < rowEnd, bottomB = together ? bottomA : rowB + 1 >= rowStart && rowB + 1 < rowEnd;
         StoreInterleaved(a, b, top0, top1, topA, topB, maskA, maskB);
         StoreInterleaved(a + width, b + width, bottom0, bottom1, bottomA, bottomB, maskA, maskB);
     }

@@ -85,7 +85,7 @@ internal static unsafe class WinogradF2x3
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransformInput<TLanes>(float* plane, int paddedWidth, in WinogradTileGroups groups, float* target, long stride) where TLanes : struct, ITileLanes
     {
-        foreach (var group in groups)
+        foreach (var group in groups.All)
         {
             // Tile element (i, j) of the group's tiles: row 2 row + i, column 2 tile + j.
             float* at = plane + 2L * group.RowA * paddedWidth + 2 * group.ColumnA;
@@ -138,7 +138,7 @@ internal static unsafe class WinogradF2x3
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransformOutput<TLanes>(float* products, long stride, in WinogradTileGroups groups, float* output, int outputWidth, int rowStart, int rowEnd) where TLanes : struct, ITileLanes
     {
-        foreach (var group in groups)
+        foreach (var group in groups.All)
         {
             int t = groups.TileIndex(group.RowA, group.ColumnA);
             long next = groups.TileIndex(group.RowB, group.ColumnB) - t;
@@ -175,7 +175,7 @@ internal static unsafe class WinogradF2x3
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransformOutputGradient<TLanes>(float* diff, int height, int width, in WinogradTileGroups groups, float* target, long stride) where TLanes : struct, ITileLanes
     {
-        foreach (var group in groups)
+        foreach (var group in groups.All)
         {
             var (y00, y01, y10, y11) = Winograd.LoadBlocks<TLanes>(diff, height, width, groups, group);
             int t = groups.TileIndex(group.RowA, group.ColumnA);

@@ -94,7 +94,7 @@ internal static unsafe class WinogradF2x5
     {
         // d B for the six rows of the group's tiles, before B^T combines them down the columns.
         var rows = stackalloc Vector256<float>[36];
-        foreach (var group in groups)
+        foreach (var group in groups.All)
         {
             float* at = plane + 2L * group.RowA * paddedWidth + 2 * group.ColumnA;
             long across = 2L * (group.RowB - group.RowA) * paddedWidth + 2 * (group.ColumnB - group.ColumnA);
@@ -165,7 +165,7 @@ internal static unsafe class WinogradF2x5
     private static void TransformOutput<TLanes>(float* products, long stride, in WinogradTileGroups groups, float* output, int outputWidth, int rowStart, int rowEnd) where TLanes : struct, ITileLanes
     {
         var columns = stackalloc Vector256<float>[12];
-        foreach (var group in groups)
+        foreach (var group in groups.All)
         {
             int t = groups.TileIndex(group.RowA, group.ColumnA);
             long next = groups.TileIndex(group.RowB, group.ColumnB) - t;
@@ -205,7 +205,7 @@ internal static unsafe class WinogradF2x5
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransformOutputGradient<TLanes>(float* diff, int height, int width, in WinogradTileGroups groups, float* target, long stride) where TLanes : struct, ITileLanes
     {
-        foreach (var group in groups)
+        foreach (var group in groups.All)
         {
             var (y00, y01, y10, y11) = Winograd.LoadBlocks<TLanes>(diff, height, width, groups, group);
             int t = groups.TileIndex(group.RowA, group.ColumnA);

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Cortado.Compute;
 
 /// <summary>
@@ -12,48 +10,74 @@ internal readonly record struct WinogradTileGroup(int RowA, int ColumnA, int Row
 
 /// <summary>
 /// Where a group's two halves of four lanes lie, as a type argument of the transforms so that the
-/// JIT compiles each once per case with the test folded away: <see cref="LanesTogether"/> in rows
-/// of eight tiles or more (lanes 4-7 follow 0-3 in one row: one load, one store),
-/// <see cref="LanesApart"/> in narrower rows.
+/// JIT compiles each once per case, with <c>typeof(TLanes) == typeof(LanesTogether)</c> folded to
+/// a constant (a test, not a call, so the helpers stay small enough to inline):
+/// <see cref="LanesTogether"/> in rows of eight tiles or more (lanes 4-7 follow 0-3 in one row:
+/// one load, one store), <see cref="LanesApart"/> in narrower rows.
 /// </summary>
-internal interface ITileLanes
-{
-    static abstract bool Together { get; }
-}
+internal interface ITileLanes;
 
-internal readonly struct LanesTogether : ITileLanes
-{
-    public static bool Together => true;
-}
+internal readonly struct LanesTogether : ITileLanes;
 
-internal readonly struct LanesApart : ITileLanes
-{
-    public static bool Together => false;
-}
+internal readonly struct LanesApart : ITileLanes;
 
 /// <summary>
 /// The tile groups that cover tile rows [FirstTileRow, EndTileRow) of a plane with
-/// <see cref="TileColumns"/> tiles a row (at least four). Rows of eight or more take runs of
+/// <see cref="TileColumns"/> tiles a row (at least four), listed once per call in
+/// <see cref="All"/> so the transforms' loops hold no calls. Rows of eight or more take runs of
 /// eight, the last run of a row ending at its last tile (so it rewrites a few with the same
 /// values). Narrower rows (a 7x7 to 14x14 output) take runs of four, the last again ending at the
 /// row's end, and pair consecutive runs, which may lie in different rows; an odd last run is
 /// paired with itself. The transforms index tiles as (row - FirstTileRow) * TileColumns + column.
 /// </summary>
-internal readonly struct WinogradTileGroups
+internal readonly ref struct WinogradTileGroups
 {
     private const int Lanes = Winograd.Lanes, Half = Lanes / 2;
 
-    public WinogradTileGroups(int firstTileRow, int endTileRow, int tileColumns)
+    /// <summary>Lists the groups into <paramref name="storage"/>, which holds <see cref="CountFor"/> of them.</summary>
+    public WinogradTileGroups(int firstTileRow, int endTileRow, int tileColumns, Span<WinogradTileGroup> storage)
     {
         if (tileColumns < Half) throw new ArgumentOutOfRangeException(nameof(tileColumns), $"Winograd tile groups need at least {Half} tiles a row, not {tileColumns}");
         FirstTileRow = firstTileRow;
         EndTileRow = endTileRow;
         TileColumns = tileColumns;
+        int count = CountFor(firstTileRow, endTileRow, tileColumns);
+        if (storage.Length < count) throw new ArgumentException($"Winograd tile groups: storage for {storage.Length} of {count} groups", nameof(storage));
+        int run = Wide ? Lanes : Half, row = firstTileRow, column = 0;
+        // The next run's row and first column, and the run after it.
+        (int Row, int Column) TakeRun()
+        {
+            var taken = (row, Math.Min(column, tileColumns - run));
+            column += run;
+            if (column >= tileColumns) (row, column) = (row + 1, 0);
+            return taken;
+        }
+        for (int index = 0; index < count; index++)
+        {
+            var (rowA, columnA) = TakeRun();
+            if (Wide) storage[index] = new WinogradTileGroup(rowA, columnA, rowA, columnA + Half);
+            else
+            {
+                var (rowB, columnB) = row < endTileRow ? TakeRun() : (rowA, columnA);
+                storage[index] = new WinogradTileGroup(rowA, columnA, rowB, columnB);
+            }
+        }
+        All = storage[..count];
+    }
+
+    /// <summary>Groups that cover the rows: runs of eight in wide rows, pairs of runs of four in narrow ones.</summary>
+    public static int CountFor(int firstTileRow, int endTileRow, int tileColumns)
+    {
+        int run = tileColumns >= Lanes ? Lanes : Half, runs = (endTileRow - firstTileRow) * ((tileColumns + run - 1) / run);
+        return tileColumns >= Lanes ? runs : (runs + 1) / 2;
     }
 
     public int FirstTileRow { get; }
     public int EndTileRow { get; }
     public int TileColumns { get; }
+
+    /// <summary>The groups in order.</summary>
+    public ReadOnlySpan<WinogradTileGroup> All { get; }
 
     /// <summary>True where whole runs of eight fill each group (its lanes lie together: <see cref="LanesTogether"/>).</summary>
     public bool Wide => TileColumns >= Lanes;
@@ -63,48 +87,4 @@ internal readonly struct WinogradTileGroups
 
     /// <summary>True where the four tiles from <paramref name="column"/> end their row.</summary>
     public bool EndsRow(int column) => column + Half == TileColumns;
-
-    public Enumerator GetEnumerator() => new(this);
-
-    /// <summary>The groups in order, a run at a time: the transforms' loop, with no division per group.</summary>
-    public struct Enumerator
-    {
-        private readonly int _endRow, _columns, _run;
-        private readonly bool _wide;
-        private int _row, _column;
-
-        public Enumerator(in WinogradTileGroups groups)
-        {
-            (_endRow, _columns, _wide) = (groups.EndTileRow, groups.TileColumns, groups.Wide);
-            _run = _wide ? Lanes : Half;
-            (_row, _column) = (groups.FirstTileRow, 0);
-            Current = default;
-        }
-
-        public WinogradTileGroup Current { get; private set; }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public bool MoveNext()
-        {
-            if (_row >= _endRow) return false;
-            var (rowA, columnA) = TakeRun();
-            if (_wide) Current = new WinogradTileGroup(rowA, columnA, rowA, columnA + Half);
-            else
-            {
-                var (rowB, columnB) = _row < _endRow ? TakeRun() : (rowA, columnA);
-                Current = new WinogradTileGroup(rowA, columnA, rowB, columnB);
-            }
-            return true;
-        }
-
-        /// <summary>The next run's row and first column; a row's last run ends at its last tile.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private (int Row, int Column) TakeRun()
-        {
-            var run = (_row, Math.Min(_column, _columns - _run));
-            _column += _run;
-            if (_column >= _columns) (_row, _column) = (_row + 1, 0);
-            return run;
-        }
-    }
 }

@@ -53,6 +53,7 @@ public unsafe class WinogradTests
     [InlineData(16, 24, 1, 9, 13, 0, 3)]  // six tiles a row, odd width: both runs of four in one row, overlapping
     [InlineData(16, 16, 1, 9, 8, 1, 3)]   // four tiles a row, five rows: the last run paired with itself, an odd height
     [InlineData(32, 32, 2, 12, 12, 1, 5)] // two groups, five tiles a row
+    [InlineData(16, 16, 1, 132, 132, 0, 3)] // 65 tile rows of nine runs: more groups than the stack holds
     public void ForwardMatchesTheDirectConvolution(int channels, int filters, int group, int height, int width, int pad, int kernel)
     {
         var s = Shape(channels, filters, group, height, width, pad, kernel);
@@ -93,6 +94,7 @@ public unsafe class WinogradTests
     [InlineData(32, 64, 1, 8, 8, 2, 5)]   // CIFAR-10 quick's conv3: four tiles a row
     [InlineData(16, 24, 1, 9, 13, 0, 3)]  // six tiles a row with an odd width and height
     [InlineData(16, 16, 1, 9, 8, 1, 3)]   // five rows of four tiles: a run paired with itself
+    [InlineData(16, 16, 1, 132, 132, 0, 3)] // groups listed on the heap
     public void TheWeightGradientMatchesTheDirectSum(int channels, int filters, int group, int height, int width, int pad, int kernel)
     {
         if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported) return;
