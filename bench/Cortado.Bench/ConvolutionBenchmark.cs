@@ -32,7 +32,8 @@ internal static unsafe class ConvolutionBenchmark
         Console.WriteLine();
         Console.WriteLine("im2col: columns written, then GEMM; implicit: GEMM packs the columns from the image;");
         Console.WriteLine("col2im: W^T*dY, then col2im; flipped: the flipped-kernel convolution of dY; winograd: F(2x2, 3x3) or F(2x2, 5x5) tiles and");
-        Console.WriteLine("16 or 36 GEMMs (for wgrad, the per-image sums; G^T S G runs once per batch)");
+        Console.WriteLine("16 or 36 GEMMs (for wgrad, the per-image sums; G^T S G runs once per batch), narrow images taken");
+        Console.WriteLine("several a call as the layer takes them");
         Console.WriteLine("(flipped and winograd only where the layer uses them).");
         return 0;
     }
@@ -66,7 +67,15 @@ internal static unsafe class ConvolutionBenchmark
         var gradientFilters = new float[Winograd.FilterLength(gradientShape)];
         if (forwardWinograd) Winograd.TransformFilters(shape, weights, filters);
         if (gradientWinograd) Winograd.TransformFilters(gradientShape, flipped, gradientFilters);
-        var scratch = new float[Math.Max(Winograd.ScratchLength(shape), Winograd.ScratchLength(gradientShape))];
+        // Winograd takes narrow images several a call, as the layer does (CIFAR-10 quick's conv3: four).
+        int forwardPerCall = forwardWinograd ? Winograd.ImagesPerCall(shape) : 1, gradientPerCall = gradientWinograd ? Winograd.ImagesPerCall(gradientShape) : 1;
+        int perCall = Math.Max(forwardPerCall, gradientPerCall);
+        float[] Repeated(float[] one) => Enumerable.Repeat(one, perCall).SelectMany(v => v).ToArray();
+        var images = Repeated(image);
+        var outputDiffs = Repeated(outputDiff);
+        var outputs = new float[perCall * output.Length];
+        var imageDiffs = new float[perCall * image.Length];
+        var scratch = new float[Math.Max(Winograd.ScratchLength(shape, perCall), Winograd.ScratchLength(gradientShape, perCall))];
 
         var sums = new float[Winograd.FilterLength(shape)];
         var times = new double[9];
@@ -99,22 +108,22 @@ internal static unsafe class ConvolutionBenchmark
                 Im2Col.Backward(columns, l.Channels, g, imageDiff);
             }));
             if (forwardWinograd)
-                times[6] = Math.Min(times[6], Time(l.Images, () =>
+                times[6] = Math.Min(times[6], TimeCalls(l.Images, forwardPerCall, count =>
                 {
-                    fixed (float* x = image, u = filters, y = output, buffer = scratch)
-                        Winograd.Forward(shape, x, u, y, buffer, 0, g.OutputHeight);
+                    fixed (float* x = images, u = filters, y = outputs, buffer = scratch)
+                        Winograd.Forward(shape, x, u, y, buffer, 0, g.OutputHeight, count);
                 }));
             if (gradientWinograd)
-                times[7] = Math.Min(times[7], Time(l.Images, () =>
+                times[7] = Math.Min(times[7], TimeCalls(l.Images, gradientPerCall, count =>
                 {
-                    fixed (float* dy = outputDiff, u = gradientFilters, dx = imageDiff, buffer = scratch)
-                        Winograd.Forward(gradientShape, dy, u, dx, buffer, 0, gg.OutputHeight);
+                    fixed (float* dy = outputDiffs, u = gradientFilters, dx = imageDiffs, buffer = scratch)
+                        Winograd.Forward(gradientShape, dy, u, dx, buffer, 0, gg.OutputHeight, count);
                 }));
             if (forwardWinograd)
-                times[8] = Math.Min(times[8], Time(l.Images, () =>
+                times[8] = Math.Min(times[8], TimeCalls(l.Images, forwardPerCall, count =>
                 {
-                    fixed (float* x = image, dy = outputDiff, u = sums, buffer = scratch)
-                        Winograd.AccumulateWeightGradient(shape, x, dy, u, buffer);
+                    fixed (float* x = images, dy = outputDiffs, u = sums, buffer = scratch)
+                        Winograd.AccumulateWeightGradient(shape, x, dy, u, buffer, count);
                 }));
             if (gradientOffsets is null) continue;
             times[5] = Math.Min(times[5], Time(l.Images, () =>
@@ -133,6 +142,14 @@ internal static unsafe class ConvolutionBenchmark
     {
         var watch = Stopwatch.StartNew();
         for (int n = 0; n < images; n++) perImage();
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
+    /// <summary>The batch in calls of up to <paramref name="perCall"/> images, the last call taking what is left.</summary>
+    private static double TimeCalls(int images, int perCall, Action<int> call)
+    {
+        var watch = Stopwatch.StartNew();
+        for (int n = 0; n < images; n += perCall) call(Math.Min(perCall, images - n));
         return watch.Elapsed.TotalMilliseconds;
     }
 }
