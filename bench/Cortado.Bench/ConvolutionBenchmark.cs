@@ -7,7 +7,8 @@ namespace Cortado.Bench;
 /// The convolution products of the seed net and CIFAR-10 quick, one image at a time on one thread
 /// as the convolution layer runs them: the columns written out by im2col (and summed back by
 /// col2im) against the columns read from the image as GEMM packs them, and Winograd's F(2x2, 3x3)
-/// or F(2x2, 5x5) where the layer uses it. Interleaved rounds, best of each.
+/// or F(2x2, 5x5) where the layer uses it (taking narrow images several a call, as the layer
+/// does). Interleaved rounds, best of each.
 /// </summary>
 internal static unsafe class ConvolutionBenchmark
 {
