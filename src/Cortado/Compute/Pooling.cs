@@ -103,20 +103,11 @@ public static class Pooling
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void MaxPlaneBordered(float* input, float* output, int* mask, in PoolingGeometry g)
     {
-        int pooledH = g.PooledHeight, pooledW = g.PooledWidth, height = g.Height, width = g.Width;
+        int pooledH = g.PooledHeight, pooledW = g.PooledWidth, width = g.Width;
         int kernelH = g.KernelH, kernelW = g.KernelW, strideH = g.StrideH, strideW = g.StrideW, padH = g.PadH, padW = g.PadW;
-        int covered = Math.Max(pooledW, 8); // outputs the vector groups compute, spare lanes included
-        // Row r of the copy is input row r - padH, column x is input column x - padW; a stride-2 load reads 16 floats.
-        int borderedH = (pooledH - 1) * strideH + kernelH, borderedW = (covered - 1) * strideW + kernelW + 16;
-        int length = borderedH * borderedW;
-        if (_borderedPlane is null || _borderedPlane.Length < length) _borderedPlane = new float[length];
         var strideLanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * strideW;
-        fixed (float* bordered = _borderedPlane)
+        fixed (float* bordered = BorderedCopy(input, g, float.NegativeInfinity, out int borderedW))
         {
-            new Span<float>(bordered, length).Fill(float.NegativeInfinity);
-            for (int y = 0; y < height && y + padH < borderedH; y++)
-                Buffer.MemoryCopy(input + (long)y * width, bordered + (long)(y + padH) * borderedW + padW, (long)width * sizeof(float),
-                    (long)Math.Min(width, borderedW - padW) * sizeof(float));
             float* lastValues = stackalloc float[8];
             int* lastIndices = stackalloc int[8];
             for (int ph = 0; ph < pooledH; ph++)
@@ -226,6 +217,29 @@ public static class Pooling
     /// <summary>Bordered copies of one plane, one per thread: zeros for <see cref="AveragePlaneByVectors"/>, -infinity for <see cref="MaxPlaneBordered"/>.</summary>
     [ThreadStatic] private static float[]? _borderedPlane;
 
+    /// <summary>
+    /// The plane copied into this thread's bordered buffer, <paramref name="border"/> wherever a
+    /// window reaches past the input: row r of the copy is input row r - PadH, column x input
+    /// column x - PadW, and rows run wide enough for groups of eight windows past the last output
+    /// (a stride-2 load reads 16 floats).
+    /// </summary>
+    private static unsafe float[] BorderedCopy(float* input, in PoolingGeometry g, float border, out int borderedWidth)
+    {
+        int covered = Math.Max(g.PooledWidth, 8); // outputs the vector groups compute, spare lanes included
+        int borderedH = (g.PooledHeight - 1) * g.StrideH + g.KernelH, borderedW = (covered - 1) * g.StrideW + g.KernelW + 16;
+        int length = borderedH * borderedW, width = g.Width;
+        if (_borderedPlane is null || _borderedPlane.Length < length) _borderedPlane = new float[length];
+        fixed (float* bordered = _borderedPlane)
+        {
+            new Span<float>(bordered, length).Fill(border);
+            for (int y = 0; y < g.Height && y + g.PadH < borderedH; y++)
+                Buffer.MemoryCopy(input + (long)y * width, bordered + (long)(y + g.PadH) * borderedW + g.PadW, (long)width * sizeof(float),
+                    (long)Math.Min(width, borderedW - g.PadW) * sizeof(float));
+        }
+        borderedWidth = borderedW;
+        return _borderedPlane;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void AveragePlane(float* input, float* output, in PoolingGeometry g)
     {
@@ -259,18 +273,9 @@ public static class Pooling
     {
         int pooledH = g.PooledHeight, pooledW = g.PooledWidth, height = g.Height, width = g.Width;
         int kernelH = g.KernelH, kernelW = g.KernelW, strideH = g.StrideH, strideW = g.StrideW, padH = g.PadH, padW = g.PadW;
-        int covered = Math.Max(pooledW, 8); // outputs the vector groups compute, spare lanes included
-        // Row r of the copy is input row r - padH, column x is input column x - padW; a stride-2 load reads 16 floats.
-        int borderedH = (pooledH - 1) * strideH + kernelH, borderedW = (covered - 1) * strideW + kernelW + 16;
-        int length = borderedH * borderedW;
-        if (_borderedPlane is null || _borderedPlane.Length < length) _borderedPlane = new float[length];
         var strideLanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * strideW;
-        fixed (float* bordered = _borderedPlane)
+        fixed (float* bordered = BorderedCopy(input, g, 0f, out int borderedW))
         {
-            new Span<float>(bordered, length).Clear();
-            for (int y = 0; y < height && y + padH < borderedH; y++)
-                Buffer.MemoryCopy(input + (long)y * width, bordered + (long)(y + padH) * borderedW + padW, (long)width * sizeof(float),
-                    (long)Math.Min(width, borderedW - padW) * sizeof(float));
             float* last = stackalloc float[8];
             for (int ph = 0; ph < pooledH; ph++)
             {
