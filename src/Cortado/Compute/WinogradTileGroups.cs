@@ -22,7 +22,7 @@ internal readonly struct LanesTogether : ITileLanes;
 internal readonly struct LanesApart : ITileLanes;
 
 /// <summary>
-/// The tile groups that cover tile rows [FirstTileRow, EndTileRow) of a plane with
+/// The tile groups that cover tile rows [firstTileRow, endTileRow) of a plane with
 /// <see cref="TileColumns"/> tiles a row (at least four), listed once per call in
 /// <see cref="All"/> so the transforms' loops hold no calls. Rows of eight or more take runs of
 /// eight, the last run of a row ending at its last tile (so it rewrites a few with the same
@@ -39,7 +39,6 @@ internal readonly ref struct WinogradTileGroups
     {
         if (tileColumns < Half) throw new ArgumentOutOfRangeException(nameof(tileColumns), $"Winograd tile groups need at least {Half} tiles a row, not {tileColumns}");
         FirstTileRow = firstTileRow;
-        EndTileRow = endTileRow;
         TileColumns = tileColumns;
         int count = CountFor(firstTileRow, endTileRow, tileColumns);
         if (storage.Length < count) throw new ArgumentException($"Winograd tile groups: storage for {storage.Length} of {count} groups", nameof(storage));
@@ -73,7 +72,6 @@ internal readonly ref struct WinogradTileGroups
     }
 
     public int FirstTileRow { get; }
-    public int EndTileRow { get; }
     public int TileColumns { get; }
 
     /// <summary>The groups in order.</summary>
