@@ -108,13 +108,22 @@ internal static unsafe class Winograd
     /// </summary>
     public static void Forward(in ConvolutionShape s, float* input, float* filters, float* output, float* scratch, int firstRow, int rowCount, int images = 1)
     {
+        int tileColumns = Tiling(s.ColumnGeometry).TileColumns, firstTileRow = firstRow / 2, endTileRow = (firstRow + rowCount + 1) / 2;
+        int groupCount = WinogradTileGroups.CountFor(firstTileRow, endTileRow, tileColumns);
+        var groups = new WinogradTileGroups(firstTileRow, endTileRow, tileColumns,
+            groupCount <= MaxStackGroups ? stackalloc WinogradTileGroup[groupCount] : new WinogradTileGroup[groupCount]);
+        if (groups.Wide) Forward<LanesTogether>(s, input, filters, output, scratch, firstRow, rowCount, images, groups);
+        else Forward<LanesApart>(s, input, filters, output, scratch, firstRow, rowCount, images, groups);
+    }
+
+    /// <summary><see cref="Forward"/> over the listed tile groups, its transforms compiled for where their lanes lie.</summary>
+    private static void Forward<TLanes>(in ConvolutionShape s, float* input, float* filters, float* output, float* scratch, int firstRow, int rowCount, int images,
+        in WinogradTileGroups groups) where TLanes : struct, ITileLanes
+    {
         var g = s.ColumnGeometry;
         var (_, tileColumns, paddedHeight, paddedWidth) = Tiling(g);
         int inPerGroup = s.BottomChannels / s.Group, outPerGroup = s.TopChannels / s.Group, elements = TileElements(g);
         int firstTileRow = firstRow / 2, endTileRow = (firstRow + rowCount + 1) / 2;
-        int groupCount = WinogradTileGroups.CountFor(firstTileRow, endTileRow, tileColumns);
-        var groups = new WinogradTileGroups(firstTileRow, endTileRow, tileColumns,
-            groupCount <= MaxStackGroups ? stackalloc WinogradTileGroup[groupCount] : new WinogradTileGroup[groupCount]);
         int imageTiles = (endTileRow - firstTileRow) * tileColumns, tiles = images * imageTiles;
         int paddedPlane = paddedHeight * paddedWidth, inPlane = g.Height * g.Width, outPlane = g.OutputHeight * g.OutputWidth;
         // The planes of transformed tiles and of products are written and read together; a line of
@@ -133,8 +142,8 @@ internal static unsafe class Winograd
                 for (int c = 0; c < inPerGroup; c++)
                 {
                     float* plane = padded + (long)c * paddedPlane;
-                    if (five) WinogradF2x5.TransformInput(plane, paddedWidth, groups, target + (long)c * tiles, inputStride);
-                    else WinogradF2x3.TransformInput(plane, paddedWidth, groups, target + (long)c * tiles, inputStride);
+                    if (five) WinogradF2x5.TransformInput<TLanes>(plane, paddedWidth, groups, target + (long)c * tiles, inputStride);
+                    else WinogradF2x3.TransformInput<TLanes>(plane, paddedWidth, groups, target + (long)c * tiles, inputStride);
                 }
             }
             float* groupFilters = filters + (long)elements * group * outPerGroup * inPerGroup;
@@ -148,8 +157,8 @@ internal static unsafe class Winograd
                 {
                     float* source = products + (long)k * tiles + (long)image * imageTiles;
                     float* target = output + ((long)image * s.TopChannels + group * outPerGroup + k) * outPlane;
-                    if (five) WinogradF2x5.TransformOutput(source, outputStride, groups, target, g.OutputWidth, firstRow, firstRow + rowCount);
-                    else WinogradF2x3.TransformOutput(source, outputStride, groups, target, g.OutputWidth, firstRow, firstRow + rowCount);
+                    if (five) WinogradF2x5.TransformOutput<TLanes>(source, outputStride, groups, target, g.OutputWidth, firstRow, firstRow + rowCount);
+                    else WinogradF2x3.TransformOutput<TLanes>(source, outputStride, groups, target, g.OutputWidth, firstRow, firstRow + rowCount);
                 }
         }
     }
@@ -165,12 +174,21 @@ internal static unsafe class Winograd
     /// </summary>
     public static void AccumulateWeightGradient(in ConvolutionShape s, float* input, float* outputDiff, float* sums, float* scratch, int images = 1)
     {
-        var g = s.ColumnGeometry;
-        var (tileRows, tileColumns, paddedHeight, paddedWidth) = Tiling(g);
-        int inPerGroup = s.BottomChannels / s.Group, outPerGroup = s.TopChannels / s.Group, elements = TileElements(g);
+        var (tileRows, tileColumns, _, _) = Tiling(s.ColumnGeometry);
         int groupCount = WinogradTileGroups.CountFor(0, tileRows, tileColumns);
         var groups = new WinogradTileGroups(0, tileRows, tileColumns,
             groupCount <= MaxStackGroups ? stackalloc WinogradTileGroup[groupCount] : new WinogradTileGroup[groupCount]);
+        if (groups.Wide) AccumulateWeightGradient<LanesTogether>(s, input, outputDiff, sums, scratch, images, groups);
+        else AccumulateWeightGradient<LanesApart>(s, input, outputDiff, sums, scratch, images, groups);
+    }
+
+    /// <summary><see cref="AccumulateWeightGradient"/> over the listed tile groups, its transforms compiled for where their lanes lie.</summary>
+    private static void AccumulateWeightGradient<TLanes>(in ConvolutionShape s, float* input, float* outputDiff, float* sums, float* scratch, int images,
+        in WinogradTileGroups groups) where TLanes : struct, ITileLanes
+    {
+        var g = s.ColumnGeometry;
+        var (tileRows, tileColumns, paddedHeight, paddedWidth) = Tiling(g);
+        int inPerGroup = s.BottomChannels / s.Group, outPerGroup = s.TopChannels / s.Group, elements = TileElements(g);
         int imageTiles = tileRows * tileColumns, tiles = images * imageTiles;
         int paddedPlane = paddedHeight * paddedWidth, inPlane = g.Height * g.Width, outPlane = g.OutputHeight * g.OutputWidth;
         long inputStride = (long)inPerGroup * tiles + PlaneSlack, gradientStride = (long)outPerGroup * tiles + PlaneSlack;
@@ -187,15 +205,15 @@ internal static unsafe class Winograd
                 for (int c = 0; c < inPerGroup; c++)
                 {
                     float* plane = padded + (long)c * paddedPlane, target = transformed + (long)c * tiles + (long)image * imageTiles;
-                    if (five) WinogradF2x5.TransformInput(plane, paddedWidth, groups, target, inputStride);
-                    else WinogradF2x3.TransformInput(plane, paddedWidth, groups, target, inputStride);
+                    if (five) WinogradF2x5.TransformInput<TLanes>(plane, paddedWidth, groups, target, inputStride);
+                    else WinogradF2x3.TransformInput<TLanes>(plane, paddedWidth, groups, target, inputStride);
                 }
                 for (int k = 0; k < outPerGroup; k++)
                 {
                     float* plane = outputDiff + ((long)image * s.TopChannels + group * outPerGroup + k) * outPlane;
                     float* target = gradients + (long)k * tiles + (long)image * imageTiles;
-                    if (five) WinogradF2x5.TransformOutputGradient(plane, g.OutputHeight, g.OutputWidth, groups, target, gradientStride);
-                    else WinogradF2x3.TransformOutputGradient(plane, g.OutputHeight, g.OutputWidth, groups, target, gradientStride);
+                    if (five) WinogradF2x5.TransformOutputGradient<TLanes>(plane, g.OutputHeight, g.OutputWidth, groups, target, gradientStride);
+                    else WinogradF2x3.TransformOutputGradient<TLanes>(plane, g.OutputHeight, g.OutputWidth, groups, target, gradientStride);
                 }
             }
             float* groupSums = sums + elements * pairs * group;

@@ -76,14 +76,8 @@ internal static unsafe class WinogradF2x3
     /// V = B^T d B for the tiles of one channel in <paramref name="groups"/>: element xi of tile t goes
     /// to <c>target[xi * stride + t]</c>.
     /// </summary>
-    public static void TransformInput(float* plane, int paddedWidth, in WinogradTileGroups groups, float* target, long stride)
-    {
-        if (groups.Wide) TransformInput<LanesTogether>(plane, paddedWidth, groups, target, stride);
-        else TransformInput<LanesApart>(plane, paddedWidth, groups, target, stride);
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformInput<TLanes>(float* plane, int paddedWidth, in WinogradTileGroups groups, float* target, long stride) where TLanes : struct, ITileLanes
+    public static void TransformInput<TLanes>(float* plane, int paddedWidth, in WinogradTileGroups groups, float* target, long stride) where TLanes : struct, ITileLanes
     {
         foreach (var group in groups.All)
         {
@@ -94,9 +88,8 @@ internal static unsafe class WinogradF2x3
             var (d10, d11, d12, d13) = Columns<TLanes>(at + paddedWidth, across);
             var (d20, d21, d22, d23) = Columns<TLanes>(at + 2 * paddedWidth, across);
             var (d30, d31, d32, d33) = Columns<TLanes>(at + 3 * paddedWidth, across);
-            int t = groups.TileIndex(group.RowA, group.ColumnA);
+            var (t, next) = groups.TilesOf(group);
             float* v = target + t;
-            long next = groups.TileIndex(group.RowB, group.ColumnB) - t;
             // B^T d down the columns, then (B^T d) B along the rows.
             RowTransform<TLanes>(v, next, stride, 0, d00 - d20, d01 - d21, d02 - d22, d03 - d23);
             RowTransform<TLanes>(v, next, stride, 1, d10 + d20, d11 + d21, d12 + d22, d13 + d23);
@@ -129,19 +122,12 @@ internal static unsafe class WinogradF2x3
     /// Y = A^T M A for the tiles of one output channel in <paramref name="groups"/> (element xi of tile t
     /// at <c>products[xi * stride + t]</c>), written to the output rows in [rowStart, rowEnd).
     /// </summary>
-    public static void TransformOutput(float* products, long stride, in WinogradTileGroups groups, float* output, int outputWidth, int rowStart, int rowEnd)
-    {
-        if (groups.Wide) TransformOutput<LanesTogether>(products, stride, groups, output, outputWidth, rowStart, rowEnd);
-        else TransformOutput<LanesApart>(products, stride, groups, output, outputWidth, rowStart, rowEnd);
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformOutput<TLanes>(float* products, long stride, in WinogradTileGroups groups, float* output, int outputWidth, int rowStart, int rowEnd) where TLanes : struct, ITileLanes
+    public static void TransformOutput<TLanes>(float* products, long stride, in WinogradTileGroups groups, float* output, int outputWidth, int rowStart, int rowEnd) where TLanes : struct, ITileLanes
     {
         foreach (var group in groups.All)
         {
-            int t = groups.TileIndex(group.RowA, group.ColumnA);
-            long next = groups.TileIndex(group.RowB, group.ColumnB) - t;
+            var (t, next) = groups.TilesOf(group);
             float* m = products + t;
             // A^T M down the columns: s0j = m0j + m1j + m2j, s1j = m1j - m2j - m3j.
             var (s00, s10) = Reduce<TLanes>(m, next, stride, 0);
@@ -166,21 +152,14 @@ internal static unsafe class WinogradF2x3
     /// <c>target[xi * stride + t]</c>, as the products of <see cref="TransformOutput"/> lie.
     /// A = A^T's transpose spreads (y0, y1) to (y0, y0 + y1, y0 - y1, -y1).
     /// </summary>
-    public static void TransformOutputGradient(float* diff, int height, int width, in WinogradTileGroups groups, float* target, long stride)
-    {
-        if (groups.Wide) TransformOutputGradient<LanesTogether>(diff, height, width, groups, target, stride);
-        else TransformOutputGradient<LanesApart>(diff, height, width, groups, target, stride);
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformOutputGradient<TLanes>(float* diff, int height, int width, in WinogradTileGroups groups, float* target, long stride) where TLanes : struct, ITileLanes
+    public static void TransformOutputGradient<TLanes>(float* diff, int height, int width, in WinogradTileGroups groups, float* target, long stride) where TLanes : struct, ITileLanes
     {
         foreach (var group in groups.All)
         {
             var (y00, y01, y10, y11) = Winograd.LoadBlocks<TLanes>(diff, height, width, groups, group);
-            int t = groups.TileIndex(group.RowA, group.ColumnA);
+            var (t, next) = groups.TilesOf(group);
             float* v = target + t;
-            long next = groups.TileIndex(group.RowB, group.ColumnB) - t;
             // A y down the two columns, then the same along each of the four rows.
             Spread<TLanes>(v, next, stride, 0, y00, y01);
             Spread<TLanes>(v, next, stride, 1, y00 + y10, y01 + y11);

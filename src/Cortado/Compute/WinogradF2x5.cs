@@ -83,14 +83,8 @@ internal static unsafe class WinogradF2x5
     /// V = B^T d B for the tiles of one channel in <paramref name="groups"/>: element xi of tile t goes
     /// to <c>target[xi * stride + t]</c>.
     /// </summary>
-    public static void TransformInput(float* plane, int paddedWidth, in WinogradTileGroups groups, float* target, long stride)
-    {
-        if (groups.Wide) TransformInput<LanesTogether>(plane, paddedWidth, groups, target, stride);
-        else TransformInput<LanesApart>(plane, paddedWidth, groups, target, stride);
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformInput<TLanes>(float* plane, int paddedWidth, in WinogradTileGroups groups, float* target, long stride) where TLanes : struct, ITileLanes
+    public static void TransformInput<TLanes>(float* plane, int paddedWidth, in WinogradTileGroups groups, float* target, long stride) where TLanes : struct, ITileLanes
     {
         // d B for the six rows of the group's tiles, before B^T combines them down the columns.
         var rows = stackalloc Vector256<float>[36];
@@ -108,9 +102,8 @@ internal static unsafe class WinogradF2x5
                 var r = rows + 6 * i;
                 (r[0], r[1], r[2], r[3], r[4], r[5]) = Combine(d0, d1, d2, d3, d4, d5);
             }
-            int t = groups.TileIndex(group.RowA, group.ColumnA);
+            var (t, next) = groups.TilesOf(group);
             float* v = target + t;
-            long next = groups.TileIndex(group.RowB, group.ColumnB) - t;
             for (int j = 0; j < 6; j++)
                 StoreColumn<TLanes>(v, next, stride, j, Combine(rows[j], rows[6 + j], rows[12 + j], rows[18 + j], rows[24 + j], rows[30 + j]));
         }
@@ -155,20 +148,13 @@ internal static unsafe class WinogradF2x5
     /// Y = A^T M A for the tiles of one output channel in <paramref name="groups"/> (element xi of tile t
     /// at <c>products[xi * stride + t]</c>), written to the output rows in [rowStart, rowEnd).
     /// </summary>
-    public static void TransformOutput(float* products, long stride, in WinogradTileGroups groups, float* output, int outputWidth, int rowStart, int rowEnd)
-    {
-        if (groups.Wide) TransformOutput<LanesTogether>(products, stride, groups, output, outputWidth, rowStart, rowEnd);
-        else TransformOutput<LanesApart>(products, stride, groups, output, outputWidth, rowStart, rowEnd);
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformOutput<TLanes>(float* products, long stride, in WinogradTileGroups groups, float* output, int outputWidth, int rowStart, int rowEnd) where TLanes : struct, ITileLanes
+    public static void TransformOutput<TLanes>(float* products, long stride, in WinogradTileGroups groups, float* output, int outputWidth, int rowStart, int rowEnd) where TLanes : struct, ITileLanes
     {
         var columns = stackalloc Vector256<float>[12];
         foreach (var group in groups.All)
         {
-            int t = groups.TileIndex(group.RowA, group.ColumnA);
-            long next = groups.TileIndex(group.RowB, group.ColumnB) - t;
+            var (t, next) = groups.TilesOf(group);
             float* m = products + t;
             // A^T M down the six columns.
             for (int j = 0; j < 6; j++)
@@ -196,21 +182,14 @@ internal static unsafe class WinogradF2x5
     /// <c>target[xi * stride + t]</c>, as the products of <see cref="TransformOutput"/> lie.
     /// A spreads (y0, y1) to (y0, y0 + y1, y0 - y1, y0 + 2 y1, y0 - 2 y1, y1).
     /// </summary>
-    public static void TransformOutputGradient(float* diff, int height, int width, in WinogradTileGroups groups, float* target, long stride)
-    {
-        if (groups.Wide) TransformOutputGradient<LanesTogether>(diff, height, width, groups, target, stride);
-        else TransformOutputGradient<LanesApart>(diff, height, width, groups, target, stride);
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void TransformOutputGradient<TLanes>(float* diff, int height, int width, in WinogradTileGroups groups, float* target, long stride) where TLanes : struct, ITileLanes
+    public static void TransformOutputGradient<TLanes>(float* diff, int height, int width, in WinogradTileGroups groups, float* target, long stride) where TLanes : struct, ITileLanes
     {
         foreach (var group in groups.All)
         {
             var (y00, y01, y10, y11) = Winograd.LoadBlocks<TLanes>(diff, height, width, groups, group);
-            int t = groups.TileIndex(group.RowA, group.ColumnA);
+            var (t, next) = groups.TilesOf(group);
             float* v = target + t;
-            long next = groups.TileIndex(group.RowB, group.ColumnB) - t;
             // A y down the two columns, then the same along each of the six rows.
             var (a0, a1, a2, a3, a4, a5) = Spread(y00, y10);
             var (b0, b1, b2, b3, b4, b5) = Spread(y01, y11);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Cortado.Compute;
 
 /// <summary>
@@ -28,7 +30,7 @@ internal readonly struct LanesApart : ITileLanes;
 /// eight, the last run of a row ending at its last tile (so it rewrites a few with the same
 /// values). Narrower rows (a 7x7 to 14x14 output) take runs of four, the last again ending at the
 /// row's end, and pair consecutive runs, which may lie in different rows; an odd last run is
-/// paired with itself. The transforms index tiles as (row - FirstTileRow) * TileColumns + column.
+/// paired with itself.
 /// </summary>
 internal readonly ref struct WinogradTileGroups
 {
@@ -80,8 +82,18 @@ internal readonly ref struct WinogradTileGroups
     /// <summary>True where whole runs of eight fill each group (its lanes lie together: <see cref="LanesTogether"/>).</summary>
     public bool Wide => TileColumns >= Lanes;
 
-    /// <summary>Index of the tile at (row, column) among this range's tiles.</summary>
-    public int TileIndex(int row, int column) => (row - FirstTileRow) * TileColumns + column;
+    /// <summary>
+    /// Where a group's tiles lie among this range's (tile (row, column) is (row - FirstTileRow) *
+    /// TileColumns + column): lanes 0-3's first, and how far on lanes 4-7's start.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public (int First, long Next) TilesOf(WinogradTileGroup group)
+    {
+        int first = TileIndex(group.RowA, group.ColumnA);
+        return (first, TileIndex(group.RowB, group.ColumnB) - first);
+    }
+
+    private int TileIndex(int row, int column) => (row - FirstTileRow) * TileColumns + column;
 
     /// <summary>True where the four tiles from <paramref name="column"/> end their row.</summary>
     public bool EndsRow(int column) => column + Half == TileColumns;
