@@ -35,7 +35,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
             // Winograd takes narrow images a few at a time, so that its products are wide enough.
             int perCall = winograd ? Winograd.ImagesPerCall(s) : 1;
             int scratch = s.Reversed ? ColumnLength(s) : winograd ? Winograd.ScratchLength(s, perCall) : ForwardScratch(s, s.BottomChannels, offsets);
-            var filters = winograd ? _winogradFilters.For(s, new ReadOnlySpan<float>((float*)w, weightCount)) : [];
+            var filters = winograd ? _winogradFilters.For(s, new ReadOnlySpan<float>((float*)w, weightCount), weights) : [];
             // Convolution's product can be cut by output rows; deconvolution's (a col2im) cannot.
             if (!s.Reversed && num < ParallelWork.AvailableThreads && g.OutputHeight > 1)
             {

@@ -32,7 +32,11 @@ public sealed class Blob
     /// <summary>Floats the buffers can hold without reallocating.</summary>
     public int Capacity => _data.Capacity;
 
-    /// <summary>The values on the host, for writing (and reading): a device copy is stale afterwards.</summary>
+    /// <summary>
+    /// The values on the host, for writing (and reading): a device copy is stale afterwards, and
+    /// what a backend derived from the values is made again. Ask again for each change: a span kept
+    /// across a forward pass and written later is not seen.
+    /// </summary>
     public Span<float> Data => _data.WriteHost(Count);
     /// <summary>The gradient on the host, for writing (and reading).</summary>
     public Span<float> Diff => DiffMemory.WriteHost(Count);

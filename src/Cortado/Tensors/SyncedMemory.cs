@@ -9,6 +9,8 @@ namespace Cortado.Tensors;
 /// side asks, and only in that direction. Callers say what they need: reading keeps both sides
 /// valid (synced), writing makes the side written the only valid one.
 /// A backend without memory of its own (the CPU) is handed the host array itself, so it never copies.
+/// Each view handed out for writing is counted (<see cref="DeviceBuffer{T}.Writes"/>), so a backend
+/// knows when values it transformed and kept are stale.
 /// </summary>
 public sealed class SyncedMemory<T> where T : unmanaged
 {
@@ -34,6 +36,7 @@ public sealed class SyncedMemory<T> where T : unmanaged
     {
         ToHost();
         _head = Head.Host;
+        _device?.CountWrite();
         return _host.AsSpan(0, count);
     }
 
@@ -49,6 +52,7 @@ public sealed class SyncedMemory<T> where T : unmanaged
     {
         ToDevice(backend);
         if (backend.HasOwnMemory) _head = Head.Device;
+        _device!.CountWrite();
         return _device!.All.Slice(0, count);
     }
 
@@ -92,5 +96,6 @@ public sealed class SyncedMemory<T> where T : unmanaged
             throw new CortadoException($"memory held by the {held.Owner.Name} backend was asked for by {backend.Name}; a net's blobs live on one backend");
         }
         _device = backend.HasOwnMemory ? backend.Allocate<T>(_host.Length) : new HostBuffer<T>(backend, _host);
+        _device.CountWrites();
     }
 }

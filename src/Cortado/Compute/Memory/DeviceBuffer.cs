@@ -12,6 +12,23 @@ public abstract class DeviceBuffer<T>(ICompute owner, int length) where T : unma
     public int Length { get; } = length;
 
     public DeviceSpan<T> All => new(this, 0, Length);
+
+    /// <summary>
+    /// True when a <see cref="Tensors.SyncedMemory{T}"/> owns this memory and counts in
+    /// <see cref="Writes"/> every view it hands out for writing. Memory a backend allocated for
+    /// itself is not counted.
+    /// </summary>
+    public bool WritesCounted { get; private set; }
+
+    /// <summary>
+    /// How many views for writing have been handed out. While it stays the same the values have
+    /// not changed, so a backend may keep what it derived from them (Winograd's transformed filters).
+    /// </summary>
+    public long Writes { get; private set; }
+
+    internal void CountWrites() => WritesCounted = true;
+
+    internal void CountWrite() => Writes++;
 }
 
 /// <summary>A host array seen as device memory: what the CPU backend hands out, so it never copies.</summary>
