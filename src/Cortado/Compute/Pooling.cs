@@ -64,33 +64,47 @@ public static class Pooling
             int pw = 0;
             if (simd)
             {
-                for (; pw < pooledW; pw += 8)
-                {
-                    // The last group overlaps the one before rather than falling back to scalar code.
-                    if (pw + 8 > pooledW) pw = pooledW - 8;
-                    Vector256<float> best = default;
-                    Vector256<int> bestIndex = default;
-                    for (int h = hStart; h < hEnd; h++)
-                    {
-                        for (int kw = 0; kw < kernelW; kw++)
-                        {
-                            int offset = h * width + pw * strideW + kw;
-                            var value = strideW == 1 ? Avx.LoadVector256(input + offset)
-                                : strideW == 2 && offset + 16 <= planeSize ? Interleaving.EvenLanes(input + offset)
-                                : Avx2.GatherVector256(input + offset, strideLanes, 4);
-                            var index = Vector256.Create(offset) + strideLanes;
-                            if (h == hStart && kw == 0) { best = value; bestIndex = index; continue; }
-                            // Strictly greater, so the first of equal maxima wins (and NaN never does), as in the scalar loop.
-                            var greater = Vector256.GreaterThan(value, best);
-                            best = Vector256.ConditionalSelect(greater, value, best);
-                            bestIndex = Vector256.ConditionalSelect(greater.AsInt32(), index, bestIndex);
-                        }
-                    }
-                    best.Store(outRow + pw);
-                    bestIndex.Store(maskRow + pw);
-                }
+                // Stride 2 loads 16 floats for eight windows, one past the last window's input; where that
+                // would end past the plane (its last rows) the 16 start one float early instead.
+                bool evenFits = (hEnd - 1) * width + (pooledW - 8) * strideW + kernelW - 1 + 16 <= planeSize;
+                if (strideW == 1) MaxRow<AdjacentColumns>(input, outRow, maskRow, width, kernelW, strideW, pooledW, hStart, hEnd, strideLanes);
+                else if (strideW == 2 && evenFits) MaxRow<EvenColumns>(input, outRow, maskRow, width, kernelW, strideW, pooledW, hStart, hEnd, strideLanes);
+                else if (strideW == 2 && hStart * width > 0) MaxRow<EvenColumnsFromBefore>(input, outRow, maskRow, width, kernelW, strideW, pooledW, hStart, hEnd, strideLanes);
+                else MaxRow<GatheredColumns>(input, outRow, maskRow, width, kernelW, strideW, pooledW, hStart, hEnd, strideLanes);
+                pw = pooledW;
             }
             for (; pw < pooledW; pw++) MaxWindow(input, outRow, maskRow, g, pw, hStart, hEnd);
+        }
+    }
+
+    /// <summary>
+    /// One row of outputs (at least eight) whose windows lie inside the input's columns, eight at a
+    /// time, the last group overlapping the one before rather than falling back to scalar code.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void MaxRow<TColumns>(float* input, float* outRow, int* maskRow, int width, int kernelW, int strideW, int pooledW,
+        int hStart, int hEnd, Vector256<int> strideLanes) where TColumns : struct, IWindowColumns
+    {
+        for (int pw = 0; pw < pooledW; pw += 8)
+        {
+            if (pw + 8 > pooledW) pw = pooledW - 8;
+            int first = hStart * width + pw * strideW;
+            var best = TColumns.Load(input + first, strideLanes);
+            var bestIndex = Vector256.Create(first) + strideLanes;
+            for (int h = hStart; h < hEnd; h++)
+            {
+                int rowOffset = h * width + pw * strideW;
+                for (int kw = h == hStart ? 1 : 0; kw < kernelW; kw++)
+                {
+                    var value = TColumns.Load(input + rowOffset + kw, strideLanes);
+                    // Strictly greater, so the first of equal maxima wins (and NaN never does), as in the scalar loop.
+                    var greater = Vector256.GreaterThan(value, best);
+                    best = Avx.BlendVariable(best, value, greater);
+                    bestIndex = Choose(greater, Vector256.Create(rowOffset + kw) + strideLanes, bestIndex);
+                }
+            }
+            best.Store(outRow + pw);
+            bestIndex.Store(maskRow + pw);
         }
     }
 
@@ -100,8 +114,16 @@ public static class Pooling
     /// (so a NaN or -infinity there is kept), then takes what is strictly greater in the scalar loop's
     /// order; -infinity is never strictly greater, so the border changes no value and no index.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void MaxPlaneBordered(float* input, float* output, int* mask, in PoolingGeometry g)
+    {
+        // The copy has 16 spare columns, so stride 2's loads of 16 floats stay inside it.
+        if (g.StrideW == 1) MaxPlaneBordered<AdjacentColumns>(input, output, mask, g);
+        else if (g.StrideW == 2) MaxPlaneBordered<EvenColumns>(input, output, mask, g);
+        else MaxPlaneBordered<GatheredColumns>(input, output, mask, g);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void MaxPlaneBordered<TColumns>(float* input, float* output, int* mask, in PoolingGeometry g) where TColumns : struct, IWindowColumns
     {
         int pooledH = g.PooledHeight, pooledW = g.PooledWidth, width = g.Width;
         int kernelH = g.KernelH, kernelW = g.KernelW, strideH = g.StrideH, strideW = g.StrideW, padH = g.PadH, padW = g.PadW;
@@ -128,12 +150,10 @@ public static class Pooling
                         int rowIndex = (hStart + h) * width + pw * strideW - padW;
                         for (int kw = 0; kw < kernelW; kw++)
                         {
-                            var value = strideW == 1 ? Avx.LoadVector256(row + kw)
-                                : strideW == 2 ? Interleaving.EvenLanes(row + kw)
-                                : Avx2.GatherVector256(row + kw, strideLanes, 4);
+                            var value = TColumns.Load(row + kw, strideLanes);
                             var greater = Vector256.GreaterThan(value, best);
-                            best = Vector256.ConditionalSelect(greater, value, best);
-                            bestIndex = Vector256.ConditionalSelect(greater.AsInt32(), Vector256.Create(rowIndex + kw) + strideLanes, bestIndex);
+                            best = Avx.BlendVariable(best, value, greater);
+                            bestIndex = Choose(greater, Vector256.Create(rowIndex + kw) + strideLanes, bestIndex);
                         }
                     }
                     if (pw + 8 <= pooledW)
@@ -152,6 +172,15 @@ public static class Pooling
             }
         }
     }
+
+    /// <summary>
+    /// <paramref name="ifGreater"/> in the lanes where <paramref name="greater"/> is set, else
+    /// <paramref name="otherwise"/>: one blend, where a bitwise select takes three instructions.
+    /// A comparison's lanes are all ones or all zeros, so the blend's sign-bit rule agrees with it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Choose(Vector256<float> greater, Vector256<int> ifGreater, Vector256<int> otherwise) =>
+        Avx.BlendVariable(otherwise.AsSingle(), ifGreater.AsSingle(), greater).AsInt32();
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void MaxWindow(float* input, float* outRow, int* maskRow, in PoolingGeometry g, int pw, int hStart, int hEnd)

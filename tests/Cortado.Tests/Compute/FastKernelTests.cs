@@ -28,6 +28,8 @@ public class FastKernelTests
         { 11, 11, 2, 2, 0, true },   // ceil overhang, six outputs a row
         { 20, 31, 3, 3, 2, true },   // a gather's stride, padding and overhang
         { 12, 30, 3, 3, 1, false },  // padding that only the first window of a row reaches
+        { 7, 30, 3, 3, 0, false },   // stride 3 inside the rows: gathered in place
+        { 2, 32, 2, 2, 0, false },   // one row of windows ending at the plane's end, nothing before it: gathered
     };
 
     [Theory]
