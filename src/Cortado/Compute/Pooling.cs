@@ -96,11 +96,7 @@ public static class Pooling
                 int rowOffset = h * width + pw * strideW;
                 for (int kw = h == hStart ? 1 : 0; kw < kernelW; kw++)
                 {
-                    var value = TColumns.Load(input + rowOffset + kw, strideLanes);
-                    // Strictly greater, so the first of equal maxima wins (and NaN never does), as in the scalar loop.
-                    var greater = Vector256.GreaterThan(value, best);
-                    best = Avx.BlendVariable(best, value, greater);
-                    bestIndex = Choose(greater, Vector256.Create(rowOffset + kw) + strideLanes, bestIndex);
+                    TakeGreater(ref best, ref bestIndex, TColumns.Load(input + rowOffset + kw, strideLanes), Vector256.Create(rowOffset + kw) + strideLanes);
                 }
             }
             best.Store(outRow + pw);
@@ -150,10 +146,7 @@ public static class Pooling
                         int rowIndex = (hStart + h) * width + pw * strideW - padW;
                         for (int kw = 0; kw < kernelW; kw++)
                         {
-                            var value = TColumns.Load(row + kw, strideLanes);
-                            var greater = Vector256.GreaterThan(value, best);
-                            best = Avx.BlendVariable(best, value, greater);
-                            bestIndex = Choose(greater, Vector256.Create(rowIndex + kw) + strideLanes, bestIndex);
+                            TakeGreater(ref best, ref bestIndex, TColumns.Load(row + kw, strideLanes), Vector256.Create(rowIndex + kw) + strideLanes);
                         }
                     }
                     if (pw + 8 <= pooledW)
@@ -174,13 +167,18 @@ public static class Pooling
     }
 
     /// <summary>
-    /// <paramref name="ifGreater"/> in the lanes where <paramref name="greater"/> is set, else
-    /// <paramref name="otherwise"/>: one blend, where a bitwise select takes three instructions.
-    /// A comparison's lanes are all ones or all zeros, so the blend's sign-bit rule agrees with it.
+    /// Takes <paramref name="value"/> and its <paramref name="index"/> in the lanes where it is strictly
+    /// greater than <paramref name="best"/>, so the first of equal maxima wins (and NaN never does), as in
+    /// the scalar loop. One blend each, where a bitwise select takes three instructions: a comparison's
+    /// lanes are all ones or all zeros, so the blend's sign-bit rule agrees with it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> Choose(Vector256<float> greater, Vector256<int> ifGreater, Vector256<int> otherwise) =>
-        Avx.BlendVariable(otherwise.AsSingle(), ifGreater.AsSingle(), greater).AsInt32();
+    private static void TakeGreater(ref Vector256<float> best, ref Vector256<int> bestIndex, Vector256<float> value, Vector256<int> index)
+    {
+        var greater = Vector256.GreaterThan(value, best);
+        best = Avx.BlendVariable(best, value, greater);
+        bestIndex = Avx.BlendVariable(bestIndex.AsSingle(), index.AsSingle(), greater).AsInt32();
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void MaxWindow(float* input, float* outRow, int* maskRow, in PoolingGeometry g, int pw, int hStart, int hEnd)
