@@ -350,12 +350,15 @@ public sealed class GpuCompute : ICompute, ICopyCounting, IDisposable
         using (Enter()) _kernels.Get<Ints, Floats, int>(ElementwiseKernels.IndicesToFloat)(Config(indices.Length), View(indices), View(values), indices.Length);
     }
 
-    public void MaxPoolBackward(DeviceSpan<float> topDiff, DeviceSpan<int> argmax, int planes, in PoolingGeometry geometry, DeviceSpan<float> bottomDiff)
+    public void MaxPoolBackward(DeviceSpan<float> topDiff, DeviceSpan<int> argmax, int planes, in PoolingGeometry geometry, DeviceSpan<float> bottomDiff,
+        DeviceSpan<float> rectifiedBy = default)
     {
         var g = Checked(geometry, bottomDiff.Length, topDiff.Length, planes);
         int n = planes * g.InPlane;
         if (n == 0) return;
         using (Enter()) _kernels.Get<Floats, Ints, PoolWindow, Floats, int>(PoolingKernels.MaxBackward)(Config(n), View(topDiff), View(argmax), g, View(bottomDiff), n);
+        // On the device the ReLU's mask is one more elementwise pass: memory there is not the bottleneck.
+        if (!rectifiedBy.IsEmpty) ReluBackward(rectifiedBy, bottomDiff, 0f, bottomDiff);
     }
 
     public void AveragePoolForward(DeviceSpan<float> bottom, int planes, in PoolingGeometry geometry, DeviceSpan<float> top)
@@ -366,12 +369,14 @@ public sealed class GpuCompute : ICompute, ICopyCounting, IDisposable
         using (Enter()) _kernels.Get<Floats, PoolWindow, Floats, int>(PoolingKernels.AverageForward)(Config(n), View(bottom), g, View(top), n);
     }
 
-    public void AveragePoolBackward(DeviceSpan<float> topDiff, int planes, in PoolingGeometry geometry, DeviceSpan<float> bottomDiff)
+    public void AveragePoolBackward(DeviceSpan<float> topDiff, int planes, in PoolingGeometry geometry, DeviceSpan<float> bottomDiff,
+        DeviceSpan<float> rectifiedBy = default)
     {
         var g = Checked(geometry, bottomDiff.Length, topDiff.Length, planes);
         int n = planes * g.InPlane;
         if (n == 0) return;
         using (Enter()) _kernels.Get<Floats, PoolWindow, Floats, int>(PoolingKernels.AverageBackward)(Config(n), View(topDiff), g, View(bottomDiff), n);
+        if (!rectifiedBy.IsEmpty) ReluBackward(rectifiedBy, bottomDiff, 0f, bottomDiff);
     }
 
     public void StochasticPoolForward(DeviceSpan<float> bottom, int planes, in PoolingGeometry geometry, DeviceSpan<float> uniform, DeviceSpan<float> top, DeviceSpan<int> picked)

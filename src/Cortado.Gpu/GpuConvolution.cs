@@ -38,7 +38,7 @@ internal sealed class GpuConvolution(GpuCompute compute) : IConvolution
     }
 
     public void Backward(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> outputDiff, DeviceSpan<float> weights,
-        DeviceSpan<float> inputDiff, DeviceSpan<float> weightDiff, DeviceSpan<float> biasDiff)
+        DeviceSpan<float> inputDiff, DeviceSpan<float> weightDiff, DeviceSpan<float> biasDiff, bool rectifyInputGradient = false)
     {
         var s = shape;
         int inDim = s.BottomChannels * s.BottomSpatial, outDim = s.TopChannels * s.TopSpatial;
@@ -63,6 +63,7 @@ internal sealed class GpuConvolution(GpuCompute compute) : IConvolution
                 if (!inputDiff.IsEmpty) DataGradient(s, gradient, weights, sourceDiff, inSide, outSide, count);
             }
         }
+        if (rectifyInputGradient && !inputDiff.IsEmpty) compute.ReluBackward(input, inputDiff, 0f, inputDiff);
     }
 
     /// <summary>Channels on the column geometry's input side and output side.</summary>

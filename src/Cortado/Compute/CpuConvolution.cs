@@ -72,7 +72,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
     }
 
     public unsafe void Backward(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> outputDiff, DeviceSpan<float> weights,
-        DeviceSpan<float> inputDiff, DeviceSpan<float> weightDiff, DeviceSpan<float> biasDiff)
+        DeviceSpan<float> inputDiff, DeviceSpan<float> weightDiff, DeviceSpan<float> biasDiff, bool rectifyInputGradient = false)
     {
         var s = shape;
         int num = s.Num, inDim = s.BottomChannels * s.BottomSpatial, outDim = s.TopChannels * s.TopSpatial, spatial = s.TopSpatial;
@@ -139,6 +139,9 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
                         ForwardRows(gradientShape, gradient, flippedWeights, target, s.TopChannels, s.BottomChannels, columns, 0, gradientShape.ColumnGeometry.OutputHeight, gradientOffsets);
                     else BackwardData(s, gradient, weightValues, target, s.BottomChannels, s.TopChannels, columns);
                 }
+                // The ReLU before this layer, on the images just written and still in cache.
+                if (dataGradient && rectifyInputGradient)
+                    Rectifier.BackwardRange((float*)x + (long)first * inDim, (float*)dx + (long)first * inDim, (float*)dx + (long)first * inDim, count * inDim, 0f);
             }, weightGradient ? weightTarget : default, biasGradient ? biasTarget : default, weightsByWinograd ? s : null);
         }
     }

@@ -124,12 +124,14 @@ public abstract class HostMemoryCompute : ICompute
         var to = Host(values);
         for (int i = 0; i < from.Length; i++) to[i] = from[i];
     }
-    public void MaxPoolBackward(DeviceSpan<float> topDiff, DeviceSpan<int> argmax, int planes, in PoolingGeometry geometry, DeviceSpan<float> bottomDiff) =>
-        Pooling.MaxBackward(Host(topDiff), Host(argmax), planes, geometry, Host(bottomDiff));
+    public void MaxPoolBackward(DeviceSpan<float> topDiff, DeviceSpan<int> argmax, int planes, in PoolingGeometry geometry, DeviceSpan<float> bottomDiff,
+        DeviceSpan<float> rectifiedBy = default) =>
+        Pooling.MaxBackward(Host(topDiff), Host(argmax), planes, geometry, Host(bottomDiff), Host(rectifiedBy));
     public void AveragePoolForward(DeviceSpan<float> bottom, int planes, in PoolingGeometry geometry, DeviceSpan<float> top) =>
         Pooling.AverageForward(Host(bottom), planes, geometry, Host(top));
-    public void AveragePoolBackward(DeviceSpan<float> topDiff, int planes, in PoolingGeometry geometry, DeviceSpan<float> bottomDiff) =>
-        Pooling.AverageBackward(Host(topDiff), planes, geometry, Host(bottomDiff));
+    public void AveragePoolBackward(DeviceSpan<float> topDiff, int planes, in PoolingGeometry geometry, DeviceSpan<float> bottomDiff,
+        DeviceSpan<float> rectifiedBy = default) =>
+        Pooling.AverageBackward(Host(topDiff), planes, geometry, Host(bottomDiff), Host(rectifiedBy));
 
     public void StochasticPoolForward(DeviceSpan<float> bottom, int planes, in PoolingGeometry geometry, DeviceSpan<float> uniform, DeviceSpan<float> top, DeviceSpan<int> picked) =>
         StochasticPooling.Sample(Host(bottom), planes, geometry, Host(uniform), Host(top), Host(picked));

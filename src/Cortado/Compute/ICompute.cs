@@ -69,9 +69,16 @@ public interface ICompute
     void MaxPoolForward(DeviceSpan<float> bottom, int planes, in PoolingGeometry geometry, DeviceSpan<float> top, DeviceSpan<int> argmax);
     /// <summary>The winners' indices as floats: MAX pooling's optional mask top.</summary>
     void IndicesToFloat(DeviceSpan<int> indices, DeviceSpan<float> values);
-    void MaxPoolBackward(DeviceSpan<float> topDiff, DeviceSpan<int> argmax, int planes, in PoolingGeometry geometry, DeviceSpan<float> bottomDiff);
+    /// <summary>
+    /// Overwrites bottomDiff. With <paramref name="rectifiedBy"/> (the pooling's input, which an in-place
+    /// ReLU before it left), bottomDiff is also that ReLU's backward: zero where the input is not positive.
+    /// </summary>
+    void MaxPoolBackward(DeviceSpan<float> topDiff, DeviceSpan<int> argmax, int planes, in PoolingGeometry geometry, DeviceSpan<float> bottomDiff,
+        DeviceSpan<float> rectifiedBy = default);
     void AveragePoolForward(DeviceSpan<float> bottom, int planes, in PoolingGeometry geometry, DeviceSpan<float> top);
-    void AveragePoolBackward(DeviceSpan<float> topDiff, int planes, in PoolingGeometry geometry, DeviceSpan<float> bottomDiff);
+    /// <summary>Overwrites bottomDiff; <paramref name="rectifiedBy"/> as in <see cref="MaxPoolBackward"/>.</summary>
+    void AveragePoolBackward(DeviceSpan<float> topDiff, int planes, in PoolingGeometry geometry, DeviceSpan<float> bottomDiff,
+        DeviceSpan<float> rectifiedBy = default);
     /// <summary>Stochastic pooling in training: per window the input picked by the uniform draw of that output (in [0, 1)), weighted by value; picked holds its in-plane index, as argmax does.</summary>
     void StochasticPoolForward(DeviceSpan<float> bottom, int planes, in PoolingGeometry geometry, DeviceSpan<float> uniform, DeviceSpan<float> top, DeviceSpan<int> picked);
     /// <summary>Stochastic pooling at test time: sum(x^2) / sum(x) per window.</summary>
@@ -142,9 +149,14 @@ public interface IConvolution
     /// would leave it: the net fuses such a ReLU into the convolution before it.
     /// </summary>
     void Forward(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> weights, DeviceSpan<float> bias, DeviceSpan<float> output, bool rectify = false);
-    /// <summary>Overwrites inputDiff; adds into weightDiff and biasDiff.</summary>
+    /// <summary>
+    /// Overwrites inputDiff; adds into weightDiff and biasDiff. With <paramref name="rectifyInputGradient"/>,
+    /// inputDiff is also the backward of an in-place ReLU before the layer (whose output is
+    /// <paramref name="input"/>): zero where the input is not positive. The net fuses such a ReLU into
+    /// the convolution after it.
+    /// </summary>
     void Backward(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> outputDiff, DeviceSpan<float> weights,
-        DeviceSpan<float> inputDiff, DeviceSpan<float> weightDiff, DeviceSpan<float> biasDiff);
+        DeviceSpan<float> inputDiff, DeviceSpan<float> weightDiff, DeviceSpan<float> biasDiff, bool rectifyInputGradient = false);
 }
 
 /// <summary>

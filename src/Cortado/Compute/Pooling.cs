@@ -198,22 +198,40 @@ public static class Pooling
         maskRow[pw] = bestIndex;
     }
 
-    /// <summary>Routes each top gradient to the input that won its window; the bottom diff is overwritten.</summary>
-    public static unsafe void MaxBackward(ReadOnlySpan<float> topDiff, ReadOnlySpan<int> argmax, int planes, in PoolingGeometry g, Span<float> bottomDiff)
+    /// <summary>
+    /// Routes each top gradient to the input that won its window; the bottom diff is overwritten.
+    /// With <paramref name="rectifiedBy"/> (the input, as an in-place ReLU before the pooling left it)
+    /// each plane's diff is then zeroed where that input is not positive, as the ReLU's backward
+    /// would, while the plane is still in cache.
+    /// </summary>
+    public static unsafe void MaxBackward(ReadOnlySpan<float> topDiff, ReadOnlySpan<int> argmax, int planes, in PoolingGeometry g, Span<float> bottomDiff,
+        ReadOnlySpan<float> rectifiedBy = default)
     {
         g.Check(bottomDiff.Length, topDiff.Length, planes);
+        CheckRectifiedBy(rectifiedBy, bottomDiff.Length);
         int inPlane = g.Height * g.Width, outPlane = g.PooledHeight * g.PooledWidth;
         if (argmax.Length < (long)planes * outPlane) throw new ArgumentException($"pooling: the argmax buffer holds {argmax.Length} of {(long)planes * outPlane} outputs");
-        fixed (float* gradient = topDiff, target = bottomDiff)
+        bool rectify = !rectifiedBy.IsEmpty;
+        fixed (float* gradient = topDiff, target = bottomDiff, input = rectifiedBy)
         fixed (int* mask = argmax)
         {
-            nint source = (nint)gradient, destination = (nint)target, winners = (nint)mask;
+            nint source = (nint)gradient, destination = (nint)target, winners = (nint)mask, values = (nint)input;
             ParallelWork.For(planes, inPlane, (_, first, last) =>
             {
                 for (int plane = first; plane < last; plane++)
-                    MaxPlaneBackward((float*)source + (long)plane * outPlane, (int*)winners + (long)plane * outPlane, outPlane, (float*)destination + (long)plane * inPlane, inPlane);
+                {
+                    float* planeDiff = (float*)destination + (long)plane * inPlane;
+                    MaxPlaneBackward((float*)source + (long)plane * outPlane, (int*)winners + (long)plane * outPlane, outPlane, planeDiff, inPlane);
+                    if (rectify) Rectifier.BackwardRange((float*)values + (long)plane * inPlane, planeDiff, planeDiff, inPlane, 0f);
+                }
             });
         }
+    }
+
+    private static void CheckRectifiedBy(ReadOnlySpan<float> rectifiedBy, int length)
+    {
+        if (!rectifiedBy.IsEmpty && rectifiedBy.Length != length)
+            throw new ArgumentException($"pooling: the rectifying input holds {rectifiedBy.Length} values for a bottom diff of {length}");
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -337,16 +355,22 @@ public static class Pooling
         }
     }
 
-    /// <summary>Spreads each top gradient evenly over its window; the bottom diff is overwritten. Planes are split across threads.</summary>
-    public static unsafe void AverageBackward(ReadOnlySpan<float> topDiff, int planes, in PoolingGeometry g, Span<float> bottomDiff)
+    /// <summary>
+    /// Spreads each top gradient evenly over its window; the bottom diff is overwritten. Planes are
+    /// split across threads. <paramref name="rectifiedBy"/> as in <see cref="MaxBackward"/>.
+    /// </summary>
+    public static unsafe void AverageBackward(ReadOnlySpan<float> topDiff, int planes, in PoolingGeometry g, Span<float> bottomDiff,
+        ReadOnlySpan<float> rectifiedBy = default)
     {
         g.Check(bottomDiff.Length, topDiff.Length, planes);
+        CheckRectifiedBy(rectifiedBy, bottomDiff.Length);
         var geometry = g;
         int inPlane = g.Height * g.Width, outPlane = g.PooledHeight * g.PooledWidth;
         var plan = Avx2.IsSupported ? new CoveringWindows(g) : null;
-        fixed (float* gradient = topDiff, diff = bottomDiff)
+        bool rectify = !rectifiedBy.IsEmpty;
+        fixed (float* gradient = topDiff, diff = bottomDiff, input = rectifiedBy)
         {
-            nint source = (nint)gradient, target = (nint)diff;
+            nint source = (nint)gradient, target = (nint)diff, values = (nint)input;
             ParallelWork.For(planes, (long)outPlane * g.KernelH * g.KernelW, (_, first, last) =>
             {
                 for (int plane = first; plane < last; plane++)
@@ -354,6 +378,7 @@ public static class Pooling
                     float* planeGradient = (float*)source + (long)plane * outPlane, planeDiff = (float*)target + (long)plane * inPlane;
                     if (plan is null) AveragePlaneBackward(planeGradient, planeDiff, inPlane, geometry);
                     else AveragePlaneBackwardByVectors(planeGradient, planeDiff, plan);
+                    if (rectify) Rectifier.BackwardRange((float*)values + (long)plane * inPlane, planeDiff, planeDiff, inPlane, 0f);
                 }
             });
         }

@@ -45,8 +45,9 @@ public static unsafe class Rectifier
         for (; i < length; i++) y[i] = x[i] > 0f ? x[i] : slope * x[i];
     }
 
+    /// <summary>dx = dy where x &gt; 0, else slope * dy, over one range (dy and dx may be the same memory).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BackwardRange(float* x, float* dy, float* dx, int length, float slope)
+    public static void BackwardRange(float* x, float* dy, float* dx, int length, float slope)
     {
         int i = 0;
         if (Vector256.IsHardwareAccelerated)

@@ -14,7 +14,7 @@ namespace Cortado.Layers;
 /// Other layouts (1-D or 3-D kernels, a channel <c>axis</c> other than 1, force_nd_im2col) take
 /// Caffe's N-D path (<see cref="NdConvolution"/>), with weights (out, in / group, K1, ..., Kn).
 /// </summary>
-public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext context) : Layer(param, context)
+public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext context) : Layer(param, context), IRectifiesInputGradient
 {
     public override int MinBottomBlobs => 1;
     public override bool EqualNumBottomTopBlobs => true;
@@ -134,8 +134,22 @@ public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext co
         var weightDiff = ParamPropagateDown[0] ? WriteDiff(Blobs[0]) : default;
         var biasDiff = BiasTerm && ParamPropagateDown[1] ? WriteDiff(Blobs[1]) : default;
         for (int i = 0; i < top.Count; i++)
-            if (_nd != null) _nd.Backward(_images, ReadData(bottom[i]), ReadDiff(top[i]), ReadData(Blobs[0]), propagateDown[i] ? WriteDiff(bottom[i]) : default, weightDiff, biasDiff);
+        {
+            bool rectify = _rectifyInputGradient && i == 0 && propagateDown[i];
+            if (_nd != null)
+            {
+                _nd.Backward(_images, ReadData(bottom[i]), ReadDiff(top[i]), ReadData(Blobs[0]), propagateDown[i] ? WriteDiff(bottom[i]) : default, weightDiff, biasDiff);
+                if (rectify) Backend.ReluBackward(ReadData(bottom[i]), ReadDiff(bottom[i]), 0f, WriteDiff(bottom[i]));
+            }
             else Convolution.Backward(ShapeOf(bottom[i]), ReadData(bottom[i]), ReadDiff(top[i]), ReadData(Blobs[0]),
-                propagateDown[i] ? WriteDiff(bottom[i]) : default, weightDiff, biasDiff);
+                propagateDown[i] ? WriteDiff(bottom[i]) : default, weightDiff, biasDiff, rectify);
+        }
     }
+
+    /// <summary>
+    /// Set by the net for one backward pass when the layer before is an in-place ReLU feeding the
+    /// first bottom, which the net then skips: the bottom diff is rectified per image as it is written.
+    /// </summary>
+    private bool _rectifyInputGradient;
+    bool IRectifiesInputGradient.RectifyInputGradient { get => _rectifyInputGradient; set => _rectifyInputGradient = value; }
 }

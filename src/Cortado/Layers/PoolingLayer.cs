@@ -12,7 +12,7 @@ namespace Cortado.Layers;
 /// test time (<see cref="StochasticPooling"/>); as in Caffe's kernels its windows take no padding.
 /// </summary>
 [LayerType("Pooling")]
-public sealed class PoolingLayer(LayerParameter param, LayerContext context) : Layer(param, context)
+public sealed class PoolingLayer(LayerParameter param, LayerContext context) : Layer(param, context), IRectifiesInputGradient
 {
     public override string Type => "Pooling";
     public override int ExactNumBottomBlobs => 1;
@@ -83,9 +83,15 @@ public sealed class PoolingLayer(LayerParameter param, LayerContext context) : L
         if (!propagateDown[0]) return;
         int planes = bottom[0].Shape[0] * bottom[0].Shape[1];
         // At test time nothing was sampled, so no input was chosen (Caffe would route through a stale pick).
+        // The fill's zeros are the ReLU's too.
         if (Stochastic && Phase != Phase.Train) Backend.Fill(WriteDiff(bottom[0]), 0f);
         else if (RoutesToPick)
-            Backend.MaxPoolBackward(ReadDiff(top[0]), _argmax.ReadDevice(Backend, top[0].Count), planes, _geometry, WriteDiff(bottom[0]));
-        else Backend.AveragePoolBackward(ReadDiff(top[0]), planes, _geometry, WriteDiff(bottom[0]));
+            Backend.MaxPoolBackward(ReadDiff(top[0]), _argmax.ReadDevice(Backend, top[0].Count), planes, _geometry, WriteDiff(bottom[0]), RectifiedBy(bottom[0]));
+        else Backend.AveragePoolBackward(ReadDiff(top[0]), planes, _geometry, WriteDiff(bottom[0]), RectifiedBy(bottom[0]));
     }
+
+    private bool _rectifyInputGradient;
+    bool IRectifiesInputGradient.RectifyInputGradient { get => _rectifyInputGradient; set => _rectifyInputGradient = value; }
+
+    private DeviceSpan<float> RectifiedBy(Blob bottom) => _rectifyInputGradient ? ReadData(bottom) : default;
 }

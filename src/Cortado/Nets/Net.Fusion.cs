@@ -7,8 +7,14 @@ public sealed partial class Net
     /// <summary>For each layer: a convolution whose forward pass also does the in-place ReLU right after it.</summary>
     private readonly bool[] _fusesNextRectifier = [];
 
+    /// <summary>For each layer: one whose backward pass also does the backward of the in-place ReLU right before it.</summary>
+    private readonly bool[] _fusesPreviousRectifier = [];
+
     /// <summary>Whether layer <paramref name="layer"/>'s forward pass does the ReLU after it too (tests ask).</summary>
     internal bool FusesNextRectifier(int layer) => _fusesNextRectifier[layer];
+
+    /// <summary>Whether layer <paramref name="layer"/>'s backward pass does the ReLU before it too (tests ask).</summary>
+    internal bool FusesPreviousRectifier(int layer) => _fusesPreviousRectifier[layer];
 
     /// <summary>
     /// Convolutions followed by a plain ReLU (slope 0) working in place on their one top, which no
@@ -27,6 +33,32 @@ public sealed partial class Net
             bool inPlace = _bottomIds[i + 1][0] == blob && _topIds[i + 1][0] == blob;
             bool plain = (relu.Param.ReluParam?.NegativeSlope ?? 0f) == 0f;
             fuses[i] = inPlace && plain && convolution.LossWeight(0) == 0f && relu.LossWeight(0) == 0f;
+        }
+        return fuses;
+    }
+
+    /// <summary>
+    /// Convolutions and poolings whose first bottom is the output of a plain ReLU (slope 0) working in
+    /// place just before them, read by no other layer: their backward pass zeroes the bottom diff where
+    /// that output is not positive, image by image or plane by plane while the diff is in cache, and the
+    /// ReLU's backward pass is skipped. The result is the ReLU's, bit for bit. In the seed net at batch
+    /// 128 the two ReLUs' backward passes took about 1.9 ms of a 69 ms step on one thread, and as
+    /// much on two, being memory bound (Zen 4).
+    /// </summary>
+    private bool[] FindRectifiersFusedBackward()
+    {
+        var fuses = new bool[_layers.Count];
+        for (int i = 1; i < _layers.Count; i++)
+        {
+            if (_layers[i] is not IRectifiesInputGradient || _layers[i - 1] is not ReLULayer relu) continue;
+            if (_bottomIds[i - 1].Count != 1 || _topIds[i - 1].Count != 1 || _bottomIds[i].Count == 0) continue;
+            int blob = _topIds[i - 1][0];
+            bool inPlace = _bottomIds[i - 1][0] == blob;
+            bool plain = (relu.Param.ReluParam?.NegativeSlope ?? 0f) == 0f;
+            // Its only reader, through the first bottom alone, and not written again in place.
+            bool onlyReader = _bottomIds[i][0] == blob && !_topIds[i].Contains(blob)
+                && Enumerable.Range(0, _layers.Count).All(j => j == i - 1 || j == i ? _bottomIds[j].Count(b => b == blob) <= 1 : !_bottomIds[j].Contains(blob));
+            fuses[i] = inPlace && plain && onlyReader && relu.LossWeight(0) == 0f;
         }
         return fuses;
     }

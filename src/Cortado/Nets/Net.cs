@@ -59,6 +59,7 @@ public sealed partial class Net : IDisposable
             throw;
         }
         _fusesNextRectifier = FindFusedRectifiers();
+        _fusesPreviousRectifier = FindRectifiersFusedBackward();
     }
 
     /// <summary>
@@ -180,8 +181,16 @@ public sealed partial class Net : IDisposable
         for (int i = _layers.Count - 1; i >= 0; i--)
         {
             if (!_layerNeedsBackward[i]) continue;
-            _layers[i].Backward(_tops[i], _bottomNeedsBackward[i], _bottoms[i]);
+            // A fused ReLU's backward runs inside the layer after it, never under debug_info, which logs the ReLU's diff.
+            bool fused = _fusesPreviousRectifier[i] && _layerNeedsBackward[i - 1] && _bottomNeedsBackward[i - 1][0] && _bottomNeedsBackward[i][0] && !DebugInfo;
+            var rectifying = fused ? (IRectifiesInputGradient)_layers[i] : null;
+            if (rectifying != null) rectifying.RectifyInputGradient = true;
+            try { _layers[i].Backward(_tops[i], _bottomNeedsBackward[i], _bottoms[i]); }
+            finally { if (rectifying != null) rectifying.RectifyInputGradient = false; }
             if (DebugInfo) BackwardDebugInfo(i);
+            LayerBackwardDone?.Invoke(i);
+            if (!fused) continue;
+            i--; // the ReLU, done
             LayerBackwardDone?.Invoke(i);
         }
         if (DebugInfo) ParamNormsDebugInfo();
