@@ -19,7 +19,43 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
     private float[] _flippedWeights = [];
     private readonly WinogradFilters _winogradFilters = new(), _gradientWinogradFilters = new();
 
-    public unsafe void Forward(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> weights, DeviceSpan<float> bias, DeviceSpan<float> output, bool rectify = false)
+    public void Forward(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> weights, DeviceSpan<float> bias, DeviceSpan<float> output, bool rectify = false) =>
+        Forward(shape, input, weights, bias, output, rectify, pool: null);
+
+    public unsafe bool ForwardPooled(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> weights, DeviceSpan<float> bias, DeviceSpan<float> output, bool rectify,
+        in PoolingGeometry pooling, DeviceSpan<float> pooled, DeviceSpan<int> argmax)
+    {
+        var g = shape.ColumnGeometry;
+        if (shape.Reversed || pooling.Height != g.OutputHeight || pooling.Width != g.OutputWidth) return false;
+        // Split by rows (a batch smaller than the thread count), each block must hold whole windows:
+        // blocks start at multiples of the stride, and windows no taller than it never reach the next.
+        bool byRows = shape.Num < ParallelWork.AvailableThreads && g.OutputHeight > 1;
+        if (byRows && (pooling.PadH != 0 || pooling.KernelH > pooling.StrideH)) return false;
+        long outputs = (long)shape.Num * shape.TopChannels * pooling.PooledHeight * pooling.PooledWidth;
+        if (pooled.Length != outputs || argmax.Length < outputs)
+            throw new ArgumentException($"convolution with pooling: {outputs} pooled outputs, but {pooled.Length} values and {argmax.Length} winners were given");
+        fixed (float* top = compute.Host(pooled))
+        fixed (int* winners = compute.Host(argmax))
+            Forward(shape, input, weights, bias, output, rectify, new RowPooling(pooling, top, winners));
+        return true;
+    }
+
+    /// <summary>Max pooling of a convolution's output, done by the threads that write it.</summary>
+    private sealed unsafe class RowPooling(PoolingGeometry geometry, float* pooled, int* argmax)
+    {
+        public int Stride => geometry.StrideH;
+
+        /// <summary>Pools the windows inside output rows [firstRow, endRow) of one image's planes.</summary>
+        public void Rows(float* image, int channels, int imageIndex, int firstRow, int endRow, int height)
+        {
+            int first = firstRow / geometry.StrideH, end = endRow == height ? geometry.PooledHeight : endRow / geometry.StrideH;
+            long offset = (long)imageIndex * channels * geometry.PooledHeight * geometry.PooledWidth;
+            Pooling.MaxForwardRows(image, channels, geometry, pooled + offset, argmax + offset, first, end);
+        }
+    }
+
+    private unsafe void Forward(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> weights, DeviceSpan<float> bias, DeviceSpan<float> output, bool rectify,
+        RowPooling? pool)
     {
         var s = shape;
         var g = s.ColumnGeometry;
@@ -42,7 +78,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
                 for (int n = 0; n < num; n++)
                 {
                     int image = n;
-                    ForEachRowBlock(s, scratch, (columns, firstRow, rowCount) =>
+                    ForEachRowBlock(s, scratch, pool?.Stride ?? 1, (columns, firstRow, rowCount) =>
                     {
                         var target = new Span<float>((float*)y + (long)image * outDim, outDim);
                         if (winograd) WinogradRows(s, (float*)x + (long)image * inDim, filters, target, columns, firstRow, rowCount);
@@ -50,6 +86,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
                             s.BottomChannels, s.TopChannels, columns, firstRow, rowCount, offsets);
                         if (hasBias) AddBias(target, new ReadOnlySpan<float>((float*)b, biasCount), spatial, firstRow * g.OutputWidth, rowCount * g.OutputWidth);
                         if (rectify) Rectify(target, s.TopChannels, spatial, firstRow * g.OutputWidth, rowCount * g.OutputWidth);
+                        pool?.Rows((float*)y + (long)image * outDim, s.TopChannels, image, firstRow, firstRow + rowCount, g.OutputHeight);
                     });
                 }
                 return;
@@ -66,6 +103,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
                     else if (!winograd) ForwardRows(s, source, weightValues, image, s.BottomChannels, s.TopChannels, columns, 0, g.OutputHeight, offsets);
                     if (hasBias) AddBias(image, new ReadOnlySpan<float>((float*)b, biasCount), spatial);
                     if (rectify) Rectify(image, s.TopChannels, spatial);
+                    pool?.Rows((float*)y + (long)n * outDim, s.TopChannels, n, 0, g.OutputHeight, g.OutputHeight);
                 }
             });
         }
@@ -218,12 +256,17 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
     /// Runs <paramref name="body"/>(columns, firstRow, rowCount) over the output rows of one image,
     /// split among threads. Each thread builds and multiplies its own columns, so no data crosses cores.
     /// </summary>
-    private void ForEachRowBlock(ConvolutionShape s, int scratch, Action<float[], int, int> body)
+    private void ForEachRowBlock(ConvolutionShape s, int scratch, int rowsPerUnit, Action<float[], int, int> body)
     {
-        int rows = s.ColumnGeometry.OutputHeight;
-        long workPerRow = WorkPerImage(s) / Math.Max(1, rows);
-        EnsureColumns(ParallelWork.PartsFor(rows, workPerRow), scratch);
-        ParallelWork.For(rows, workPerRow, (part, first, last) => body(_columns[part], first, last - first));
+        // Blocks are whole units of rows (a pooling's stride), so no pooling window straddles two threads.
+        int rows = s.ColumnGeometry.OutputHeight, units = (rows + rowsPerUnit - 1) / rowsPerUnit;
+        long workPerUnit = WorkPerImage(s) / Math.Max(1, rows) * rowsPerUnit;
+        EnsureColumns(ParallelWork.PartsFor(units, workPerUnit), scratch);
+        ParallelWork.For(units, workPerUnit, (part, first, last) =>
+        {
+            int firstRow = first * rowsPerUnit, endRow = Math.Min(rows, last * rowsPerUnit);
+            body(_columns[part], firstRow, endRow - firstRow);
+        });
     }
 
     /// <summary>

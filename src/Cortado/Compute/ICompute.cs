@@ -150,6 +150,15 @@ public interface IConvolution
     /// </summary>
     void Forward(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> weights, DeviceSpan<float> bias, DeviceSpan<float> output, bool rectify = false);
     /// <summary>
+    /// <see cref="Forward"/>, then max pooling of the output into <paramref name="pooled"/> and
+    /// <paramref name="argmax"/> as <see cref="ICompute.MaxPoolForward"/> would, each image or block
+    /// of rows pooled by the thread that wrote it while it is in cache: the net fuses a MAX pooling
+    /// that reads only the convolution's output into it. Returns false, having done nothing, where
+    /// this backend or this shape does not pool inside the convolution; the caller then runs the two apart.
+    /// </summary>
+    bool ForwardPooled(in ConvolutionShape shape, DeviceSpan<float> input, DeviceSpan<float> weights, DeviceSpan<float> bias, DeviceSpan<float> output, bool rectify,
+        in PoolingGeometry pooling, DeviceSpan<float> pooled, DeviceSpan<int> argmax) => false;
+    /// <summary>
     /// Overwrites inputDiff; adds into weightDiff and biasDiff. With <paramref name="rectifyInputGradient"/>,
     /// inputDiff is also the backward of an in-place ReLU before the layer (whose output is
     /// <paramref name="input"/>): zero where the input is not positive. The net fuses such a ReLU into

@@ -44,8 +44,23 @@ public static class Pooling
         }
     }
 
+    /// <summary>
+    /// Max pooling of rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) of the output of
+    /// <paramref name="planes"/> consecutive planes, on the calling thread: a convolution pools the rows
+    /// it has just written (see <see cref="IConvolution.ForwardPooled"/>). The same values and winners
+    /// as <see cref="MaxForward"/>.
+    /// </summary>
+    public static unsafe void MaxForwardRows(float* bottom, int planes, in PoolingGeometry g, float* top, int* argmax, int firstRow, int endRow)
+    {
+        int inPlane = g.Height * g.Width, outPlane = g.PooledHeight * g.PooledWidth;
+        for (int plane = 0; plane < planes; plane++)
+            MaxPlane(bottom + (long)plane * inPlane, top + (long)plane * outPlane, argmax + (long)plane * outPlane, g, firstRow, endRow);
+    }
+
+    private static unsafe void MaxPlane(float* input, float* output, int* mask, in PoolingGeometry g) => MaxPlane(input, output, mask, g, 0, g.PooledHeight);
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void MaxPlane(float* input, float* output, int* mask, in PoolingGeometry g)
+    private static unsafe void MaxPlane(float* input, float* output, int* mask, in PoolingGeometry g, int firstRow, int endRow)
     {
         // Geometry in locals: PooledHeight is a computed property, and the stores could alias g as far as the JIT knows.
         int pooledH = g.PooledHeight, pooledW = g.PooledWidth, planeSize = g.Height * g.Width;
@@ -53,10 +68,10 @@ public static class Pooling
         // Rows whose windows all lie inside the input's columns are read in place, eight windows at a
         // time; where some window reaches past a row's ends, a bordered copy takes them all.
         bool inside = g.PadW == 0 && (pooledW - 1) * strideW + kernelW <= width;
-        if (Avx2.IsSupported && !inside && pooledW >= 4) { MaxPlaneBordered(input, output, mask, g); return; }
+        if (Avx2.IsSupported && !inside && pooledW >= 4) { MaxPlaneBordered(input, output, mask, g, firstRow, endRow); return; }
         bool simd = Avx2.IsSupported && inside && pooledW >= 8;
         var strideLanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * strideW;
-        for (int ph = 0; ph < pooledH; ph++)
+        for (int ph = firstRow; ph < endRow; ph++)
         {
             int hStart = Math.Max(ph * g.StrideH - g.PadH, 0), hEnd = Math.Min(ph * g.StrideH - g.PadH + g.KernelH, g.Height);
             float* outRow = output + ph * pooledW;
@@ -110,16 +125,17 @@ public static class Pooling
     /// (so a NaN or -infinity there is kept), then takes what is strictly greater in the scalar loop's
     /// order; -infinity is never strictly greater, so the border changes no value and no index.
     /// </summary>
-    private static unsafe void MaxPlaneBordered(float* input, float* output, int* mask, in PoolingGeometry g)
+    private static unsafe void MaxPlaneBordered(float* input, float* output, int* mask, in PoolingGeometry g, int firstRow, int endRow)
     {
         // The copy has 16 spare columns, so stride 2's loads of 16 floats stay inside it.
-        if (g.StrideW == 1) MaxPlaneBordered<AdjacentColumns>(input, output, mask, g);
-        else if (g.StrideW == 2) MaxPlaneBordered<EvenColumns>(input, output, mask, g);
-        else MaxPlaneBordered<GatheredColumns>(input, output, mask, g);
+        if (g.StrideW == 1) MaxPlaneBordered<AdjacentColumns>(input, output, mask, g, firstRow, endRow);
+        else if (g.StrideW == 2) MaxPlaneBordered<EvenColumns>(input, output, mask, g, firstRow, endRow);
+        else MaxPlaneBordered<GatheredColumns>(input, output, mask, g, firstRow, endRow);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void MaxPlaneBordered<TColumns>(float* input, float* output, int* mask, in PoolingGeometry g) where TColumns : struct, IWindowColumns
+    private static unsafe void MaxPlaneBordered<TColumns>(float* input, float* output, int* mask, in PoolingGeometry g, int firstOutputRow, int endOutputRow)
+        where TColumns : struct, IWindowColumns
     {
         int pooledH = g.PooledHeight, pooledW = g.PooledWidth, width = g.Width;
         int kernelH = g.KernelH, kernelW = g.KernelW, strideH = g.StrideH, strideW = g.StrideW, padH = g.PadH, padW = g.PadW;
@@ -128,7 +144,7 @@ public static class Pooling
         {
             float* lastValues = stackalloc float[8];
             int* lastIndices = stackalloc int[8];
-            for (int ph = 0; ph < pooledH; ph++)
+            for (int ph = firstOutputRow; ph < endOutputRow; ph++)
             {
                 int hStart = ph * strideH - padH, firstRow = Math.Max(hStart, 0);
                 float* top = bordered + (long)(hStart + padH) * borderedW;

@@ -115,9 +115,25 @@ public abstract class BaseConvolutionLayer(LayerParameter param, LayerContext co
     /// </summary>
     internal bool RectifyOutput { get; set; }
 
+    /// <summary>
+    /// Set by the net for one forward pass when a MAX pooling reads only this layer's output (after
+    /// the fused ReLU, if any): the convolution may pool it too, on the threads that wrote it.
+    /// </summary>
+    internal (PoolingLayer Layer, Blob Top)? PoolOutput { get; set; }
+
+    /// <summary>Whether the last forward pass did the pooling of <see cref="PoolOutput"/> too.</summary>
+    internal bool Pooled { get; private set; }
+
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         var bias = BiasTerm ? ReadData(Blobs[1]) : default;
+        Pooled = false;
+        if (PoolOutput is { } pooling && _nd == null && bottom.Count == 1)
+        {
+            var (geometry, pooled, argmax) = pooling.Layer.PoolingTargets(top[0], pooling.Top);
+            Pooled = Convolution.ForwardPooled(ShapeOf(bottom[0]), ReadData(bottom[0]), ReadData(Blobs[0]), bias, WriteData(top[0]), RectifyOutput, geometry, pooled, argmax);
+            if (Pooled) return;
+        }
         for (int i = 0; i < bottom.Count; i++)
         {
             if (_nd != null)

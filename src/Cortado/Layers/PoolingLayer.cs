@@ -90,6 +90,19 @@ public sealed class PoolingLayer(LayerParameter param, LayerContext context) : L
         else Backend.AveragePoolBackward(ReadDiff(top[0]), planes, _geometry, WriteDiff(bottom[0]), RectifiedBy(bottom[0]));
     }
 
+    /// <summary>Whether this is MAX pooling, which a convolution before it can do as it writes its output.</summary>
+    internal bool IsMax => P.Pool == PoolingParameter.Types.PoolMethod.Max;
+
+    /// <summary>
+    /// Where a convolution that pools for this layer writes, sized for its output as this layer's
+    /// forward pass would: the windows, the top for writing, and the winners for backward.
+    /// </summary>
+    internal (PoolingGeometry Geometry, DeviceSpan<float> Top, DeviceSpan<int> Argmax) PoolingTargets(Blob bottom, Blob top)
+    {
+        Reshape([bottom], [top]);
+        return (_geometry, WriteData(top), _argmax.WriteDevice(Backend, top.Count));
+    }
+
     private bool _rectifyInputGradient;
     bool IRectifiesInputGradient.RectifyInputGradient { get => _rectifyInputGradient; set => _rectifyInputGradient = value; }
 

@@ -60,6 +60,7 @@ public sealed partial class Net : IDisposable
         }
         _fusesNextRectifier = FindFusedRectifiers();
         _fusesPreviousRectifier = FindRectifiersFusedBackward();
+        _pooledAfter = FindPoolingsFused();
     }
 
     /// <summary>
@@ -167,11 +168,23 @@ public sealed partial class Net : IDisposable
             // A fused ReLU runs inside the convolution only when both are in this pass, and never
             // under debug_info, whose log shows the convolution's output before the ReLU as Caffe's does.
             bool fused = _fusesNextRectifier[i] && i < end && !DebugInfo;
-            if (fused) ((BaseConvolutionLayer)_layers[i]).RectifyOutput = true;
+            // So does a fused pooling, after the ReLU if there is one.
+            int pool = _pooledAfter[i];
+            bool pools = pool >= 0 && pool <= end && (pool == i + 1 || fused) && !DebugInfo;
+            var convolution = fused || pools ? (BaseConvolutionLayer)_layers[i] : null;
+            if (convolution != null)
+            {
+                convolution.RectifyOutput = fused;
+                convolution.PoolOutput = pools ? ((PoolingLayer)_layers[pool], _tops[pool][0]) : null;
+            }
             try { loss += _layers[i].Forward(_bottoms[i], _tops[i]); }
-            finally { if (fused) ((BaseConvolutionLayer)_layers[i]).RectifyOutput = false; }
+            finally
+            {
+                if (convolution != null) { convolution.RectifyOutput = false; convolution.PoolOutput = null; }
+            }
             if (DebugInfo) ForwardDebugInfo(i);
             if (fused) i++;
+            if (pools && convolution!.Pooled) i = pool;
         }
         return loss;
     }
