@@ -571,6 +571,14 @@ public sealed class GpuCompute : ICompute, ICopyCounting, IDisposable
                 one, key, (uint)offset, y.Length);
     }
 
+    public void MultiplyBernoulli(DeviceSpan<float> x, double p, float one, ulong key, long offset, DeviceSpan<float> y)
+    {
+        if (y.Length == 0) return;
+        using (Enter())
+            _kernels.Get<Floats, uint, int, float, ulong, uint, Floats, int>(RandomKernels.MultiplyBernoulli)(Config(y.Length), View(x), BernoulliHash.Threshold(p), p >= 1.0 ? 1 : 0,
+                one, key, (uint)offset, View(y), y.Length);
+    }
+
     public void Uniform(DeviceSpan<float> y, float min, float max, ulong key)
     {
         if (y.Length == 0) return;

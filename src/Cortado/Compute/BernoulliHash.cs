@@ -25,15 +25,52 @@ public static unsafe class BernoulliHash
             uint threshold = Threshold(p);
             bool always = p >= 1.0;
             uint first = (uint)offset;
-            ParallelWork.For(values.Length, 4, (_, start, end) => FillRange((float*)address, start, end, threshold, always, one, key, first));
+            ParallelWork.For(values.Length, 4, (_, start, end) => Range<StoreMask>(null, (float*)address, start, end, threshold, always, one, key, first));
+        }
+    }
+
+    /// <summary>
+    /// y[i] = x[i] * (<paramref name="one"/> or 0), the factor drawn as <see cref="Fill"/> draws
+    /// values[i] for the same key and offset: dropout multiplies the data forward and the gradient
+    /// backward by one mask in one pass each, without storing the mask.
+    /// </summary>
+    public static void Multiply(ReadOnlySpan<float> x, double p, float one, ulong key, long offset, Span<float> y)
+    {
+        if (x.Length != y.Length) throw new ArgumentException($"bernoulli multiply: {x.Length} inputs for {y.Length} outputs");
+        fixed (float* source = x, target = y)
+        {
+            nint input = (nint)source, output = (nint)target;
+            uint threshold = Threshold(p);
+            bool always = p >= 1.0;
+            uint first = (uint)offset;
+            ParallelWork.For(y.Length, 4, (_, start, end) => Range<MultiplyByMask>((float*)input, (float*)output, start, end, threshold, always, one, key, first));
         }
     }
 
     /// <summary>The hash value below which an element is kept: p * 2^32, clamped.</summary>
     public static uint Threshold(double p) => p <= 0 ? 0u : p >= 1 ? uint.MaxValue : (uint)(p * 4294967296.0);
 
+    /// <summary>What a pass does with each element's factor (one or 0): store it, or multiply an input by it.</summary>
+    private interface IMaskUse
+    {
+        static abstract Vector256<float> Apply(float* x, int i, Vector256<float> factor);
+        static abstract float Apply(float* x, int i, float factor);
+    }
+
+    private readonly struct StoreMask : IMaskUse
+    {
+        public static Vector256<float> Apply(float* x, int i, Vector256<float> factor) => factor;
+        public static float Apply(float* x, int i, float factor) => factor;
+    }
+
+    private readonly struct MultiplyByMask : IMaskUse
+    {
+        public static Vector256<float> Apply(float* x, int i, Vector256<float> factor) => Vector256.Load(x + i) * factor;
+        public static float Apply(float* x, int i, float factor) => x[i] * factor;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FillRange(float* values, int start, int end, uint threshold, bool always, float one, ulong key, uint first)
+    private static void Range<TUse>(float* x, float* y, int start, int end, uint threshold, bool always, float one, ulong key, uint first) where TUse : struct, IMaskUse
     {
         uint k0 = (uint)key, k1 = (uint)(key >> 32);
         int i = start;
@@ -48,11 +85,11 @@ public static unsafe class BernoulliHash
             {
                 var hash = Mix(Mix(Vector256.Create((uint)i + first) + lanes + vk0) ^ vk1);
                 var keep = always ? Vector256<uint>.AllBitsSet : Vector256.LessThan(hash, vthreshold);
-                (keep.AsSingle() & vone).Store(values + i);
+                TUse.Apply(x, i, keep.AsSingle() & vone).Store(y + i);
             }
         }
         for (; i < end; i++)
-            values[i] = always || Mix(Mix((uint)i + first + k0) ^ k1) < threshold ? one : 0f;
+            y[i] = TUse.Apply(x, i, always || Mix(Mix((uint)i + first + k0) ^ k1) < threshold ? one : 0f);
     }
 
     // Chris Wellons's "lowbias32" mixer.

@@ -232,6 +232,8 @@ public abstract class HostMemoryCompute : ICompute
         LstmCell.Backward(num, hidden, Host(cPrev), Host(gates), Host(cont), Host(c), Host(dc), Host(dh), Host(dcPrev), Host(dgates));
 
     public void Bernoulli(DeviceSpan<float> y, double p, float one, ulong key, long offset = 0) => BernoulliHash.Fill(Host(y), p, one, key, offset);
+    public void MultiplyBernoulli(DeviceSpan<float> x, double p, float one, ulong key, long offset, DeviceSpan<float> y) =>
+        BernoulliHash.Multiply(Host(x), p, one, key, offset, Host(y));
     public void Uniform(DeviceSpan<float> y, float min, float max, ulong key) => CounterRandom.Uniform(Host(y), min, max, key);
     public void Gaussian(DeviceSpan<float> y, float mean, float std, ulong key) => CounterRandom.Gaussian(Host(y), mean, std, key);
 

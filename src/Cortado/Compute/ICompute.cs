@@ -118,6 +118,8 @@ public interface ICompute
     // ---- random streams keyed by counter: element i depends on (key, i) only ----
     /// <summary>Element i depends on (key, offset + i) only: a shard of a batch draws its part of the whole batch's mask.</summary>
     void Bernoulli(DeviceSpan<float> y, double p, float one, ulong key, long offset = 0);
+    /// <summary>y = x times the values <see cref="Bernoulli"/> would draw for the same key and offset, in one pass (dropout's mask, never stored).</summary>
+    void MultiplyBernoulli(DeviceSpan<float> x, double p, float one, ulong key, long offset, DeviceSpan<float> y);
     void Uniform(DeviceSpan<float> y, float min, float max, ulong key);
     void Gaussian(DeviceSpan<float> y, float mean, float std, ulong key);
 

@@ -7,14 +7,18 @@ namespace Cortado.Layers;
 /// <summary>
 /// At train time each input is kept with probability 1 - ratio and scaled by 1 / (1 - ratio)
 /// (inverted dropout, so the test-time net is the identity); the same mask routes the gradient.
+/// The mask is a counter-based hash of one key per forward pass, so it is not stored: forward and
+/// backward each multiply by it in one pass (<see cref="ICompute.MultiplyBernoulli"/>), where a
+/// stored mask took a pass to write and one more to read.
 /// </summary>
 [LayerType("Dropout")]
 public sealed class DropoutLayer(LayerParameter param, LayerContext context) : NeuronLayer(param, context)
 {
     public override string Type => "Dropout";
-    // Per element: 1 / (1 - ratio) where kept, 0 where dropped.
-    private readonly Blob _mask = new();
     private float _ratio, _scale;
+    // The last forward pass's mask: its key, and where this shard's part of the batch's mask starts.
+    private ulong _key;
+    private long _offset;
 
     protected override void LayerSetUp(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
@@ -23,26 +27,19 @@ public sealed class DropoutLayer(LayerParameter param, LayerContext context) : N
         _scale = 1f / (1f - _ratio);
     }
 
-    public override void Reshape(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
-    {
-        base.Reshape(bottom, top);
-        // Only training draws masks; a test net does not carry one.
-        if (Phase == Phase.Train) _mask.ReshapeLike(bottom[0]);
-    }
-
     protected override void ForwardCpu(IReadOnlyList<Blob> bottom, IReadOnlyList<Blob> top)
     {
         if (Phase != Phase.Train) { if (!ReferenceEquals(bottom[0], top[0])) Backend.Copy(ReadData(bottom[0]), WriteData(top[0])); return; }
-        var mask = WriteData(_mask);
         // A shard draws its samples' part of the whole batch's mask, so N ranks drop what one process would.
-        Backend.Bernoulli(mask, 1.0 - _ratio, _scale, Context.Random.NextKey(), (long)Context.Shard.Rank * _mask.Count);
-        Backend.Mul(ReadData(bottom[0]), mask, WriteData(top[0]));
+        _key = Context.Random.NextKey();
+        _offset = (long)Context.Shard.Rank * bottom[0].Count;
+        Backend.MultiplyBernoulli(ReadData(bottom[0]), 1.0 - _ratio, _scale, _key, _offset, WriteData(top[0]));
     }
 
     protected override void BackwardCpu(IReadOnlyList<Blob> top, IReadOnlyList<bool> propagateDown, IReadOnlyList<Blob> bottom)
     {
         if (!propagateDown[0]) return;
         if (Phase != Phase.Train) { if (!ReferenceEquals(bottom[0], top[0])) Backend.Copy(ReadDiff(top[0]), WriteDiff(bottom[0])); return; }
-        Backend.Mul(ReadDiff(top[0]), ReadData(_mask), WriteDiff(bottom[0]));
+        Backend.MultiplyBernoulli(ReadDiff(top[0]), 1.0 - _ratio, _scale, _key, _offset, WriteDiff(bottom[0]));
     }
 }

@@ -227,6 +227,28 @@ public class FastKernelTests
         BernoulliHash.Fill(all, 1.0, 1f, 3);
         Assert.All(all, v => Assert.Equal(1f, v));
     }
+
+    [Theory]
+    [InlineData(0.75, 1, 0L)]
+    [InlineData(0.75, 2, 0L)]
+    [InlineData(0.5, 2, 123_457L)] // a shard's part of the batch's mask
+    [InlineData(1.0, 1, 9L)]
+    [InlineData(0.0, 2, 9L)]
+    public void MultiplyingByTheMaskIsTheProductWithTheMaskFillDraws(double p, int threads, long offset)
+    {
+        using var _ = new ThreadCount(threads);
+        var x = Reference.Random(100_003, 5);
+        x[3] = float.NaN; x[11] = float.PositiveInfinity; x[17] = -0f;
+        var mask = new float[x.Length];
+        BernoulliHash.Fill(mask, p, 4f / 3f, key: 77, offset);
+        var expected = x.Select((v, i) => v * mask[i]).ToArray();
+        var y = new float[x.Length];
+        BernoulliHash.Multiply(x, p, 4f / 3f, key: 77, offset, y);
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), y.Select(BitConverter.SingleToInt32Bits));
+        // In place, as dropout runs on its bottom.
+        BernoulliHash.Multiply(x, p, 4f / 3f, key: 77, offset, x);
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), x.Select(BitConverter.SingleToInt32Bits));
+    }
 }
 
 /// <summary>Tests that change <see cref="ComputeSettings.Threads"/> run one at a time.</summary>

@@ -77,6 +77,7 @@ public class EmulatedGpuTests
             (b, y) => b.Uniform(y, -1f, 3f, 42),
             (b, y) => b.Gaussian(y, 2f, 0.5f, 7),
             (b, y) => b.Bernoulli(y, 0.3, 2f, 99, offset: 500),
+            (b, y) => { b.Uniform(y, -1f, 3f, 5); b.MultiplyBernoulli(y, 0.3, 2f, 99, 500, y); },
         })
             Assert.Equal(Draw(CpuCompute.Instance, fill), Draw(Gpu, fill));
     }
