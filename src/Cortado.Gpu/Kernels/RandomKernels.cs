@@ -10,16 +10,14 @@ internal static class RandomKernels
 {
     public static void Bernoulli(Floats y, uint threshold, int always, float one, ulong key, uint first, int n)
     {
-        uint k0 = (uint)key, k1 = (uint)(key >> 32);
         for (int i = Lane.First; i < n; i += Lane.Step)
-            y[i] = always != 0 || BernoulliHash.Mix(BernoulliHash.Mix((uint)i + first + k0) ^ k1) < threshold ? one : 0f;
+            y[i] = always != 0 || BernoulliHash.Keeps((uint)i + first, key, threshold) ? one : 0f;
     }
 
     public static void MultiplyBernoulli(Floats x, uint threshold, int always, float one, ulong key, uint first, Floats y, int n)
     {
-        uint k0 = (uint)key, k1 = (uint)(key >> 32);
         for (int i = Lane.First; i < n; i += Lane.Step)
-            y[i] = x[i] * (always != 0 || BernoulliHash.Mix(BernoulliHash.Mix((uint)i + first + k0) ^ k1) < threshold ? one : 0f);
+            y[i] = x[i] * (always != 0 || BernoulliHash.Keeps((uint)i + first, key, threshold) ? one : 0f);
     }
 
     public static void Uniform(Floats y, float min, float max, ulong key, int n)

@@ -89,8 +89,11 @@ public static unsafe class BernoulliHash
             }
         }
         for (; i < end; i++)
-            y[i] = TUse.Apply(x, i, always || Mix(Mix((uint)i + first + k0) ^ k1) < threshold ? one : 0f);
+            y[i] = TUse.Apply(x, i, always || Keeps((uint)i + first, key, threshold) ? one : 0f);
     }
+
+    /// <summary>Whether the element at <paramref name="counter"/> (offset plus index) is kept; the vector loops compute the same per lane.</summary>
+    public static bool Keeps(uint counter, ulong key, uint threshold) => Mix(Mix(counter + (uint)key) ^ (uint)(key >> 32)) < threshold;
 
     // Chris Wellons's "lowbias32" mixer.
     public static uint Mix(uint x)

@@ -29,8 +29,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
         if (shape.Reversed || pooling.Height != g.OutputHeight || pooling.Width != g.OutputWidth) return false;
         // Split by rows (a batch smaller than the thread count), each block must hold whole windows:
         // blocks start at multiples of the stride, and windows no taller than it never reach the next.
-        bool byRows = shape.Num < ParallelWork.AvailableThreads && g.OutputHeight > 1;
-        if (byRows && (pooling.PadH != 0 || pooling.KernelH > pooling.StrideH)) return false;
+        if (SplitsByRows(shape) && (pooling.PadH != 0 || pooling.KernelH > pooling.StrideH)) return false;
         long outputs = (long)shape.Num * shape.TopChannels * pooling.PooledHeight * pooling.PooledWidth;
         if (pooled.Length != outputs || argmax.Length < outputs)
             throw new ArgumentException($"convolution with pooling: {outputs} pooled outputs, but {pooled.Length} values and {argmax.Length} winners were given");
@@ -72,8 +71,7 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
             int perCall = winograd ? Winograd.ImagesPerCall(s) : 1;
             int scratch = s.Reversed ? ColumnLength(s) : winograd ? Winograd.ScratchLength(s, perCall) : ForwardScratch(s, s.BottomChannels, offsets);
             var filters = winograd ? _winogradFilters.For(s, new ReadOnlySpan<float>((float*)w, weightCount), weights) : [];
-            // Convolution's product can be cut by output rows; deconvolution's (a col2im) cannot.
-            if (!s.Reversed && num < ParallelWork.AvailableThreads && g.OutputHeight > 1)
+            if (SplitsByRows(s))
             {
                 for (int n = 0; n < num; n++)
                 {
@@ -183,6 +181,9 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
             }, weightGradient ? weightTarget : default, biasGradient ? biasTarget : default, weightsByWinograd ? s : null);
         }
     }
+
+    /// <summary>Convolution's product can be cut by output rows (deconvolution's, a col2im, cannot): done where the batch has fewer images than threads.</summary>
+    private static bool SplitsByRows(in ConvolutionShape s) => !s.Reversed && s.Num < ParallelWork.AvailableThreads && s.ColumnGeometry.OutputHeight > 1;
 
     private static long WorkPerImage(in ConvolutionShape s) =>
         (long)ColumnLength(s) * (s.Reversed ? s.BottomChannels : s.TopChannels) / s.Group;
