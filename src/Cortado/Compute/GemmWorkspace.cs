@@ -13,20 +13,21 @@ internal sealed unsafe class GemmWorkspace : IDisposable
     private float* _a, _b;
     private long _aCapacity, _bCapacity;
 
-    public static GemmWorkspace ForThisThread(GemmKernel kernel)
+    /// <summary>Buffers for the kernel's blocks, with B packed <paramref name="columnBlock"/> columns at a time.</summary>
+    public static GemmWorkspace ForThisThread(GemmKernel kernel, int columnBlock)
     {
         var workspace = _current ??= new GemmWorkspace();
-        workspace.Ensure(kernel);
+        workspace.Ensure(kernel, columnBlock);
         return workspace;
     }
 
     public float* A => _a;
     public float* B => _b;
 
-    private void Ensure(GemmKernel kernel)
+    private void Ensure(GemmKernel kernel, int columnBlock)
     {
         long aNeeded = (long)RoundUp(kernel.MC, kernel.MR) * kernel.KC;
-        long bNeeded = (long)RoundUp(kernel.NC, kernel.NR) * kernel.KC;
+        long bNeeded = (long)RoundUp(columnBlock, kernel.NR) * kernel.KC;
         if (aNeeded > _aCapacity) { Free(ref _a); _a = Allocate(aNeeded); _aCapacity = aNeeded; }
         if (bNeeded > _bCapacity) { Free(ref _b); _b = Allocate(bNeeded); _bCapacity = bNeeded; }
     }

@@ -86,6 +86,16 @@ public unsafe class GemmTests
     }
 
     [Theory]
+    [MemberData(nameof(Kernels))]
+    public void ALargeAOnColumnBlocksOfTwiceNCGivesTheProduct(string kernelName)
+    {
+        // op(A) of 2^19 elements or more is packed once per block of 2 NC columns; N crosses one.
+        // NT keeps the reference's loops contiguous, so the billion multiply-adds take a second.
+        var kernel = Kernel(kernelName);
+        Check(kernel, false, true, 64, 2 * kernel.NC + 5, 8192, beta: 0.5f);
+    }
+
+    [Theory]
     [InlineData(288, 4032, 336)]
     [InlineData(144, 100, 7)]
     [InlineData(3, 64, 1000)]
