@@ -20,6 +20,11 @@ public sealed unsafe class GemmKernelAvx2 : GemmKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Run(int kc, float* a, float* b, float* c, int ldc, int m, int n, float alpha, float beta)
     {
+        if (m <= 2)
+        {
+            RunTwoRows(kc, a, b, c, ldc, m, n, alpha, beta);
+            return;
+        }
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         int p = 0;
@@ -51,6 +56,43 @@ public sealed unsafe class GemmKernelAvx2 : GemmKernel
         Avx.Store(tile + 64, c40 * va); Avx.Store(tile + 72, c41 * va);
         Avx.Store(tile + 80, c50 * va); Avx.Store(tile + 88, c51 * va);
         StorePartial(tile, c, ldc, m, n, beta);
+    }
+
+    /// <summary>
+    /// A tile of one or two rows (the last of 128 rows, a batch of 128 in an inner product layer)
+    /// multiplies only the rows it has: eight accumulators instead of twelve, a third of the k steps' work.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RunTwoRows(int kc, float* a, float* b, float* c, int ldc, int m, int n, float alpha, float beta)
+    {
+        // Even and odd k steps accumulate apart: four chains alone would wait on the FMA's latency.
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector256<float> d00 = default, d01 = default, d10 = default, d11 = default;
+        int p = 0;
+        for (; p + 2 <= kc; p += 2, a += 2 * 6, b += 2 * 16)
+        {
+            StepTwoRows(a, b, ref c00, ref c01, ref c10, ref c11);
+            StepTwoRows(a + 6, b + 16, ref d00, ref d01, ref d10, ref d11);
+        }
+        if (p < kc) StepTwoRows(a, b, ref c00, ref c01, ref c10, ref c11);
+        c00 += d00; c01 += d01; c10 += d10; c11 += d11;
+        var va = Vector256.Create(alpha);
+        float* tile = stackalloc float[2 * 16];
+        Avx.Store(tile, c00 * va); Avx.Store(tile + 8, c01 * va);
+        Avx.Store(tile + 16, c10 * va); Avx.Store(tile + 24, c11 * va);
+        StorePartial(tile, c, ldc, m, n, beta);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StepTwoRows(float* a, float* b,
+        ref Vector256<float> c00, ref Vector256<float> c01, ref Vector256<float> c10, ref Vector256<float> c11)
+    {
+        var b0 = Avx.LoadVector256(b);
+        var b1 = Avx.LoadVector256(b + 8);
+        var x = Avx.BroadcastScalarToVector256(a);
+        c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
+        x = Avx.BroadcastScalarToVector256(a + 1);
+        c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
     }
 
     /// <summary>One k step: row i of the tile gains a[i] times the 16 values of b.</summary>

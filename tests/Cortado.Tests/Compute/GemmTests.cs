@@ -87,6 +87,19 @@ public unsafe class GemmTests
 
     [Theory]
     [MemberData(nameof(Kernels))]
+    public void TilesOfOneOrTwoRowsGiveTheProduct(string kernelName)
+    {
+        // 128 rows leave the 6-row kernel a last tile of two (an inner product at batch 128), 2 and
+        // 13 rows tiles of two and one; odd and even depths end the kernels' unrolled k loops apart.
+        var kernel = Kernel(kernelName);
+        foreach (bool ta in new[] { false, true })
+            foreach (bool tb in new[] { false, true })
+                foreach (var (m, k) in new[] { (128, 229), (2, 64), (13, 31) })
+                    Check(kernel, ta, tb, m, 40, k, alpha: 0.5f, beta: 0.7f);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
     public void ALargeAOnColumnBlocksOfTwiceNCGivesTheProduct(string kernelName)
     {
         // op(A) of 2^19 elements or more is packed once per block of 2 NC columns; N crosses one.
