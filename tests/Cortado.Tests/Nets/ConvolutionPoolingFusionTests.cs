@@ -1,7 +1,4 @@
-using Cortado.Layers;
-using Cortado.Logging;
 using Cortado.Nets;
-using Cortado.Proto;
 using Cortado.Tests.Compute;
 using Cortado.Tests.Devices;
 
@@ -29,26 +26,13 @@ public abstract class ConvolutionPoolingFusionTests<TDevice> where TDevice : ITe
         layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc" bottom: "label" top: "loss" }
         """;
 
-    private static Net Build(string prototxt, bool debugInfo = false)
-    {
-        var param = TextFormat.Parse<NetParameter>(prototxt);
-        param.ForceBackward = true;
-        var net = new Net(param, Phase.Train, new NetOptions { Compute = TDevice.Compute, Random = new CaffeRandom(3), Log = CaffeLog.Null }) { DebugInfo = debugInfo };
-        Fill(net);
-        return net;
-    }
+    private static Net Build(string prototxt, bool debugInfo = false) => FusionNets.Build(prototxt, TDevice.Compute, debugInfo: debugInfo);
 
-    private static void Fill(Net net)
-    {
-        Reference.Random(net.Blob("data").Count, 4).CopyTo(net.Blob("data").Data);
-        if (!net.HasBlob("label")) return;
-        var labels = net.Blob("label").Data;
-        for (int i = 0; i < labels.Length; i++) labels[i] = i % 5;
-    }
+    private static void Fill(Net net) => FusionNets.Fill(net);
 
-    private static int Index(Net net, string layer) => net.Layers.Select((l, i) => (l, i)).Single(p => p.l.Name == layer).i;
+    private static int Index(Net net, string layer) => FusionNets.Index(net, layer);
 
-    private static int[] Bits(Span<float> values) => values.ToArray().Select(BitConverter.SingleToInt32Bits).ToArray();
+    private static int[] Bits(Span<float> values) => FusionNets.Bits(values);
 
     private static void AssertSameBits(Net expected, Net actual)
     {

@@ -1,7 +1,4 @@
-using Cortado.Layers;
-using Cortado.Logging;
 using Cortado.Nets;
-using Cortado.Proto;
 using Cortado.Tests.Compute;
 
 namespace Cortado.Tests.Nets;
@@ -26,20 +23,11 @@ public class ConvolutionRectifierFusionTests
         layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc" bottom: "label" top: "loss" }
         """;
 
-    private static Net Build(int batch, bool inPlace, StringWriter? log = null)
-    {
-        var param = TextFormat.Parse<NetParameter>(Prototxt(batch, inPlace));
-        param.ForceBackward = true;
-        var net = new Net(param, Phase.Train, new NetOptions { Random = new CaffeRandom(3), Log = log is null ? CaffeLog.Null : new CaffeLog(log) });
-        Reference.Random(net.Blob("data").Count, 4).CopyTo(net.Blob("data").Data);
-        var labels = net.Blob("label").Data;
-        for (int i = 0; i < labels.Length; i++) labels[i] = i % 5;
-        return net;
-    }
+    private static Net Build(int batch, bool inPlace, StringWriter? log = null) => FusionNets.Build(Prototxt(batch, inPlace), log: log);
 
-    private static int Index(Net net, string layer) => net.Layers.Select((l, i) => (l, i)).Single(p => p.l.Name == layer).i;
+    private static int Index(Net net, string layer) => FusionNets.Index(net, layer);
 
-    private static int[] Bits(Span<float> values) => values.ToArray().Select(BitConverter.SingleToInt32Bits).ToArray();
+    private static int[] Bits(Span<float> values) => FusionNets.Bits(values);
 
     [Fact]
     public void OnlyAPlainInPlaceReluRightAfterAConvolutionIsFused()

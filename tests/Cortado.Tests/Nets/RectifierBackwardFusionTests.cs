@@ -1,7 +1,4 @@
-using Cortado.Layers;
-using Cortado.Logging;
 using Cortado.Nets;
-using Cortado.Proto;
 using Cortado.Tests.Compute;
 using Cortado.Tests.Devices;
 
@@ -34,20 +31,12 @@ public abstract class RectifierBackwardFusionTests<TDevice> where TDevice : ITes
 
     private static string Top(bool inPlace, string own, string relu) => inPlace ? own : relu;
 
-    private static Net Build(string prototxt, StringWriter? log = null, bool forceBackward = true)
-    {
-        var param = TextFormat.Parse<NetParameter>(prototxt);
-        param.ForceBackward = forceBackward;
-        var net = new Net(param, Phase.Train, new NetOptions { Compute = TDevice.Compute, Random = new CaffeRandom(3), Log = log is null ? CaffeLog.Null : new CaffeLog(log) });
-        Reference.Random(net.Blob("data").Count, 4).CopyTo(net.Blob("data").Data);
-        var labels = net.Blob("label").Data;
-        for (int i = 0; i < labels.Length; i++) labels[i] = i % 5;
-        return net;
-    }
+    private static Net Build(string prototxt, StringWriter? log = null, bool forceBackward = true) =>
+        FusionNets.Build(prototxt, TDevice.Compute, log, forceBackward);
 
-    private static int Index(Net net, string layer) => net.Layers.Select((l, i) => (l, i)).Single(p => p.l.Name == layer).i;
+    private static int Index(Net net, string layer) => FusionNets.Index(net, layer);
 
-    private static int[] Bits(Span<float> values) => values.ToArray().Select(BitConverter.SingleToInt32Bits).ToArray();
+    private static int[] Bits(Span<float> values) => FusionNets.Bits(values);
 
     [Fact]
     public void EachPlainInPlaceReluBeforeAConvolutionOrPoolingIsFusedIntoIt()
