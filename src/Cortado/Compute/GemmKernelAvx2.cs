@@ -89,10 +89,8 @@ public sealed unsafe class GemmKernelAvx2 : GemmKernel
     {
         var b0 = Avx.LoadVector256(b);
         var b1 = Avx.LoadVector256(b + 8);
-        var x = Avx.BroadcastScalarToVector256(a);
-        c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
-        x = Avx.BroadcastScalarToVector256(a + 1);
-        c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
+        Row(a, b0, b1, ref c00, ref c01);
+        Row(a + 1, b0, b1, ref c10, ref c11);
     }
 
     /// <summary>One k step: row i of the tile gains a[i] times the 16 values of b.</summary>
@@ -104,18 +102,21 @@ public sealed unsafe class GemmKernelAvx2 : GemmKernel
     {
         var b0 = Avx.LoadVector256(b);
         var b1 = Avx.LoadVector256(b + 8);
+        Row(a, b0, b1, ref c00, ref c01);
+        Row(a + 1, b0, b1, ref c10, ref c11);
+        Row(a + 2, b0, b1, ref c20, ref c21);
+        Row(a + 3, b0, b1, ref c30, ref c31);
+        Row(a + 4, b0, b1, ref c40, ref c41);
+        Row(a + 5, b0, b1, ref c50, ref c51);
+    }
+
+    /// <summary>One row of a k step: its two accumulators gain a's value times the 16 values of b.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row(float* a, Vector256<float> b0, Vector256<float> b1, ref Vector256<float> c0, ref Vector256<float> c1)
+    {
         var x = Avx.BroadcastScalarToVector256(a);
-        c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
-        x = Avx.BroadcastScalarToVector256(a + 1);
-        c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
-        x = Avx.BroadcastScalarToVector256(a + 2);
-        c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
-        x = Avx.BroadcastScalarToVector256(a + 3);
-        c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
-        x = Avx.BroadcastScalarToVector256(a + 4);
-        c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
-        x = Avx.BroadcastScalarToVector256(a + 5);
-        c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
+        c0 = Fma.MultiplyAdd(x, b0, c0);
+        c1 = Fma.MultiplyAdd(x, b1, c1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
