@@ -134,7 +134,7 @@ public static unsafe class Gemm
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, ImplicitColumns implicitB = default)
     {
         private readonly float* _a = a, _b = b, _c = c;
-        private readonly int _columnBlock = ColumnBlock(kernel, m, k, prefetchesB: b != null && !transB && (long)k * n >= PrefetchedB);
+        private readonly int _columnBlock = ColumnBlock(kernel, m, k, PrefetchesB(b, transB, k, n));
         private int Rows => m;
         private int Columns => n;
 
@@ -211,6 +211,9 @@ public static unsafe class Gemm
             }
         }
 
+        /// <summary>Whether the kernels run with the next block of B prefetched: a large B, stored as op(B) and not read from an image.</summary>
+        private static bool PrefetchesB(float* b, bool transB, int k, int n) => b != null && !transB && (long)k * n >= PrefetchedB;
+
         /// <summary>
         /// The rows of B packed after block (jc, pc), when B is a large matrix stored as op(B).
         /// A transposed B is left to the hardware: its blocks continue the rows just read, and
@@ -218,7 +221,7 @@ public static unsafe class Gemm
         /// </summary>
         private PrefetchCursor NextBlockOfB(int jc, int pc, int kcStep, int colEnd)
         {
-            if (_b == null || transB || (long)k * n < PrefetchedB) return default;
+            if (!PrefetchesB(_b, transB, k, n)) return default;
             int nextJc = jc, nextPc = pc + kcStep;
             if (nextPc >= k) { nextPc = 0; nextJc = jc + _columnBlock; }
             if (nextJc >= colEnd) return default;
