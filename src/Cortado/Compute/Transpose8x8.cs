@@ -32,19 +32,8 @@ internal static unsafe class Transpose8x8
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RunFourRows(float* src, long srcStride, float* dst)
     {
-        var r0 = Avx.LoadVector256(src);
-        var r1 = Avx.LoadVector256(src + srcStride);
-        var r2 = Avx.LoadVector256(src + 2 * srcStride);
-        var r3 = Avx.LoadVector256(src + 3 * srcStride);
-        var t0 = Avx.UnpackLow(r0, r1);
-        var t1 = Avx.UnpackHigh(r0, r1);
-        var t2 = Avx.UnpackLow(r2, r3);
-        var t3 = Avx.UnpackHigh(r2, r3);
-        // Each s holds column j in its low half and column j + 4 in its high half.
-        var s0 = Avx.Shuffle(t0, t2, 0x44);
-        var s1 = Avx.Shuffle(t0, t2, 0xEE);
-        var s2 = Avx.Shuffle(t1, t3, 0x44);
-        var s3 = Avx.Shuffle(t1, t3, 0xEE);
+        FourRowColumns(Avx.LoadVector256(src), Avx.LoadVector256(src + srcStride), Avx.LoadVector256(src + 2 * srcStride),
+            Avx.LoadVector256(src + 3 * srcStride), out var s0, out var s1, out var s2, out var s3);
         Avx.Store(dst, Avx.Permute2x128(s0, s1, 0x20));
         Avx.Store(dst + 8, Avx.Permute2x128(s2, s3, 0x20));
         Avx.Store(dst + 16, Avx.Permute2x128(s0, s1, 0x31));
@@ -61,24 +50,10 @@ internal static unsafe class Transpose8x8
     public static void RunSixRows(float* src, long srcStride, float* dst)
     {
         var zero = Vector256<float>.Zero;
-        var t0 = Avx.UnpackLow(Avx.LoadVector256(src), Avx.LoadVector256(src + srcStride));
-        var t1 = Avx.UnpackHigh(Avx.LoadVector256(src), Avx.LoadVector256(src + srcStride));
-        var r2 = Avx.LoadVector256(src + 2 * srcStride);
-        var r3 = Avx.LoadVector256(src + 3 * srcStride);
-        var t2 = Avx.UnpackLow(r2, r3);
-        var t3 = Avx.UnpackHigh(r2, r3);
-        var r4 = Avx.LoadVector256(src + 4 * srcStride);
-        var r5 = Avx.LoadVector256(src + 5 * srcStride);
-        var t4 = Avx.UnpackLow(r4, r5);
-        var t5 = Avx.UnpackHigh(r4, r5);
-        var s0 = Avx.Shuffle(t0, t2, 0x44);
-        var s1 = Avx.Shuffle(t0, t2, 0xEE);
-        var s2 = Avx.Shuffle(t1, t3, 0x44);
-        var s3 = Avx.Shuffle(t1, t3, 0xEE);
-        var s4 = Avx.Shuffle(t4, zero, 0x44);
-        var s5 = Avx.Shuffle(t4, zero, 0xEE);
-        var s6 = Avx.Shuffle(t5, zero, 0x44);
-        var s7 = Avx.Shuffle(t5, zero, 0xEE);
+        FourRowColumns(Avx.LoadVector256(src), Avx.LoadVector256(src + srcStride), Avx.LoadVector256(src + 2 * srcStride),
+            Avx.LoadVector256(src + 3 * srcStride), out var s0, out var s1, out var s2, out var s3);
+        FourRowColumns(Avx.LoadVector256(src + 4 * srcStride), Avx.LoadVector256(src + 5 * srcStride), zero, zero,
+            out var s4, out var s5, out var s6, out var s7);
         Avx.Store(dst, Avx.Permute2x128(s0, s4, 0x20));
         Avx.Store(dst + 6, Avx.Permute2x128(s1, s5, 0x20));
         Avx.Store(dst + 12, Avx.Permute2x128(s2, s6, 0x20));
@@ -95,24 +70,8 @@ internal static unsafe class Transpose8x8
     private static void Store(Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
         Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7, float* dst, long dstStride)
     {
-        var t0 = Avx.UnpackLow(r0, r1);
-        var t1 = Avx.UnpackHigh(r0, r1);
-        var t2 = Avx.UnpackLow(r2, r3);
-        var t3 = Avx.UnpackHigh(r2, r3);
-        var t4 = Avx.UnpackLow(r4, r5);
-        var t5 = Avx.UnpackHigh(r4, r5);
-        var t6 = Avx.UnpackLow(r6, r7);
-        var t7 = Avx.UnpackHigh(r6, r7);
-
-        var s0 = Avx.Shuffle(t0, t2, 0x44);
-        var s1 = Avx.Shuffle(t0, t2, 0xEE);
-        var s2 = Avx.Shuffle(t1, t3, 0x44);
-        var s3 = Avx.Shuffle(t1, t3, 0xEE);
-        var s4 = Avx.Shuffle(t4, t6, 0x44);
-        var s5 = Avx.Shuffle(t4, t6, 0xEE);
-        var s6 = Avx.Shuffle(t5, t7, 0x44);
-        var s7 = Avx.Shuffle(t5, t7, 0xEE);
-
+        FourRowColumns(r0, r1, r2, r3, out var s0, out var s1, out var s2, out var s3);
+        FourRowColumns(r4, r5, r6, r7, out var s4, out var s5, out var s6, out var s7);
         Avx.Store(dst, Avx.Permute2x128(s0, s4, 0x20));
         Avx.Store(dst + dstStride, Avx.Permute2x128(s1, s5, 0x20));
         Avx.Store(dst + 2 * dstStride, Avx.Permute2x128(s2, s6, 0x20));
@@ -121,5 +80,23 @@ internal static unsafe class Transpose8x8
         Avx.Store(dst + 5 * dstStride, Avx.Permute2x128(s1, s5, 0x31));
         Avx.Store(dst + 6 * dstStride, Avx.Permute2x128(s2, s6, 0x31));
         Avx.Store(dst + 7 * dstStride, Avx.Permute2x128(s3, s7, 0x31));
+    }
+
+    /// <summary>
+    /// Four rows of eight interleaved: <paramref name="c0"/> holds the rows' column 0 in its low half
+    /// and column 4 in its high half, <paramref name="c1"/> columns 1 and 5, and so on.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FourRowColumns(Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
+        out Vector256<float> c0, out Vector256<float> c1, out Vector256<float> c2, out Vector256<float> c3)
+    {
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        c0 = Avx.Shuffle(t0, t2, 0x44);
+        c1 = Avx.Shuffle(t0, t2, 0xEE);
+        c2 = Avx.Shuffle(t1, t3, 0x44);
+        c3 = Avx.Shuffle(t1, t3, 0xEE);
     }
 }
