@@ -14,20 +14,22 @@ internal sealed unsafe class GemmWorkspace : IDisposable
     private long _aCapacity, _bCapacity;
 
     /// <summary>Buffers for the kernel's blocks, with B packed <paramref name="columnBlock"/> columns at a time.</summary>
-    public static GemmWorkspace ForThisThread(GemmKernel kernel, int columnBlock)
+    public static GemmWorkspace ForThisThread(GemmKernel kernel, int columnBlock) =>
+        ForThisThread((long)RoundUp(kernel.MC, kernel.MR) * kernel.KC, (long)RoundUp(columnBlock, kernel.NR) * kernel.KC);
+
+    /// <summary>Buffers of at least these many floats for packed A and packed B.</summary>
+    public static GemmWorkspace ForThisThread(long aFloats, long bFloats)
     {
         var workspace = _current ??= new GemmWorkspace();
-        workspace.Ensure(kernel, columnBlock);
+        workspace.Ensure(aFloats, bFloats);
         return workspace;
     }
 
     public float* A => _a;
     public float* B => _b;
 
-    private void Ensure(GemmKernel kernel, int columnBlock)
+    private void Ensure(long aNeeded, long bNeeded)
     {
-        long aNeeded = (long)RoundUp(kernel.MC, kernel.MR) * kernel.KC;
-        long bNeeded = (long)RoundUp(columnBlock, kernel.NR) * kernel.KC;
         if (aNeeded > _aCapacity) { Free(ref _a); _a = Allocate(aNeeded); _aCapacity = aNeeded; }
         if (bNeeded > _bCapacity) { Free(ref _b); _b = Allocate(bNeeded); _bCapacity = bNeeded; }
     }

@@ -103,9 +103,25 @@ public unsafe class GemmTests
     public void ALargeAOnColumnBlocksOfTwiceNCGivesTheProduct(string kernelName)
     {
         // op(A) of 2^19 elements or more is packed once per block of 2 NC columns; N crosses one.
-        // NT keeps the reference's loops contiguous, so the billion multiply-adds take a second.
+        // NT keeps the reference's loops contiguous, so the billion multiply-adds take a second;
+        // 72 rows, more than the deep schedule takes.
         var kernel = Kernel(kernelName);
-        Check(kernel, false, true, 64, 2 * kernel.NC + 5, 8192, beta: 0.5f);
+        Check(kernel, false, true, 72, 2 * kernel.NC + 5, 7300, beta: 0.5f);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void FewRowsOnALongTransposedBRunOnDeepBlocksOfK(string kernelName)
+    {
+        // At most 64 rows and K of 4096 or more run with k blocks of about 1024 outermost and B^T
+        // packed 48 or 64 rows at a time: odd M, N across several of those blocks with a partial
+        // panel, K in five uneven blocks, alpha, beta and padded leading dimensions, A stored
+        // transposed, and the columns or rows split between two threads.
+        var kernel = Kernel(kernelName);
+        Check(kernel, false, true, 37, 101, 5000, alpha: 0.5f, beta: 0.7f, padA: 3, padB: 5, padC: 2);
+        Check(kernel, true, true, 64, 50, 4096, beta: 1f, padA: 1, threads: 2);
+        Check(kernel, false, true, 5, 130, 4100, alpha: -1f, threads: 2);
+        Check(kernel, false, true, 64, 9, 4500, beta: -0.5f, threads: 2);
     }
 
     [Theory]
@@ -192,7 +208,7 @@ public unsafe class GemmTests
     [Fact]
     public void OneThreadAndTwoThreadsGiveIdenticalResults()
     {
-        foreach (var (m, n, k) in new[] { (32, 2816, 288), (128, 128, 1600), (300, 200, 500), (1000, 40, 64) })
+        foreach (var (m, n, k) in new[] { (32, 2816, 288), (128, 128, 1600), (300, 200, 500), (1000, 40, 64), (40, 200, 4500) })
         {
             var a = Reference.Random(m * k, 4);
             var b = Reference.Random(k * n, 5);
