@@ -4,7 +4,8 @@ using Cortado.Compute;
 namespace Cortado.Bench;
 
 /// <summary>
-/// sgemm GFLOP/s of Cortado against OpenBLAS on the shapes the seed net meets, on 1 and 2
+/// sgemm GFLOP/s of Cortado against OpenBLAS on the shapes the seed net meets (on the 24x15 numbers
+/// unless named otherwise), on 1 and 2
 /// threads, interleaved (Cortado, OpenBLAS, Cortado, ...) so machine drift hits both.
 /// </summary>
 internal static class GemmBenchmark
@@ -23,6 +24,11 @@ internal static class GemmBenchmark
         new("fc1 forward X*W^T (NT)", false, true, 128, 128, 1600),
         new("fc1 weight grad dY^T*X (TN)", true, false, 128, 1600, 128),
         new("fc1 data grad dY*W (NN)", false, false, 128, 1600, 128),
+        // The same layer on Fashion-MNIST's 28x28 at pooling stride 1 (32 x 23 x 23 inputs), the
+        // products `bench/run.sh perf` trains with: long k, both operands streamed from memory.
+        new("fc1 forward, 28x28 (NT)", false, true, 128, 128, 16928),
+        new("fc1 wgrad, 28x28 (TN)", true, false, 128, 16928, 128),
+        new("fc1 dgrad, 28x28 (NN)", false, false, 128, 16928, 128),
     ];
 
     public static int Run(string[] args)
