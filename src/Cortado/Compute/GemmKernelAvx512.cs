@@ -13,6 +13,7 @@ public sealed unsafe class GemmKernelAvx512 : GemmKernel
     public override string Name => "avx512 8x32";
     public override int MR => 8;
     public override int NR => 32;
+    public override bool PrefetchesAlongK => false;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Run(int kc, float* a, float* b, float* c, int ldc, int m, int n, float alpha, float beta)

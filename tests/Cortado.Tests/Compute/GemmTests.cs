@@ -111,6 +111,20 @@ public unsafe class GemmTests
 
     [Theory]
     [MemberData(nameof(Kernels))]
+    public void TwoLargeOperandsAlongKPrefetchedBlockByBlockGiveTheProduct(string kernelName)
+    {
+        // A as it is and B transposed, k x m and k x n both of 2^20 or more: the next k block of
+        // each is prefetched during the kernels (B's into the next block of columns after the last
+        // k block, which 1100 columns reach on the portable kernel), on one thread and on two
+        // splitting the rows.
+        var kernel = Kernel(kernelName);
+        Check(kernel, false, true, 128, 130, 8200, alpha: 0.5f, beta: 0.25f, padA: 3, padB: 1, padC: 2);
+        Check(kernel, false, true, 128, 130, 8200, beta: 1f, threads: 2);
+        Check(kernel, false, true, 100, 1100, 10500);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
     public void FewRowsOnALongTransposedBRunOnDeepBlocksOfK(string kernelName)
     {
         // At most 64 rows and K of 4096 or more run with k blocks of about 1024 outermost and B^T
