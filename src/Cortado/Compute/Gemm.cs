@@ -250,7 +250,7 @@ public static unsafe class Gemm
             int columnBlock = DeepColumnBlock(kernel);
             int kBlocks = (k + DeepDepth - 1) / DeepDepth;
             int kcStep = (k + kBlocks - 1) / kBlocks;
-            var workspace = GemmWorkspace.ForThisThread((long)RoundUp(mc, mr) * kcStep, (long)columnBlock * kcStep);
+            var workspace = GemmWorkspace.ForThisThread((long)GemmWorkspace.RoundUp(mc, mr) * kcStep, (long)columnBlock * kcStep);
             for (int pc = 0; pc < k; pc += kcStep)
             {
                 int kc = Math.Min(kcStep, k - pc);
@@ -273,15 +273,13 @@ public static unsafe class Gemm
         }
 
         /// <summary>Rows of B^T packed at once on the deep schedule, a whole number of panels.</summary>
-        private static int DeepColumnBlock(GemmKernel kernel) => RoundUp(DeepColumns, kernel.NR);
+        private static int DeepColumnBlock(GemmKernel kernel) => GemmWorkspace.RoundUp(DeepColumns, kernel.NR);
 
         /// <summary>
         /// Whether a product runs on the deep schedule: op(B) stored transposed as a matrix, a few
         /// rows, and k long enough for several deep blocks.
         /// </summary>
         private static bool RunsDeep(float* b, bool transB, int m, int k) => b != null && transB && m <= DeepRows && k >= 4 * DeepDepth;
-
-        private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
         /// <summary>Whether the kernels run with the next block of B prefetched: a large B, stored as op(B) and not read from an image.</summary>
         private static bool PrefetchesB(float* b, bool transB, int k, int n) => b != null && !transB && (long)k * n >= PrefetchedB;

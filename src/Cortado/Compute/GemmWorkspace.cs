@@ -34,7 +34,8 @@ internal sealed unsafe class GemmWorkspace : IDisposable
         if (bNeeded > _bCapacity) { Free(ref _b); _b = Allocate(bNeeded); _bCapacity = bNeeded; }
     }
 
-    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+    /// <summary>The smallest multiple of <paramref name="multiple"/> not below <paramref name="value"/>: whole micro-panels.</summary>
+    internal static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     private static float* Allocate(long floats) => (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
 
