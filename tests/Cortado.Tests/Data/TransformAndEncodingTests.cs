@@ -60,6 +60,74 @@ public class TransformAndEncodingTests
         Assert.Contains("has shape 1 x 2 x 2 but the images are 1 x 3 x 3", e.Message);
     }
 
+    /// <summary>
+    /// Rows wide enough for the eight-at-a-time path, with a scalar tail (29 and 45 columns), against
+    /// Caffe's formula written out per pixel: out[c][h][w'] = (image[c][top + h][left + w] - mean) * scale,
+    /// w' = mirrored ? width - 1 - w : w. A random crop and mirror must match exactly one placement.
+    /// </summary>
+    [Theory]
+    [InlineData("scale: 0.25 mean_value: 3", "TEST", false)]
+    [InlineData("scale: 0.5 mean_value: 1 mean_value: 2 mean_value: 3 crop_size: 29", "TEST", false)]
+    [InlineData("scale: 0.5 mean_value: 1 mean_value: 2 mean_value: 3 crop_size: 29 mirror: true", "TRAIN", false)]
+    [InlineData("scale: 0.125 mirror: true", "TRAIN", true)]
+    [InlineData("crop_size: 21 mirror: true", "TRAIN", true)]
+    public void WideRowsTransformAsCaffesFormulaPerPixel(string transform, string phaseName, bool meanFile)
+    {
+        const int c = 3, h = 37, w = 45;
+        var random = new Random(5);
+        float[] image = Enumerable.Range(0, c * h * w).Select(_ => (float)random.Next(256)).ToArray();
+        float[] mean = Enumerable.Range(0, c * h * w).Select(_ => (float)(random.NextDouble() * 255)).ToArray();
+        using var dir = new TempDir();
+        if (meanFile)
+        {
+            ProtoFiles.WriteBinary(dir.File("mean.binaryproto"), new BlobProto { Num = 1, Channels = c, Height = h, Width = w, Data = { mean } });
+            transform += $" mean_file: '{dir.File("mean.binaryproto")}'";
+        }
+        var param = TextFormat.Parse<TransformationParameter>(transform);
+        var phase = phaseName == "TRAIN" ? Phase.Train : Phase.Test;
+        int crop = (int)param.CropSize, oh = crop > 0 ? crop : h, ow = crop > 0 ? crop : w;
+
+        float[] Expected(int top, int left, bool mirror)
+        {
+            var expected = new float[c * oh * ow];
+            for (int ch = 0; ch < c; ch++)
+                for (int y = 0; y < oh; y++)
+                    for (int x = 0; x < ow; x++)
+                    {
+                        int source = (ch * h + top + y) * w + left + x;
+                        float m = meanFile ? mean[source] : param.MeanValue.Count == 0 ? 0f : param.MeanValue[param.MeanValue.Count == 1 ? 0 : ch];
+                        expected[(ch * oh + y) * ow + (mirror ? ow - 1 - x : x)] = (image[source] - m) * param.Scale;
+                    }
+            return expected;
+        }
+
+        var placements = new HashSet<(int, int, bool)>();
+        for (int seed = 0; seed < 12; seed++)
+        {
+            var output = new float[c * oh * ow];
+            new DataTransformer(param, phase, new CaffeRandom(seed)).Transform(image, c, h, w, output);
+            var matches = new List<(int, int, bool)>();
+            for (int top = 0; top <= h - oh; top++)
+                for (int left = 0; left <= w - ow; left++)
+                    foreach (bool mirror in new[] { false, true })
+                        if (output.AsSpan().SequenceEqual(Expected(top, left, mirror))) matches.Add((top, left, mirror));
+            var placement = Assert.Single(matches);
+            if (phase == Phase.Test) Assert.Equal(((h - oh) / 2, (w - ow) / 2, false), placement);
+            placements.Add(placement);
+        }
+        if (param.Mirror && phase == Phase.Train) Assert.Contains(placements, p => p.Item3);
+    }
+
+    [Fact]
+    public void DatumBytesReadAsTheirValues()
+    {
+        var bytes = Enumerable.Range(0, 3 * 11 * 13).Select(i => (byte)(i * 7 % 256)).ToArray(); // 429: 13 steps of 32 and a tail
+        var datum = new Datum { Channels = 3, Height = 11, Width = 13, Data = ByteString.CopyFrom(bytes) };
+        var chw = new float[bytes.Length];
+        DatumImage.Read(datum, chw, DatumImage.ColorMode.Native, "x");
+        Assert.Equal(bytes.Select(b => (float)b), chw);
+    }
+
     private static Datum Encoded(SKBitmap bitmap)
     {
         using var image = SKImage.FromBitmap(bitmap);
