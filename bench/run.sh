@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one of Cortado's benchmarks, installing its reference peers first.
 #   bench/run.sh gemm     sgemm GFLOP/s, Cortado against Debian's OpenBLAS, 1 and 2 threads
-#                         (--only <text>: the shapes whose name contains it)
+#                         (--only <text>: the shapes whose name contains it; --rounds <n>, default 9)
 #   bench/run.sh conv     the seed net's and CIFAR-10 quick's convolution products per image on 1 thread,
 #                         im2col/col2im against the columns read from the image (implicit im2col)
 #   bench/run.sh pool     the seed net's and CIFAR-10 quick's pooling layers, max and average, forward and

@@ -36,6 +36,15 @@ internal static class GemmBenchmark
         // --only <text> measures the shapes whose name contains it (e.g. --only "conv2 forward").
         int only = Array.IndexOf(args, "--only");
         string filter = only >= 0 && only + 1 < args.Length ? args[only + 1] : "";
+        // --rounds <n>: timed rounds per shape, alternating, each side's best kept. The default of 9 (5 before)
+        // lets both sides meet a fast spell of a shared host: 2-thread ratios read 0.83-1.18 over runs with 5.
+        int roundsAt = Array.IndexOf(args, "--rounds");
+        int rounds = 9;
+        if (roundsAt >= 0 && (roundsAt + 1 >= args.Length || !int.TryParse(args[roundsAt + 1], out rounds) || rounds < 1))
+        {
+            Console.Error.WriteLine($"gemm: --rounds needs a whole number of at least 1, got \"{(roundsAt + 1 < args.Length ? args[roundsAt + 1] : "")}\"");
+            return 1;
+        }
         var shapes = Shapes.Where(s => s.Name.Contains(filter, StringComparison.OrdinalIgnoreCase)).ToArray();
         if (shapes.Length == 0)
         {
@@ -52,7 +61,7 @@ internal static class GemmBenchmark
         {
             foreach (var shape in shapes)
             {
-                var (cortado, reference) = Measure(shape, threads, openBlas);
+                var (cortado, reference) = Measure(shape, threads, openBlas, rounds);
                 string refText = openBlas ? $"{reference,9:F1}" : $"{"-",9}";
                 string ratio = openBlas ? $"{cortado / reference,6:F2}" : $"{"-",6}";
                 Console.WriteLine($"{shape.Name,-34} {shape.M,5} {shape.N,6} {shape.K,6} {threads,3} {cortado,9:F1} {refText} {ratio}  {GemmKernel.For(shape.M, shape.N).Name}");
