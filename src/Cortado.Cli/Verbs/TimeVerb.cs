@@ -16,12 +16,13 @@ public sealed class TimeVerb : IVerb
 {
     public string Name => "time";
     public string Summary => "time a net's forward and backward passes, per layer (as 'caffe time')";
-    public string Usage => "--model NET.prototxt [--iterations N] [--phase TRAIN|TEST] [--stage S] [--level L] [--threads T] [--gpu N] [--backend B]";
+    public string Usage => "--model NET.prototxt [--iterations N] [--phase TRAIN|TEST] [--as-trained] [--stage S] [--level L] [--threads T] [--gpu N] [--backend B]";
     public bool IsCaffeCommand => true;
     public IReadOnlyList<Flag> Flags =>
     [
         new("model", "the net prototxt"),
         new("phase", "TRAIN (default) or TEST"),
+        new("as_trained", "time the passes as training runs them: layers fused into another (a ReLU, a pooling) take no time of their own, and layers that need no backward are skipped", TakesValue: false),
         .. NetVerbOptions.Flags,
     ];
 
@@ -48,9 +49,29 @@ public sealed class TimeVerb : IVerb
         double forwardTotal = 0, backwardTotal = 0;
         log.Info("caffe.cs", "*** Benchmark begins ***");
         log.Info("caffe.cs", $"Testing for {iterations} iterations.");
+        bool asTrained = arguments.Has("as_trained");
+        var forwardCalls = new int[layers];
+        var backwardCalls = new int[layers];
+        if (asTrained)
+            net.LayerTimed = (i, isForward, ms) =>
+            {
+                if (isForward) { forward[i] += ms; forwardCalls[i]++; }
+                else { backward[i] += ms; backwardCalls[i]++; }
+            };
         var total = Stopwatch.StartNew();
         var timer = new Stopwatch();
-        for (int iteration = 1; iteration <= iterations; iteration++)
+        for (int iteration = 1; iteration <= iterations && asTrained; iteration++)
+        {
+            var iterationTimer = Stopwatch.StartNew();
+            net.Forward();
+            forwardTotal += iterationTimer.Elapsed.TotalMilliseconds;
+            var backwardTimer = Stopwatch.StartNew();
+            net.Backward();
+            backwardTotal += backwardTimer.Elapsed.TotalMilliseconds;
+            log.Info("caffe.cs", $"Iteration: {iteration} forward-backward time: {F(iterationTimer.Elapsed.TotalMilliseconds)} ms.");
+        }
+        net.LayerTimed = null;
+        for (int iteration = 1; iteration <= iterations && !asTrained; iteration++)
         {
             var iterationTimer = Stopwatch.StartNew();
             for (int i = 0; i < layers; i++)
@@ -82,6 +103,7 @@ public sealed class TimeVerb : IVerb
             log.Info("caffe.cs", $"{name}\tforward: {F(forward[i] / iterations)} ms.");
             log.Info("caffe.cs", $"{name}\tbackward: {F(backward[i] / iterations)} ms.");
         }
+        if (asTrained) LogFusedLayers(net, forwardCalls, backwardCalls, log);
         log.Info("caffe.cs", $"Average Forward pass: {F(forwardTotal / iterations)} ms.");
         log.Info("caffe.cs", $"Average Backward pass: {F(backwardTotal / iterations)} ms.");
         log.Info("caffe.cs", $"Average Forward-Backward: {F(totalMs / iterations)} ms.");
@@ -91,6 +113,25 @@ public sealed class TimeVerb : IVerb
     }
 
     /// <summary>Random values in the Input layers' tops, so timings see realistic data (labels stay 0).</summary>
+    /// <summary>Names the layers --as-trained gave no time of their own: run inside the layer beside them, or needing no backward.</summary>
+    private static void LogFusedLayers(Net net, int[] forwardCalls, int[] backwardCalls, Logging.CaffeLog log)
+    {
+        for (int i = 0; i < net.Layers.Count; i++)
+        {
+            if (forwardCalls[i] == 0)
+            {
+                int host = i - 1;
+                while (host > 0 && forwardCalls[host] == 0) host--;
+                log.Info("caffe.cs", $"{net.Layers[i].Name}: its forward pass runs inside {net.Layers[Math.Max(host, 0)].Name}'s");
+            }
+            if (backwardCalls[i] > 0) continue;
+            if (!net.LayerNeedsBackward(i)) continue;
+            int after = i + 1;
+            while (after < net.Layers.Count - 1 && backwardCalls[after] == 0) after++;
+            log.Info("caffe.cs", $"{net.Layers[i].Name}: its backward pass runs inside {net.Layers[Math.Min(after, net.Layers.Count - 1)].Name}'s");
+        }
+    }
+
     internal static void FillInputs(Net net)
     {
         var random = new CaffeRandom(1);

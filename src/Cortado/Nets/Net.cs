@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Cortado.Compute;
 using Cortado.Errors;
@@ -177,11 +178,13 @@ public sealed partial class Net : IDisposable
                 convolution.RectifyOutput = fused;
                 convolution.PoolOutput = pools ? ((PoolingLayer)_layers[pool], _tops[pool][0]) : null;
             }
+            long started = LayerTimed != null ? Stopwatch.GetTimestamp() : 0;
             try { loss += _layers[i].Forward(_bottoms[i], _tops[i]); }
             finally
             {
                 if (convolution != null) { convolution.RectifyOutput = false; convolution.PoolOutput = null; }
             }
+            if (LayerTimed != null) ReportTime(i, forward: true, started);
             if (DebugInfo) ForwardDebugInfo(i);
             if (fused) i++;
             if (pools && convolution!.Pooled) i = pool;
@@ -198,8 +201,10 @@ public sealed partial class Net : IDisposable
             bool fused = _fusesPreviousRectifier[i] && _layerNeedsBackward[i - 1] && _bottomNeedsBackward[i - 1][0] && _bottomNeedsBackward[i][0] && !DebugInfo;
             var rectifying = fused ? (IRectifiesInputGradient)_layers[i] : null;
             if (rectifying != null) rectifying.RectifyInputGradient = true;
+            long started = LayerTimed != null ? Stopwatch.GetTimestamp() : 0;
             try { _layers[i].Backward(_tops[i], _bottomNeedsBackward[i], _bottoms[i]); }
             finally { if (rectifying != null) rectifying.RectifyInputGradient = false; }
+            if (LayerTimed != null) ReportTime(i, forward: false, started);
             if (DebugInfo) BackwardDebugInfo(i);
             LayerBackwardDone?.Invoke(i);
             if (!fused) continue;
@@ -207,6 +212,20 @@ public sealed partial class Net : IDisposable
             LayerBackwardDone?.Invoke(i);
         }
         if (DebugInfo) ParamNormsDebugInfo();
+    }
+
+    /// <summary>
+    /// When set, called after each layer's forward or backward pass that ran in <see cref="ForwardFromTo"/>
+    /// or <see cref="Backward"/>, with the layer's index, whether it was forward, and its milliseconds
+    /// (the backend synchronised first). A layer that ran inside another (a fused ReLU or pooling) is not
+    /// called: its time is in that layer's. So a profile shows the passes as training runs them.
+    /// </summary>
+    public Action<int, bool, double>? LayerTimed { get; set; }
+
+    private void ReportTime(int layer, bool forward, long started)
+    {
+        Context.Compute.Synchronize();
+        LayerTimed?.Invoke(layer, forward, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
     /// <summary>After layer i's backward, with its parameter gradients final unless an earlier layer shares them (data-parallel training starts their reduction here).</summary>

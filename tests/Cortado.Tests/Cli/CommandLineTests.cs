@@ -169,6 +169,37 @@ public class CommandLineTests
     }
 
     [Fact]
+    public void TimeAsTrainedGivesFusedLayersNoTimeAndNamesWhereTheyRun()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("net.prototxt"), """
+            layer { name: "data" type: "Input" top: "data" top: "label" input_param { shape { dim: 4 dim: 1 dim: 12 dim: 12 } shape { dim: 4 } } }
+            layer { name: "conv1" type: "Convolution" bottom: "data" top: "conv1" convolution_param { num_output: 4 kernel_size: 3 weight_filler { type: "xavier" } } }
+            layer { name: "relu1" type: "ReLU" bottom: "conv1" top: "conv1" }
+            layer { name: "pool1" type: "Pooling" bottom: "conv1" top: "pool1" pooling_param { pool: MAX kernel_size: 2 stride: 2 } }
+            layer { name: "ip" type: "InnerProduct" bottom: "pool1" top: "ip" inner_product_param { num_output: 3 } }
+            layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
+            """);
+        var (code, _, log) = Run("time", "--model", dir.File("net.prototxt"), "--iterations", "2", "--as-trained");
+        Assert.True(code == 0, log);
+        Assert.Contains("]      relu1\tforward: 0 ms.", log);
+        Assert.Contains("]      relu1\tbackward: 0 ms.", log);
+        Assert.Contains("]      pool1\tforward: 0 ms.", log);
+        Assert.Matches(@"\]      conv1\tforward: [0-9.]*[1-9][0-9.]* ms\.", log);
+        Assert.Matches(@"\]      pool1\tbackward: [0-9.]*[1-9][0-9.]* ms\.", log);
+        Assert.Contains("] relu1: its forward pass runs inside conv1's", log);
+        Assert.Contains("] pool1: its forward pass runs inside conv1's", log);
+        Assert.Contains("] relu1: its backward pass runs inside pool1's", log);
+        Assert.DoesNotContain("data: its", log); // needs no backward: skipped, not fused
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(log, "forward-backward time: ").Count);
+
+        var (plainCode, _, plain) = Run("time", "--model", dir.File("net.prototxt"), "--iterations", "2");
+        Assert.True(plainCode == 0, plain);
+        Assert.DoesNotContain("runs inside", plain); // Caffe's way: every layer apart
+        Assert.Matches(@"\]      relu1\tforward: [0-9.]*[1-9][0-9.]* ms\.", plain);
+    }
+
+    [Fact]
     public void TimeOnADeployNetStillTimesTheWeightGradients()
     {
         // No loss, so no layer needs backward; Caffe's time calls every Backward anyway, and conv1 computes its
