@@ -67,6 +67,8 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
             int weightCount = weights.Length, biasCount = biasValues.Length;
             bool winograd = Winograd.Suits(s);
             var offsets = s.Reversed || winograd ? null : OffsetsFor(s, s.BottomChannels);
+            // A first layer's few taps are summed directly, with the bias and the fused ReLU on the way out.
+            bool direct = offsets is not null && DirectConvolution.Suits(s);
             // Winograd takes narrow images a few at a time, so that its products are wide enough.
             int perCall = winograd ? Winograd.ImagesPerCall(s) : 1;
             int scratch = s.Reversed ? ColumnLength(s) : winograd ? Winograd.ScratchLength(s, perCall) : ForwardScratch(s, s.BottomChannels, offsets);
@@ -80,10 +82,11 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
                     {
                         var target = new Span<float>((float*)y + (long)image * outDim, outDim);
                         if (winograd) WinogradRows(s, (float*)x + (long)image * inDim, filters, target, columns, firstRow, rowCount);
+                        else if (direct) DirectRows(s, (float*)x + (long)image * inDim, (float*)w, (float*)b, rectify, target, columns, firstRow, rowCount);
                         else ForwardRows(s, new ReadOnlySpan<float>((float*)x + (long)image * inDim, inDim), new ReadOnlySpan<float>((float*)w, weightCount), target,
                             s.BottomChannels, s.TopChannels, columns, firstRow, rowCount, offsets);
-                        if (hasBias) AddBias(target, new ReadOnlySpan<float>((float*)b, biasCount), spatial, firstRow * g.OutputWidth, rowCount * g.OutputWidth);
-                        if (rectify) Rectify(target, s.TopChannels, spatial, firstRow * g.OutputWidth, rowCount * g.OutputWidth);
+                        if (!direct && hasBias) AddBias(target, new ReadOnlySpan<float>((float*)b, biasCount), spatial, firstRow * g.OutputWidth, rowCount * g.OutputWidth);
+                        if (!direct && rectify) Rectify(target, s.TopChannels, spatial, firstRow * g.OutputWidth, rowCount * g.OutputWidth);
                         pool?.Rows((float*)y + (long)image * outDim, s.TopChannels, image, firstRow, firstRow + rowCount, g.OutputHeight);
                     });
                 }
@@ -98,9 +101,10 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
                     var source = new ReadOnlySpan<float>((float*)x + (long)n * inDim, inDim);
                     var weightValues = new ReadOnlySpan<float>((float*)w, weightCount);
                     if (s.Reversed) BackwardData(s, source, weightValues, image, s.TopChannels, s.BottomChannels, columns);
+                    else if (direct) DirectRows(s, (float*)x + (long)n * inDim, (float*)w, (float*)b, rectify, image, columns, 0, g.OutputHeight);
                     else if (!winograd) ForwardRows(s, source, weightValues, image, s.BottomChannels, s.TopChannels, columns, 0, g.OutputHeight, offsets);
-                    if (hasBias) AddBias(image, new ReadOnlySpan<float>((float*)b, biasCount), spatial);
-                    if (rectify) Rectify(image, s.TopChannels, spatial);
+                    if (!direct && hasBias) AddBias(image, new ReadOnlySpan<float>((float*)b, biasCount), spatial);
+                    if (!direct && rectify) Rectify(image, s.TopChannels, spatial);
                     pool?.Rows((float*)y + (long)n * outDim, s.TopChannels, n, 0, g.OutputHeight, g.OutputHeight);
                 }
             });
@@ -298,6 +302,25 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
         for (int group = 0; group < s.Group; group++)
             Gemm.Compute(Transpose.No, Transpose.No, m, width, k, 1f, weights.Slice(group * m * k, m * k), k, scratch.Slice(group * k * width, k * width), width,
                 0f, output.Slice(group * m * spatial + first, (m - 1) * spatial + width), spatial);
+    }
+
+    /// <summary>
+    /// Output rows [firstRow, firstRow + rowCount) of one image by <see cref="DirectConvolution"/>, with the
+    /// bias (null for none) and the ReLU applied as they are stored; the image padded into <paramref name="scratch"/> first.
+    /// </summary>
+    private static unsafe void DirectRows(in ConvolutionShape s, float* input, float* weights, float* bias, bool rectify, Span<float> output,
+        Span<float> scratch, int firstRow, int rowCount)
+    {
+        var g = s.ColumnGeometry;
+        int groupChannels = s.BottomChannels / s.Group, m = s.TopChannels / s.Group, taps = groupChannels * g.KernelH * g.KernelW;
+        int paddedPlane = ImplicitColumns.PaddedPlane(g), spatial = g.OutputHeight * g.OutputWidth;
+        fixed (float* buffer = scratch, y = output)
+        {
+            float* image = ImplicitColumns.Pad(input, s.BottomChannels, g, buffer);
+            for (int group = 0; group < s.Group; group++)
+                DirectConvolution.Forward(g, groupChannels, m, image + (long)group * groupChannels * paddedPlane, weights + (long)group * m * taps,
+                    bias == null ? null : bias + group * m, rectify, y + (long)group * m * spatial, firstRow, rowCount);
+        }
     }
 
     private static unsafe void WinogradWeights(in ConvolutionShape s, float* input, float* outputDiff, float[] sums, float[] scratch, int images)
