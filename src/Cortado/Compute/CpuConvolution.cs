@@ -130,6 +130,8 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
             bool weightsByWinograd = weightGradient && Winograd.Suits(s);
             bool readsColumns = (weightGradient && !weightsByWinograd) || (s.Reversed && dataGradient);
             var offsets = readsColumns ? OffsetsFor(s, columnChannels) : null;
+            // A first layer's weight gradient, like its forward pass, is summed directly.
+            bool directWeights = weightGradient && offsets is not null && DirectConvolution.Suits(s);
             var gradientGeometry = dataGradient ? DataGradientAsConvolution.Geometry(s) : null;
             ImplicitColumns.Offsets? gradientOffsets = null;
             var gradientShape = s;
@@ -172,7 +174,8 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
                         if (dataGradient) ForwardRows(s, gradient, weightValues, new Span<float>((float*)dx + (long)n * inDim, inDim), s.TopChannels, s.BottomChannels, columns, 0, s.ColumnGeometry.OutputHeight, offsets);
                         continue;
                     }
-                    if (weightGradient && !weightsByWinograd) WeightGemm(s, source, gradient, wd, s.BottomChannels, s.TopChannels, columns, offsets);
+                    if (weightGradient && directWeights) DirectWeights(s, source, gradient, wd, columns);
+                    else if (weightGradient && !weightsByWinograd) WeightGemm(s, source, gradient, wd, s.BottomChannels, s.TopChannels, columns, offsets);
                     var target = new Span<float>((float*)dx + (long)n * inDim, inDim);
                     if (!dataGradient || gradientByWinograd) continue;
                     if (gradientOffsets is not null)
@@ -388,6 +391,21 @@ internal sealed class CpuConvolution(HostMemoryCompute compute) : IConvolution
         for (int group = 0; group < s.Group; group++)
             Gemm.Compute(Transpose.No, Transpose.Yes, m, k, spatial, 1f, outputDiff.Slice(group * m * spatial, m * spatial), scratch.Slice(group * k * spatial, k * spatial),
                 1f, weightDiff.Slice(group * m * k, m * k));
+    }
+
+    /// <summary>weightDiff += the weight gradient of one image by <see cref="DirectConvolution"/>, the image padded into <paramref name="scratch"/> first.</summary>
+    private static unsafe void DirectWeights(in ConvolutionShape s, ReadOnlySpan<float> input, ReadOnlySpan<float> outputDiff, Span<float> weightDiff, Span<float> scratch)
+    {
+        var g = s.ColumnGeometry;
+        int groupChannels = s.BottomChannels / s.Group, m = s.TopChannels / s.Group, taps = groupChannels * g.KernelH * g.KernelW;
+        int paddedPlane = ImplicitColumns.PaddedPlane(g), spatial = g.OutputHeight * g.OutputWidth;
+        fixed (float* x = input, buffer = scratch, dy = outputDiff, dw = weightDiff)
+        {
+            float* image = ImplicitColumns.Pad(x, s.BottomChannels, g, buffer);
+            for (int group = 0; group < s.Group; group++)
+                DirectConvolution.AccumulateWeightGradient(g, groupChannels, m, image + (long)group * groupChannels * paddedPlane,
+                    dy + (long)group * m * spatial, dw + (long)group * m * taps);
+        }
     }
 
     /// <summary>output(o, s) += b(o) for one image, for s in [first, first + count) (all of it by default).</summary>

@@ -61,6 +61,54 @@ public unsafe class DirectConvolutionTests
         }
     }
 
+    /// <summary>dW(o, t) = sum over outputs p of dY(o, p) * x(p + tap t), summed in doubles, added to what dW held.</summary>
+    [Theory]
+    [InlineData(1, 32, 1, 28, 28, 0, 3)]  // the seed net's conv1: the last vector of a row masked to 2 of 8 lanes
+    [InlineData(1, 20, 1, 28, 28, 0, 5)]  // 25 taps: eight blocks of three and one left over
+    [InlineData(3, 6, 1, 13, 17, 1, 3)]   // padded, 27 taps; 6 channels: a block of four and two left over
+    [InlineData(2, 8, 2, 10, 9, 1, 3)]    // two groups; 9 columns: the last vector keeps one lane
+    [InlineData(1, 5, 1, 8, 12, 0, 5)]    // 8 columns exactly: nothing masked
+    public void WeightGradientMatchesTheDefinition(int channels, int filters, int group, int height, int width, int pad, int kernel)
+    {
+        var s = Shape(channels, filters, group, height, width, pad, kernel);
+        if (!DirectConvolution.Suits(s)) { Assert.False(System.Runtime.Intrinsics.X86.Fma.IsSupported); return; }
+        var g = s.ColumnGeometry;
+        int inPerGroup = channels / group, outPerGroup = filters / group, taps = inPerGroup * kernel * kernel, plane = g.OutputHeight * g.OutputWidth;
+        var image = Reference.Random(channels * height * width, 1);
+        var outputDiff = Reference.Random(filters * plane, 2);
+        var before = Reference.Random(filters * taps, 3);
+        var actual = before.ToArray();
+        var padded = new float[Math.Max(1, ImplicitColumns.PaddedLength(channels, g))];
+        fixed (float* x = image, dy = outputDiff, dw = actual, buffer = padded)
+        {
+            float* source = ImplicitColumns.Pad(x, channels, g, buffer);
+            for (int k = 0; k < group; k++)
+                DirectConvolution.AccumulateWeightGradient(g, inPerGroup, outPerGroup, source + (long)k * inPerGroup * ImplicitColumns.PaddedPlane(g),
+                    dy + (long)k * outPerGroup * plane, dw + (long)k * outPerGroup * taps);
+        }
+        for (int k = 0; k < group; k++)
+            for (int o = 0; o < outPerGroup; o++)
+                for (int c = 0; c < inPerGroup; c++)
+                    for (int ky = 0; ky < kernel; ky++)
+                        for (int kx = 0; kx < kernel; kx++)
+                        {
+                            double sum = 0, bound = 0;
+                            for (int y = 0; y < g.OutputHeight; y++)
+                                for (int xo = 0; xo < g.OutputWidth; xo++)
+                                {
+                                    int ih = y - pad + ky, iw = xo - pad + kx;
+                                    if (ih < 0 || ih >= height || iw < 0 || iw >= width) continue;
+                                    double term = (double)outputDiff[(k * outPerGroup + o) * plane + y * g.OutputWidth + xo] * image[((k * inPerGroup + c) * height + ih) * width + iw];
+                                    sum += term;
+                                    bound += Math.Abs(term);
+                                }
+                            int index = (k * outPerGroup + o) * taps + (c * kernel + ky) * kernel + kx;
+                            double want = before[index] + sum;
+                            Assert.True(Math.Abs(actual[index] - want) <= 1e-6 * (bound + Math.Abs(before[index])) + 1e-7,
+                                $"dW[{index}] = {actual[index]}, the definition gives {want}");
+                        }
+    }
+
     [Theory]
     [InlineData(1, 32, 1, 28, 28, 0, 3, 2)] // strided
     [InlineData(4, 32, 1, 28, 28, 0, 3, 1)] // 36 taps: GEMM's k is long enough

@@ -67,6 +67,10 @@ public abstract class LayerGradientTests<TDevice> where TDevice : ITestDevice
     [InlineData("num_output: 4 kernel_size: 3 group: 2 pad: 1 stride_h: 2 stride_w: 1", 1, 4, 5, 10)]
     [InlineData("num_output: 2 kernel_size: 3 dilation: 2 pad: 2", 1, 2, 4, 10)]
     [InlineData("num_output: 4 kernel_size: 3 group: 2 pad: 1", 2, 4, 3, 8)]
+    // At most 27 taps at stride 1 on rows of 8 or more (the two above too): summed directly, forward and weight gradient.
+    [InlineData("num_output: 5 kernel_size: 3", 2, 1, 6, 12)]
+    [InlineData("num_output: 6 kernel_size: 5 pad: 2", 1, 1, 4, 10)]
+    [InlineData("num_output: 3 kernel_size: 3 pad: 1", 1, 3, 3, 11)]
     // 16 input channels per group: the data gradient runs as the flipped-kernel convolution.
     [InlineData("num_output: 2 kernel_size: 3 pad: 1", 1, 16, 2, 8)]
     [InlineData("num_output: 4 kernel_size: 3 group: 2 pad: 1", 1, 32, 2, 8)]
