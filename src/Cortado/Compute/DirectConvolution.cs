@@ -42,34 +42,35 @@ internal static unsafe class DirectConvolution
         TapOffsets(g, channels, paddedWidth, plane, tapOffset);
         // A row's vectors start every eight columns; the last one ends on the row's end, overlapping
         // the one before it (it writes the same values there).
-        int perRow = (outWidth + 7) / 8, positions = rowCount * perRow;
+        int perRow = (outWidth + 7) / 8;
         int o = 0;
         for (; o + Channels <= outChannels; o += Channels)
         {
-            int row = firstRow, vector = 0, position = 0;
-            for (; position + 2 <= positions; position += 2)
+            float* w = weights + (long)o * taps, b = bias == null ? null : bias + o, y = output + (long)o * spatial;
+            for (int row = firstRow; row < firstRow + rowCount; row++)
             {
-                Next(ref row, ref vector, perRow, outWidth, paddedWidth, out int from0, out int to0);
-                Next(ref row, ref vector, perRow, outWidth, paddedWidth, out int from1, out int to1);
-                FourChannels(image + from0, image + from1, tapOffset, taps, weights + (long)o * taps, bias == null ? null : bias + o, rectify,
-                    output + (long)o * spatial + to0, output + (long)o * spatial + to1, spatial);
-            }
-            if (position < positions)
-            {
-                Next(ref row, ref vector, perRow, outWidth, paddedWidth, out int from, out int to);
-                for (int j = o; j < o + Channels; j++) One(image + from, tapOffset, taps, weights + (long)j * taps, bias == null ? null : bias + j, rectify, output + (long)j * spatial + to);
+                float* x = image + row * paddedWidth;
+                int target = row * outWidth;
+                // Vectors in pairs; an odd one out is paired with itself (Column clamps), storing the same values twice.
+                for (int vector = 0; vector < perRow; vector += 2)
+                {
+                    int first = Column(vector, outWidth), second = Column(vector + 1, outWidth);
+                    FourChannels(x + first, x + second, tapOffset, taps, w, b, rectify, y + target + first, y + target + second, spatial);
+                }
             }
         }
         for (; o < outChannels; o++)
-        {
-            int row = firstRow, vector = 0;
-            for (int position = 0; position < positions; position++)
-            {
-                Next(ref row, ref vector, perRow, outWidth, paddedWidth, out int from, out int to);
-                One(image + from, tapOffset, taps, weights + (long)o * taps, bias == null ? null : bias + o, rectify, output + (long)o * spatial + to);
-            }
-        }
+            for (int row = firstRow; row < firstRow + rowCount; row++)
+                for (int vector = 0; vector < perRow; vector++)
+                {
+                    int column = Column(vector, outWidth);
+                    One(image + row * paddedWidth + column, tapOffset, taps, weights + (long)o * taps, bias == null ? null : bias + o, rectify,
+                        output + (long)o * spatial + row * outWidth + column);
+                }
     }
+
+    /// <summary>Where a row's vector starts: every eight columns, the last one ending on the row's end.</summary>
+    private static int Column(int vector, int outWidth) => Math.Min(vector * 8, outWidth - 8);
 
     /// <summary>Where each tap reads, from an output's position in the padded image, in im2col's order.</summary>
     private static void TapOffsets(in ConvolutionGeometry g, int channels, int paddedWidth, int plane, int* tapOffset)
@@ -82,16 +83,6 @@ internal static unsafe class DirectConvolution
 
     /// <summary>Output channels computed together: each loaded input vector feeds four of them.</summary>
     private const int Channels = 4;
-
-    /// <summary>The input and output offsets of the vector at (row, vector), then a step to the next one.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Next(ref int row, ref int vector, int perRow, int outWidth, int paddedWidth, out int input, out int target)
-    {
-        int column = Math.Min(vector * 8, outWidth - 8);
-        input = row * paddedWidth + column;
-        target = row * outWidth + column;
-        if (++vector == perRow) { vector = 0; row++; }
-    }
 
     /// <summary>Two vectors of outputs for four channels: eight FMA chains, two loads and four broadcasts a tap.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
