@@ -60,40 +60,46 @@ public sealed class TimeVerb : IVerb
             };
         var total = Stopwatch.StartNew();
         var timer = new Stopwatch();
-        for (int iteration = 1; iteration <= iterations && asTrained; iteration++)
+        if (asTrained)
         {
-            var iterationTimer = Stopwatch.StartNew();
-            net.Forward();
-            forwardTotal += iterationTimer.Elapsed.TotalMilliseconds;
-            var backwardTimer = Stopwatch.StartNew();
-            net.Backward();
-            backwardTotal += backwardTimer.Elapsed.TotalMilliseconds;
-            log.Info("caffe.cs", $"Iteration: {iteration} forward-backward time: {F(iterationTimer.Elapsed.TotalMilliseconds)} ms.");
+            for (int iteration = 1; iteration <= iterations; iteration++)
+            {
+                var iterationTimer = Stopwatch.StartNew();
+                net.Forward();
+                forwardTotal += iterationTimer.Elapsed.TotalMilliseconds;
+                var backwardTimer = Stopwatch.StartNew();
+                net.Backward();
+                backwardTotal += backwardTimer.Elapsed.TotalMilliseconds;
+                log.Info("caffe.cs", $"Iteration: {iteration} forward-backward time: {F(iterationTimer.Elapsed.TotalMilliseconds)} ms.");
+            }
+            net.LayerTimed = null;
         }
-        net.LayerTimed = null;
-        for (int iteration = 1; iteration <= iterations && !asTrained; iteration++)
+        else
         {
-            var iterationTimer = Stopwatch.StartNew();
-            for (int i = 0; i < layers; i++)
+            for (int iteration = 1; iteration <= iterations; iteration++)
             {
-                timer.Restart();
-                net.Layers[i].Forward(net.Bottoms[i], net.Tops[i]);
-                compute.Synchronize(); // a GPU queues the work: the time is the kernels', not their launches'
-                forward[i] += timer.Elapsed.TotalMilliseconds;
+                var iterationTimer = Stopwatch.StartNew();
+                for (int i = 0; i < layers; i++)
+                {
+                    timer.Restart();
+                    net.Layers[i].Forward(net.Bottoms[i], net.Tops[i]);
+                    compute.Synchronize(); // a GPU queues the work: the time is the kernels', not their launches'
+                    forward[i] += timer.Elapsed.TotalMilliseconds;
+                }
+                forwardTotal += iterationTimer.Elapsed.TotalMilliseconds;
+                var backwardTimer = Stopwatch.StartNew();
+                for (int i = layers - 1; i >= 0; i--)
+                {
+                    timer.Restart();
+                    // As Caffe's time: every layer's Backward with the net's propagate flags, so a deploy net's learnable
+                    // layers still compute their weight gradients (net.Backward() would skip them: no loss needs them).
+                    net.Layers[i].Backward(net.Tops[i], net.BottomNeedsBackward(i), net.Bottoms[i]);
+                    compute.Synchronize();
+                    backward[i] += timer.Elapsed.TotalMilliseconds;
+                }
+                backwardTotal += backwardTimer.Elapsed.TotalMilliseconds;
+                log.Info("caffe.cs", $"Iteration: {iteration} forward-backward time: {F(iterationTimer.Elapsed.TotalMilliseconds)} ms.");
             }
-            forwardTotal += iterationTimer.Elapsed.TotalMilliseconds;
-            var backwardTimer = Stopwatch.StartNew();
-            for (int i = layers - 1; i >= 0; i--)
-            {
-                timer.Restart();
-                // As Caffe's time: every layer's Backward with the net's propagate flags, so a deploy net's learnable
-                // layers still compute their weight gradients (net.Backward() would skip them: no loss needs them).
-                net.Layers[i].Backward(net.Tops[i], net.BottomNeedsBackward(i), net.Bottoms[i]);
-                compute.Synchronize();
-                backward[i] += timer.Elapsed.TotalMilliseconds;
-            }
-            backwardTotal += backwardTimer.Elapsed.TotalMilliseconds;
-            log.Info("caffe.cs", $"Iteration: {iteration} forward-backward time: {F(iterationTimer.Elapsed.TotalMilliseconds)} ms.");
         }
         double totalMs = total.Elapsed.TotalMilliseconds;
         log.Info("caffe.cs", "Average time per layer: ");
@@ -112,7 +118,6 @@ public sealed class TimeVerb : IVerb
         return 0;
     }
 
-    /// <summary>Random values in the Input layers' tops, so timings see realistic data (labels stay 0).</summary>
     /// <summary>Names the layers --as-trained gave no time of their own: run inside the layer beside them, or needing no backward.</summary>
     private static void LogFusedLayers(Net net, int[] forwardCalls, int[] backwardCalls, Logging.CaffeLog log)
     {
@@ -132,6 +137,7 @@ public sealed class TimeVerb : IVerb
         }
     }
 
+    /// <summary>Random values in the Input layers' tops, so timings see realistic data (labels stay 0).</summary>
     internal static void FillInputs(Net net)
     {
         var random = new CaffeRandom(1);

@@ -172,7 +172,7 @@ internal static unsafe class DirectConvolution
     /// <summary>The shape of the walk over a plane of outputs, a row of vectors at a time.</summary>
     private readonly record struct Rows(int Height, int Width, int PaddedWidth, int PerRow, Vector256<float> LastMask)
     {
-        public int Column(int vector) => Math.Min(vector * 8, Width - 8);
+        public int Column(int vector) => DirectConvolution.Column(vector, Width);
         public Vector256<float> Mask(int vector) => vector == PerRow - 1 ? LastMask : Vector256<float>.AllBitsSet;
     }
 
